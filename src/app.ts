@@ -1,0 +1,87 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { AdminKey } from './admin/admin-keys.js';
+import { createTokensRouter } from './admin/tokens-router.js';
+import type { Config } from './config.js';
+import { createHealthRouter } from './observability/health-router.js';
+import { httpMetrics } from './observability/http-metrics.js';
+import { storeErrorKind } from './observability/instrumented-token-store.js';
+import type { Metrics } from './observability/metrics.js';
+import { createWcsHookRouter } from './playback/wcs-hook-router.js';
+import type { Clock } from './shared/clock.js';
+import { errorHandler, requestId, sendError } from './shared/http.js';
+import type { Action } from './tokens/token-record.js';
+import type { TokenStore } from './tokens/token-store.js';
+import type { TokenVerifier } from './tokens/token-verifier.js';
+
+export interface AppDeps {
+  config: Pick<
+    Config,
+    | 'hookBasePath'
+    | 'tokenQueryParam'
+    | 'signingSecret'
+    | 'allowHeaders'
+    | 'exposeDenyReason'
+    | 'storeTimeoutMs'
+    | 'storeFailurePolicy'
+    | 'bodyLimitBytes'
+    | 'tokenDefaultTtlSeconds'
+    | 'tokenMaxTtlSeconds'
+  >;
+  adminKeys: readonly AdminKey[];
+  store: TokenStore;
+  verifier: TokenVerifier;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  isShuttingDown?: () => boolean;
+}
+
+const ENFORCED_METHODS: ReadonlyMap<string, Action> = new Map([['playHLS', 'play']]);
+
+/** Builds the HTTP app from its dependencies. Reads no environment and listens on nothing: main.ts does that. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // The allow answer is an echo; an ETag would only cost a hash per request.
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(httpMetrics(metrics));
+
+  app.use(
+    createHealthRouter({
+      store: deps.store,
+      metrics,
+      storeTimeoutMs: config.storeTimeoutMs,
+      isShuttingDown: deps.isShuttingDown ?? (() => false),
+    }),
+  );
+  app.use(
+    config.hookBasePath,
+    createWcsHookRouter({
+      ...config,
+      logger,
+      metrics,
+      verifier: deps.verifier,
+      enforcedMethods: ENFORCED_METHODS,
+      onStoreFailure: (error) =>
+        logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
+    }),
+  );
+  app.use(
+    '/v1',
+    createTokensRouter({
+      ...config,
+      store: deps.store,
+      clock: deps.clock,
+      logger,
+      metrics,
+      adminKeys: deps.adminKeys,
+    }),
+  );
+
+  app.use((_req, res) => sendError(res, 'not_found', 'No such route'));
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,114 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { instrumentTokenStore } from './observability/instrumented-token-store.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { systemClock } from './shared/clock.js';
+import { randomSecret } from './shared/secrets.js';
+import { MemoryTokenStore } from './tokens/memory-token-store.js';
+import { OpaqueTokenVerifier } from './tokens/opaque-token-verifier.js';
+import { RedisTokenStore } from './tokens/redis-token-store.js';
+import type { TokenStore } from './tokens/token-store.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`wcs-token-auth: ${error.message}\nThe service did not start. See README.md, "Configuration".\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Without configured admin keys the memory store (a trial setup) gets a fresh key, shown once on stderr rather
+ * than in the JSON log so it never lands in log storage. A Redis-backed deployment must configure its keys: a key
+ * that changes with every restart and differs between instances would be useless there.
+ */
+function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
+  if (config.adminKeys) return config.adminKeys;
+  if (config.store.kind === 'memory') {
+    const key = `wta_admin_${randomSecret(32)}`;
+    process.stderr.write(
+      `\nNo ADMIN_API_KEYS configured: generated an admin API key for this run (shown once):\n\n  ${key}\n\n` +
+        `Use it as: curl -H "Authorization: Bearer ${key}" ...\n\n`,
+    );
+    return parseAdminKeys(`generated=${key}`);
+  }
+  logger.warn('ADMIN_API_KEYS is not set: the admin API refuses every request');
+  return [];
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const clock = systemClock;
+
+  let rawStore: TokenStore;
+  if (config.store.kind === 'redis') {
+    rawStore = new RedisTokenStore({ url: config.store.url, keyPrefix: config.store.keyPrefix, commandTimeoutMs: config.storeTimeoutMs });
+  } else {
+    logger.warn('TOKEN_STORE=memory: tokens are lost on restart and not shared between instances; use TOKEN_STORE=redis in production');
+    rawStore = new MemoryTokenStore(clock);
+  }
+  const store = instrumentTokenStore(rawStore, metrics);
+  const adminKeys = adminKeysFor(config, logger);
+
+  let shuttingDown = false;
+  const app = createApp({
+    config,
+    adminKeys,
+    store,
+    verifier: new OpaqueTokenVerifier({ store, clock }),
+    clock,
+    logger,
+    metrics,
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const server: Server = app.listen(config.port, config.host);
+  // WCS keeps connections to its REST backend alive; keep ours open a little longer than typical client pools.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen');
+    await store.close();
+    process.exit(1);
+  }
+  const address = server.address();
+  logger.info(
+    { address, store: store.kind, hookUrl: `http://<this host>:${typeof address === 'object' && address ? address.port : config.port}${config.hookBasePath}` },
+    'wcs-token-auth listening',
+  );
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout reached: closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs).unref();
+    server.close();
+    server.closeIdleConnections();
+    await once(server, 'close');
+    clearTimeout(force);
+    await store.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,43 @@
+import { TimeoutError } from '../shared/with-timeout.js';
+import type { TokenStore } from '../tokens/token-store.js';
+import type { Metrics } from './metrics.js';
+
+export function storeErrorKind(error: unknown): 'timeout' | 'connection' | 'other' {
+  const message = error instanceof Error ? error.message : '';
+  if (error instanceof TimeoutError || /timed out|timeout/i.test(message)) return 'timeout';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|HOSTUNREACH|NETUNREACH|TIMEDOUT)$/.test(code)) ||
+    /connection|closed|max retries|ECONNREFUSED/i.test(message) ||
+    (error instanceof Error && error.name === 'MaxRetriesPerRequestError')
+  ) {
+    return 'connection';
+  }
+  return 'other';
+}
+
+/** Times every store operation and counts its failures by kind, without changing what it returns or throws. */
+export function instrumentTokenStore(store: TokenStore, metrics: Metrics): TokenStore {
+  const timed =
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const end = metrics.storeDuration.startTimer({ store: store.kind, operation });
+      try {
+        return await call(...args);
+      } catch (error) {
+        metrics.storeErrors.inc({ store: store.kind, operation, kind: storeErrorKind(error) });
+        throw error;
+      } finally {
+        end();
+      }
+    };
+  return {
+    kind: store.kind,
+    create: timed('create', (hash, record) => store.create(hash, record)),
+    findByHash: timed('find_by_hash', (hash) => store.findByHash(hash)),
+    findById: timed('find_by_id', (id) => store.findById(id)),
+    revoke: timed('revoke', (id, at) => store.revoke(id, at)),
+    ping: timed('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}

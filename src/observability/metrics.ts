@@ -1,0 +1,104 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
+const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+
+/**
+ * The WCS methods we name in labels. Methods come from the URL, so anything else is counted as `other`:
+ * a caller must not be able to create label values at will.
+ */
+export const KNOWN_WCS_METHODS = new Set([
+  'connect',
+  'playHLS',
+  'playStream',
+  'publishStream',
+  'stopStream',
+  'StreamStatusEvent',
+  'ConnectionStatusEvent',
+  'RegistrationStatusEvent',
+  'CallStatusEvent',
+  'TransferStatusEvent',
+  'RecordingStatusEvent',
+  'OnDataEvent',
+  'sendData',
+  'call',
+  'answer',
+  'hangup',
+  'subscribeStreamStatus',
+]);
+
+export function wcsMethodLabel(method: string): string {
+  return KNOWN_WCS_METHODS.has(method) ? method : 'other';
+}
+
+/**
+ * The app's own registry: no prom-client global state, so two apps in one process (tests) do not collide.
+ * Label values are bounded: method names, result, reason codes, token kind, route templates — never stream
+ * names, token ids or raw URLs.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    decisions: new Counter({
+      name: 'wcs_auth_decisions_total',
+      help: 'Authorization decisions by WCS method (or nginx), result and reason code.',
+      labelNames: ['method', 'result', 'reason', 'token_kind'] as const,
+      registers: [registry],
+    }),
+    decisionDuration: new Histogram({
+      name: 'wcs_auth_decision_duration_seconds',
+      help: 'Time to decide, from a parsed request to the decision, including the store lookup.',
+      labelNames: ['method', 'result'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    storeDuration: new Histogram({
+      name: 'wcs_auth_store_operation_duration_seconds',
+      help: 'Token store operation latency.',
+      labelNames: ['store', 'operation'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+    storeErrors: new Counter({
+      name: 'wcs_auth_store_errors_total',
+      help: 'Token store failures by kind (timeout, connection, other).',
+      labelNames: ['store', 'operation', 'kind'] as const,
+      registers: [registry],
+    }),
+    storeUp: new Gauge({
+      name: 'wcs_auth_store_up',
+      help: '1 when the last readiness check reached the token store, 0 when it did not.',
+      labelNames: ['store'] as const,
+      registers: [registry],
+    }),
+    adminTokens: new Counter({
+      name: 'wcs_auth_admin_token_operations_total',
+      help: 'Admin API changes to tokens by operation (issue, revoke, update).',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    adminAuthFailures: new Counter({
+      name: 'wcs_auth_admin_auth_failures_total',
+      help: 'Admin API requests refused for authentication (missing, invalid) or scope (forbidden).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'wcs_auth_http_requests_total',
+      help: 'HTTP requests by route template, method and status code.',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'wcs_auth_http_request_duration_seconds',
+      help: 'HTTP request duration by route template.',
+      labelNames: ['route', 'method'] as const,
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,22 @@
+import type { TokenDenyReason, TokenKind } from '../tokens/token-verifier.js';
+
+export type DenyReason = TokenDenyReason | 'missing_token' | 'bad_signature' | 'store_unavailable';
+
+/**
+ * The outcome of one authorization, as a value. The HTTP layer maps it to 200/403; `reason` goes to the decision
+ * log and the metric label, never to WCS or the viewer (unless EXPOSE_DENY_REASON is on).
+ */
+export type Decision =
+  | {
+      allow: true;
+      /** `store_unavailable` when the store failed and STORE_FAILURE_POLICY=allow let the request through. */
+      reason: 'valid' | 'store_unavailable';
+      kind: TokenKind | null;
+      tokenId: string | null;
+      headers: Readonly<Record<string, string>>;
+    }
+  | { allow: false; reason: DenyReason; kind: TokenKind | null; tokenId: string | null };
+
+export function deny(reason: DenyReason, kind: TokenKind | null = null, tokenId: string | null = null): Decision {
+  return { allow: false, reason, kind, tokenId };
+}

@@ -1,0 +1,47 @@
+import { clientIpFromSessionId } from './client-ip.js';
+
+export interface HookFields {
+  stream: string;
+  appKey: string | undefined;
+  /** undefined: no token sent; null: something was sent where the token goes, but not a string or number. */
+  token: string | undefined | null;
+  mediaSessionId: string | undefined;
+  clientIp: string | undefined;
+}
+
+export type HookFieldsResult = { ok: true; fields: HookFields } | { ok: false; field: string; message: string };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function tokenValue(value: unknown): string | undefined | null {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  // Tolerant: a numeric token in the older shape is the same token written without quotes.
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+/**
+ * Reads what the decision needs from a WCS hook body of either documented shape. The token is taken from
+ * `custom.<param>` (newer WCS: the playlist URL's query parameters) and otherwise from the top level (older WCS);
+ * unknown fields are ignored.
+ */
+export function readHookFields(body: unknown, tokenParam: string): HookFieldsResult {
+  if (!isObject(body)) return { ok: false, field: 'body', message: 'must be a JSON object' };
+  const { name, appKey, mediaSessionId, custom } = body;
+  if (typeof name !== 'string' || name.length === 0) {
+    return { ok: false, field: 'name', message: 'must be a non-empty string (the stream name)' };
+  }
+  if (appKey !== undefined && typeof appKey !== 'string') return { ok: false, field: 'appKey', message: 'must be a string' };
+  if (mediaSessionId !== undefined && typeof mediaSessionId !== 'string') {
+    return { ok: false, field: 'mediaSessionId', message: 'must be a string' };
+  }
+  const fromCustom = isObject(custom) && Object.hasOwn(custom, tokenParam) ? tokenValue(custom[tokenParam]) : undefined;
+  const token = fromCustom ?? (Object.hasOwn(body, tokenParam) ? tokenValue(body[tokenParam]) : undefined);
+  return {
+    ok: true,
+    fields: { stream: name, appKey, token, mediaSessionId, clientIp: clientIpFromSessionId(body.sessionId) },
+  };
+}

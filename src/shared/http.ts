@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
+import type { Logger } from 'pino';
+import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
+
+const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Keeps a caller's X-Request-Id when it is sane (so WCS or nginx logs can be joined with ours), else makes one. */
+export const requestId: RequestHandler = (req, res, next) => {
+  const incoming = req.get('x-request-id');
+  const id = incoming && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+};
+
+export function requestIdOf(res: Response): string {
+  return String(res.locals.requestId ?? '');
+}
+
+export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
+  res.status(ERROR_STATUS[code]).json({ error: { code, message, requestId: requestIdOf(res), ...(details ? { details } : {}) } });
+}
+
+/** 415 unless the request says it carries JSON. */
+export const requireJson: RequestHandler = (req, res, next) => {
+  if (req.is(['application/json', 'application/*+json'])) return next();
+  sendError(res, 'unsupported_media_type', 'Content-Type must be application/json');
+};
+
+/**
+ * The JSON body parser for the admin API. Express's parser answers too-large and malformed bodies with errors that
+ * the error handler below turns into 413 and 400.
+ */
+export function jsonBody(limitBytes: number): RequestHandler {
+  return express.json({ limit: limitBytes, strict: true, type: ['application/json', 'application/*+json'] });
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** Maps any error to the error table. 5xx bodies say nothing about internals; the log line keeps the details. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof AppError) return sendError(res, error.code, error.message);
+    const type = (error as BodyParserError | null)?.type;
+    switch (type) {
+      case 'entity.too.large':
+        return sendError(res, 'payload_too_large', 'Request body is larger than the configured limit');
+      case 'entity.parse.failed':
+        return sendError(res, 'invalid_json', 'Request body is not valid JSON');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendError(res, 'unsupported_media_type', 'Unsupported body encoding or charset');
+      case 'request.aborted':
+      case 'request.size.invalid':
+      case 'stream.encoding.set':
+        return sendError(res, 'invalid_json', 'Request body could not be read');
+    }
+    logger.error({ err: error, requestId: requestIdOf(res), route: req.route?.path }, 'unhandled error');
+    sendError(res, 'internal', 'Internal error');
+  };
+}

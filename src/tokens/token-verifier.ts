@@ -1,0 +1,35 @@
+import type { Action } from './token-record.js';
+
+export type TokenKind = 'opaque' | 'jwt';
+
+/** Why a token does not grant a request. Machine codes: they reach logs and metrics, never the viewer. */
+export type TokenDenyReason =
+  | 'unknown_token'
+  | 'malformed_token'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'revoked'
+  | 'disabled'
+  | 'stream_not_allowed'
+  | 'app_not_allowed'
+  | 'action_not_allowed';
+
+/** What is being asked for, independent of who asked (WCS hook or nginx). */
+export interface AccessRequest {
+  stream: string;
+  appKey: string | undefined;
+  action: Action;
+  clientIp: string | undefined;
+}
+
+export type Verdict =
+  | { valid: true; kind: TokenKind; tokenId: string; headers: Readonly<Record<string, string>> }
+  | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason };
+
+/**
+ * Checks one token against one request. Rejects (throws) only when its store cannot answer: the caller turns
+ * that into the configured failure policy in one place.
+ */
+export interface TokenVerifier {
+  verify(token: string, request: AccessRequest): Promise<Verdict>;
+}

@@ -1,0 +1,64 @@
+import type { Express } from 'express';
+import { parseAdminKeys } from '../../src/admin/admin-keys.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
+import { OpaqueTokenVerifier } from '../../src/tokens/opaque-token-verifier.js';
+import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import type { TokenStore } from '../../src/tokens/token-store.js';
+import { LogCapture } from './log-capture.js';
+import { ManualClock } from './manual-clock.js';
+import type { TestRedis } from './redis-server.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const READ_ONLY_KEY = 'test-reader-key-0123456789abcdef';
+
+export interface TestApp {
+  app: Express;
+  config: Config;
+  clock: ManualClock;
+  store: TokenStore;
+  redisStore: RedisTokenStore | undefined;
+  logs: LogCapture;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export type StoreKind = 'memory' | 'redis';
+
+/**
+ * The real app, built the way main.ts builds it, with a manual clock and captured logs. `env` takes the same
+ * variables as the service (so tests exercise config parsing too).
+ */
+export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env?: Record<string, string> }): TestApp {
+  const config = loadConfig({
+    ADMIN_API_KEYS: `admin=${ADMIN_KEY},reader=${READ_ONLY_KEY}#tokens:read`,
+    LOG_LEVEL: 'info',
+    ...(options.store === 'redis' && options.redis
+      ? { TOKEN_STORE: 'redis', REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix }
+      : {}),
+    ...options.env,
+  });
+  const clock = new ManualClock();
+  const logs = new LogCapture();
+  const logger = createLogger(config.logLevel, logs);
+  const metrics = createMetrics();
+  const redisStore =
+    config.store.kind === 'redis'
+      ? new RedisTokenStore({ url: config.store.url, keyPrefix: config.store.keyPrefix, commandTimeoutMs: config.storeTimeoutMs })
+      : undefined;
+  const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock), metrics);
+  const app = createApp({
+    config,
+    adminKeys: config.adminKeys ?? parseAdminKeys(`admin=${ADMIN_KEY}`),
+    store,
+    verifier: new OpaqueTokenVerifier({ store, clock }),
+    clock,
+    logger,
+    metrics,
+  });
+  return { app, config, clock, store, redisStore, logs, metrics, close: () => store.close() };
+}
