@@ -78,7 +78,11 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
         ]);
       }
       const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
-      const decision = await authorizePlayback(token, { stream, appKey, action, clientIp }, deps);
+      const decision = await authorizePlayback(
+        token,
+        { stream, appKey, action, clientIp, viewerSessionId: mediaSessionId, consume: true },
+        deps,
+      );
       recordDecision(
         deps,
         decision,

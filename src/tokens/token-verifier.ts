@@ -20,6 +20,16 @@ export interface AccessRequest {
   appKey: string | undefined;
   action: Action;
   clientIp: string | undefined;
+  /**
+   * One viewer's playback session (WCS's mediaSessionId; the nginx endpoint derives one). Policies that count
+   * viewers or uses count these, so a retried or repeated request of the same session is not counted twice.
+   */
+  viewerSessionId: string | undefined;
+  /**
+   * False for checks that must not change state: dry runs, and segment requests that only check validity.
+   * True when the request starts (or continues) a viewer session, e.g. playHLS.
+   */
+  consume: boolean;
 }
 
 export type Verdict =
