@@ -68,6 +68,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: integerString(256, 10 * 1024 * 1024).default(64 * 1024),
   TOKEN_DEFAULT_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(3600),
   TOKEN_MAX_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(30 * 86_400),
+  TOKEN_RETENTION_SECONDS: integerString(0, 365 * 86_400).default(86_400),
   ADMIN_API_KEYS: adminKeysString.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
@@ -87,6 +88,8 @@ export interface Config {
   bodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
+  /** How long records are kept after expiry (decisions then say `expired`, admin reads say state=expired). */
+  tokenRetentionSeconds: number;
   /** undefined: none configured (main.ts decides what that means for the store in use). */
   adminKeys: AdminKey[] | undefined;
   logLevel: string;
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
+    tokenRetentionSeconds: e.TOKEN_RETENTION_SECONDS,
     adminKeys: e.ADMIN_API_KEYS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -53,10 +53,15 @@ async function main(): Promise<void> {
 
   let rawStore: TokenStore;
   if (config.store.kind === 'redis') {
-    rawStore = new RedisTokenStore({ url: config.store.url, keyPrefix: config.store.keyPrefix, commandTimeoutMs: config.storeTimeoutMs });
+    rawStore = new RedisTokenStore({
+      url: config.store.url,
+      keyPrefix: config.store.keyPrefix,
+      commandTimeoutMs: config.storeTimeoutMs,
+      retentionMs: config.tokenRetentionSeconds * 1000,
+    });
   } else {
     logger.warn('TOKEN_STORE=memory: tokens are lost on restart and not shared between instances; use TOKEN_STORE=redis in production');
-    rawStore = new MemoryTokenStore(clock);
+    rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000);
   }
   const store = instrumentTokenStore(rawStore, metrics);
   const adminKeys = adminKeysFor(config, logger);

@@ -38,8 +38,8 @@ export function readHookFields(body: unknown, tokenParam: string): HookFieldsRes
   if (mediaSessionId !== undefined && typeof mediaSessionId !== 'string') {
     return { ok: false, field: 'mediaSessionId', message: 'must be a string' };
   }
-  const fromCustom = isObject(custom) && Object.hasOwn(custom, tokenParam) ? tokenValue(custom[tokenParam]) : undefined;
-  const token = fromCustom ?? (Object.hasOwn(body, tokenParam) ? tokenValue(body[tokenParam]) : undefined);
+  let token = isObject(custom) && Object.hasOwn(custom, tokenParam) ? tokenValue(custom[tokenParam]) : undefined;
+  if (token === undefined && Object.hasOwn(body, tokenParam)) token = tokenValue(body[tokenParam]);
   return {
     ok: true,
     fields: { stream: name, appKey, token, mediaSessionId, clientIp: clientIpFromSessionId(body.sessionId) },

@@ -14,7 +14,11 @@ export class MemoryTokenStore implements TokenStore {
   private readonly hashById = new Map<string, string>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock) {
+  /** @param retentionMs how long a record is kept after it expires, so decisions can still say `expired`. */
+  constructor(
+    private readonly clock: Clock,
+    private readonly retentionMs = 0,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -49,10 +53,10 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.sweeper);
   }
 
-  /** Mirrors Redis key expiry: a record past `expiresAt` is gone. */
+  /** Mirrors Redis key expiry: a record past `expiresAt` + retention is gone. */
   private live(hash: string): TokenRecord | undefined {
     const record = this.byHash.get(hash);
-    if (record && record.expiresAt <= this.clock.now()) {
+    if (record && record.expiresAt + this.retentionMs <= this.clock.now()) {
       this.byHash.delete(hash);
       this.hashById.delete(record.id);
       return undefined;

@@ -16,22 +16,27 @@ export interface RedisTokenStoreOptions {
   url: string;
   keyPrefix: string;
   commandTimeoutMs: number;
+  /** How long a record is kept after it expires, so decisions can still say `expired` rather than `unknown_token`. */
+  retentionMs: number;
 }
 
 /**
  * Redis layout (prefix omitted):
  *   t:{<sha256 of token>}  a hash: `data` (the record as JSON) and, once revoked, `revokedAt`; it expires at
- *                          record.expiresAt. The decision reads only this key;
+ *                          record.expiresAt + retention. The decision reads only this key;
  *   i:<token id>           the token's hash, same expiry — for the admin API.
+ * Records stay `retentionMs` past their expiry so that a late viewer is logged as `expired`, not `unknown_token`.
  * The hash sits in braces (a hash tag) so that later per-token keys land in the same Redis Cluster slot.
  */
 export class RedisTokenStore implements TokenStore {
   readonly kind = 'redis';
   readonly redis: Redis;
   private readonly prefix: string;
+  private readonly retentionMs: number;
 
   constructor(options: RedisTokenStoreOptions) {
     this.prefix = options.keyPrefix;
+    this.retentionMs = options.retentionMs;
     this.redis = new Redis(options.url, {
       // A command that Redis does not answer in time fails instead of waiting: the decision layer turns that into
       // the configured failure policy. Retrying inside ioredis would only make the caller wait longer.
@@ -55,11 +60,12 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async create(tokenHash: string, record: TokenRecord): Promise<void> {
+    const purgeAt = record.expiresAt + this.retentionMs;
     const results = await this.redis
       .multi()
       .hsetnx(this.recordKey(tokenHash), 'data', JSON.stringify({ ...record, revokedAt: null }))
-      .pexpireat(this.recordKey(tokenHash), record.expiresAt)
-      .set(this.idKey(record.id), tokenHash, 'PXAT', record.expiresAt, 'NX')
+      .pexpireat(this.recordKey(tokenHash), purgeAt)
+      .set(this.idKey(record.id), tokenHash, 'PXAT', purgeAt, 'NX')
       .exec();
     if (!results || results.some(([error]) => error) || results[0]?.[1] !== 1 || results[2]?.[1] !== 'OK') {
       throw new Error('token already exists or could not be saved');

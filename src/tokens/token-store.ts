@@ -6,7 +6,7 @@ import type { TokenRecord } from './token-record.js';
  */
 export interface TokenStore {
   readonly kind: 'memory' | 'redis';
-  /** Saves a new record; it disappears by itself at `record.expiresAt`. */
+  /** Saves a new record; it disappears by itself after `record.expiresAt` plus the store's retention. */
   create(tokenHash: string, record: TokenRecord): Promise<void>;
   /** The decision's lookup: one round trip at most. */
   findByHash(tokenHash: string): Promise<TokenRecord | undefined>;

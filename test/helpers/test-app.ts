@@ -48,9 +48,14 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
   const metrics = createMetrics();
   const redisStore =
     config.store.kind === 'redis'
-      ? new RedisTokenStore({ url: config.store.url, keyPrefix: config.store.keyPrefix, commandTimeoutMs: config.storeTimeoutMs })
+      ? new RedisTokenStore({
+          url: config.store.url,
+          keyPrefix: config.store.keyPrefix,
+          commandTimeoutMs: config.storeTimeoutMs,
+          retentionMs: config.tokenRetentionSeconds * 1000,
+        })
       : undefined;
-  const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock), metrics);
+  const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000), metrics);
   const app = createApp({
     config,
     adminKeys: config.adminKeys ?? parseAdminKeys(`admin=${ADMIN_KEY}`),
