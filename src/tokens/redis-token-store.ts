@@ -12,6 +12,14 @@ redis.call('HSETNX', KEYS[1], 'revokedAt', ARGV[1])
 return redis.call('HGETALL', KEYS[1])
 `;
 
+/** Creates the record with its expiry in one step, so no record can exist without a TTL. */
+const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`;
+
 export interface RedisTokenStoreOptions {
   url: string;
   keyPrefix: string;
@@ -49,6 +57,7 @@ export class RedisTokenStore implements TokenStore {
     // Connection errors surface as rejected commands (and in /readyz); without a listener ioredis would print them.
     this.redis.on('error', () => {});
     this.redis.defineCommand('wtaRevoke', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
+    this.redis.defineCommand('wtaCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
   }
 
   recordKey(tokenHash: string): string {
@@ -59,16 +68,19 @@ export class RedisTokenStore implements TokenStore {
     return `${this.prefix}i:${id}`;
   }
 
+  /**
+   * Two keys in two Redis Cluster slots, so two steps rather than one transaction: the record first (refused if
+   * the hash exists), then the id index; if the id is taken the record is removed again.
+   */
   async create(tokenHash: string, record: TokenRecord): Promise<void> {
     const purgeAt = record.expiresAt + this.retentionMs;
-    const results = await this.redis
-      .multi()
-      .hsetnx(this.recordKey(tokenHash), 'data', JSON.stringify({ ...record, revokedAt: null }))
-      .pexpireat(this.recordKey(tokenHash), purgeAt)
-      .set(this.idKey(record.id), tokenHash, 'PXAT', purgeAt, 'NX')
-      .exec();
-    if (!results || results.some(([error]) => error) || results[0]?.[1] !== 1 || results[2]?.[1] !== 'OK') {
-      throw new Error('token already exists or could not be saved');
+    const recordKey = this.recordKey(tokenHash);
+    const created = await this.scripts.wtaCreate(recordKey, JSON.stringify({ ...record, revokedAt: null }), String(purgeAt));
+    if (created !== 1) throw new Error('a token with this hash already exists');
+    const indexed = await this.redis.set(this.idKey(record.id), tokenHash, 'PXAT', purgeAt, 'NX');
+    if (indexed !== 'OK') {
+      await this.redis.del(recordKey);
+      throw new Error('a token with this id already exists');
     }
   }
 
@@ -84,11 +96,15 @@ export class RedisTokenStore implements TokenStore {
   async revoke(id: string, revokedAt: number): Promise<TokenRecord | undefined> {
     const hash = await this.redis.get(this.idKey(id));
     if (hash === null) return undefined;
-    const reply = await (this.redis as unknown as RevokeCommand).wtaRevoke(this.recordKey(hash), String(revokedAt));
+    const reply = await this.scripts.wtaRevoke(this.recordKey(hash), String(revokedAt));
     if (!Array.isArray(reply)) return undefined;
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
     return fromHash(fields);
+  }
+
+  private get scripts(): ScriptCommands {
+    return this.redis as unknown as ScriptCommands;
   }
 
   async ping(): Promise<void> {
@@ -104,8 +120,10 @@ export class RedisTokenStore implements TokenStore {
   }
 }
 
-interface RevokeCommand {
+/** The commands defined with defineCommand, which ioredis's types cannot know about. */
+interface ScriptCommands {
   wtaRevoke(key: string, revokedAt: string): Promise<unknown>;
+  wtaCreate(key: string, data: string, purgeAt: string): Promise<unknown>;
 }
 
 function fromHash(fields: Record<string, string>): TokenRecord | undefined {

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { tokenStoreContract } from './token-store.contract.js';
+
+let redis: TestRedis;
+const stores: RedisTokenStore[] = [];
+before(async () => {
+  redis = await startTestRedis();
+});
+after(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  await redis.stop();
+});
+
+tokenStoreContract('redis', async () => {
+  // Redis expires keys by its own clock, so records here are dated from real time.
+  const clock = new ManualClock(Date.now());
+  const retentionMs = 10_000;
+  const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 2000, retentionMs });
+  stores.push(store);
+  return {
+    store,
+    clock,
+    retentionMs,
+    assertExpiresAt: async (hash, id, purgeAt) => {
+      assert.equal(await redis.client.pexpiretime(store.recordKey(hash)), purgeAt);
+      assert.equal(await redis.client.pexpiretime(store.idKey(id)), purgeAt);
+    },
+  };
+});
