@@ -105,8 +105,12 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs).unref();
     server.close();
+    // Keep-alive connections (WCS and nginx pool them) become idle once their in-flight response is sent; close
+    // them as soon as they do instead of waiting for the keep-alive timeout.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     await once(server, 'close');
+    clearInterval(idleSweep);
     clearTimeout(force);
     await store.close();
     logger.info('stopped');
