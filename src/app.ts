@@ -5,6 +5,7 @@ import { createTokensRouter } from './admin/tokens-router.js';
 import type { Config } from './config.js';
 import { createHealthRouter } from './observability/health-router.js';
 import { httpMetrics } from './observability/http-metrics.js';
+import { createMetricsRouter } from './observability/metrics-router.js';
 import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
 import { createWcsHookRouter } from './playback/wcs-hook-router.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
     | 'bodyLimitBytes'
     | 'tokenDefaultTtlSeconds'
     | 'tokenMaxTtlSeconds'
+    | 'metricsPort'
+    | 'metricsBearerToken'
   >;
   adminKeys: readonly AdminKey[];
   store: TokenStore;
@@ -57,6 +60,10 @@ export function createApp(deps: AppDeps): Express {
       isShuttingDown: deps.isShuttingDown ?? (() => false),
     }),
   );
+  // With METRICS_PORT set, main.ts serves /metrics on that port alone and this one answers 404 for it.
+  if (config.metricsPort === undefined) {
+    app.use(createMetricsRouter({ registry: metrics.registry, bearerToken: config.metricsBearerToken }));
+  }
   app.use(
     config.hookBasePath,
     createWcsHookRouter({

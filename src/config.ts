@@ -72,6 +72,12 @@ const envSchema = z.object({
   ADMIN_API_KEYS: adminKeysString.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
+  METRICS_PORT: integerString(0, 65535).optional(),
+  METRICS_BEARER_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,256}$/, { message: 'must be 16-256 printable characters without spaces' })
+    .optional(),
+  STORE_HEALTH_CHECK_INTERVAL_MS: integerString(0, 3_600_000).default(5000),
 });
 
 export interface Config {
@@ -94,6 +100,12 @@ export interface Config {
   adminKeys: AdminKey[] | undefined;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** undefined: /metrics is served on the main port; otherwise only on this one. */
+  metricsPort: number | undefined;
+  /** undefined: /metrics needs no credentials. */
+  metricsBearerToken: string | undefined;
+  /** 0: wcs_auth_store_up is only updated by /readyz. */
+  storeHealthCheckIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.TOKEN_DEFAULT_TTL_SECONDS > e.TOKEN_MAX_TTL_SECONDS) {
     throw new ConfigError(['TOKEN_DEFAULT_TTL_SECONDS: must not exceed TOKEN_MAX_TTL_SECONDS']);
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on PORT)']);
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -133,5 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminKeys: e.ADMIN_API_KEYS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsPort: e.METRICS_PORT,
+    metricsBearerToken: e.METRICS_BEARER_TOKEN,
+    storeHealthCheckIntervalMs: e.STORE_HEALTH_CHECK_INTERVAL_MS,
   };
 }

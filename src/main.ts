@@ -6,7 +6,9 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { instrumentTokenStore } from './observability/instrumented-token-store.js';
 import { createLogger } from './observability/logger.js';
+import { createMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
+import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
 import { systemClock } from './shared/clock.js';
 import { randomSecret } from './shared/secrets.js';
 import { MemoryTokenStore } from './tokens/memory-token-store.js';
@@ -83,18 +85,40 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
+  const metricsServer: Server | undefined =
+    config.metricsPort === undefined
+      ? undefined
+      : createMetricsApp({ registry: metrics.registry, bearerToken: config.metricsBearerToken, logger }).listen(
+          config.metricsPort,
+          config.host,
+        );
   try {
-    await once(server, 'listening');
+    await Promise.all([once(server, 'listening'), metricsServer && once(metricsServer, 'listening')]);
   } catch (error) {
-    logger.fatal({ err: error, host: config.host, port: config.port }, 'cannot listen');
+    logger.fatal({ err: error, host: config.host, port: config.port, metricsPort: config.metricsPort }, 'cannot listen');
     await store.close();
     process.exit(1);
   }
   const address = server.address();
   logger.info(
-    { address, store: store.kind, hookUrl: `http://<this host>:${typeof address === 'object' && address ? address.port : config.port}${config.hookBasePath}` },
+    {
+      address,
+      metricsAddress: metricsServer?.address() ?? address,
+      store: store.kind,
+      hookUrl: `http://<this host>:${typeof address === 'object' && address ? address.port : config.port}${config.hookBasePath}`,
+    },
     'wcs-token-auth listening',
   );
+  const healthMonitor: StoreHealthMonitor | undefined =
+    config.storeHealthCheckIntervalMs > 0
+      ? startStoreHealthMonitor({
+          store,
+          metrics,
+          logger,
+          timeoutMs: config.storeTimeoutMs,
+          intervalMs: config.storeHealthCheckIntervalMs,
+        })
+      : undefined;
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -104,6 +128,10 @@ async function main(): Promise<void> {
       logger.warn('shutdown timeout reached: closing remaining connections');
       server.closeAllConnections();
     }, config.shutdownTimeoutMs).unref();
+    healthMonitor?.stop();
+    // Prometheus may scrape until the very end; its connections are short-lived and carry nothing to finish.
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     server.close();
     // Keep-alive connections (WCS and nginx pool them) become idle once their in-flight response is sent; close
     // them as soon as they do instead of waiting for the keep-alive timeout.

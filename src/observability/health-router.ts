@@ -28,8 +28,5 @@ export function createHealthRouter(deps: HealthDeps): Router {
       res.status(503).json({ status: 'store_unavailable', store: deps.store.kind });
     }
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
   return router;
 }
