@@ -51,7 +51,7 @@ describe('decision log and /metrics never carry a token or a secret (Redis store
     t = buildTestApp({
       store: 'redis',
       redis,
-      env: { WCS_SIGNING_SECRET: SIGNING_SECRET, METRICS_BEARER_TOKEN: METRICS_TOKEN, STORE_TIMEOUT_MS: '200' },
+      env: { WCS_SIGNING_SECRET: SIGNING_SECRET, METRICS_BEARER_TOKEN: METRICS_TOKEN, STORE_TIMEOUT_MS: '1000' },
     });
     const [a, b, revoked] = [await issue(t.app, [streams[0] ?? '']), await issue(t.app, ['other-*']), await issue(t.app, streams)];
     secrets.push(a.token, b.token, revoked.token);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { assertMatchesContract } from '../helpers/openapi.js';
 import { buildTestApp } from '../helpers/test-app.js';
 
 const METRICS_TOKEN = 'metrics-scrape-token-0123456789';
@@ -14,6 +15,7 @@ describe('GET /metrics on the main port', () => {
     assert.match(res.headers['content-type'] ?? '', /^text\/plain; version=0\.0\.4/);
     assert.match(res.text, /^# TYPE wcs_auth_decision_duration_seconds histogram$/m);
     assert.match(res.text, /^# TYPE process_cpu_seconds_total counter$/m);
+    assertMatchesContract('GET', '/metrics', res);
     await close();
   });
 
@@ -24,6 +26,7 @@ describe('GET /metrics on the main port', () => {
     assert.equal(missing.headers['www-authenticate'], 'Bearer');
     assert.equal(missing.body.error.code, 'unauthorized');
     assert.ok(!missing.text.includes('wcs_auth_'), 'a refused scrape shows no metric');
+    assertMatchesContract('GET', '/metrics', missing);
     for (const authorization of [`Bearer ${METRICS_TOKEN.slice(0, -1)}`, `Bearer ${METRICS_TOKEN}0`, `Basic ${METRICS_TOKEN}`, METRICS_TOKEN]) {
       const res = await request(app).get('/metrics').set('Authorization', authorization);
       assert.equal(res.status, 401, authorization);
@@ -46,7 +49,9 @@ describe('GET /metrics on the main port', () => {
 
   it('with METRICS_PORT set answers 404: the metrics are served on that port only', async () => {
     const { app, close } = buildTestApp({ store: 'memory', env: { METRICS_PORT: '9464' } });
-    assert.equal((await request(app).get('/metrics')).status, 404);
+    const res = await request(app).get('/metrics');
+    assert.equal(res.status, 404);
+    assertMatchesContract('GET', '/metrics', res);
     await close();
   });
 });
