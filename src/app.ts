@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { AdminKey } from './admin/admin-keys.js';
+import { createIssueJwtRoute } from './admin/issue-jwt-route.js';
+import { createRevocationsRouter } from './admin/revocations-router.js';
 import { createTokensRouter } from './admin/tokens-router.js';
 import type { Config } from './config.js';
 import { createHealthRouter } from './observability/health-router.js';
@@ -11,6 +13,8 @@ import type { Metrics } from './observability/metrics.js';
 import { createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
 import { errorHandler, requestId, sendError } from './shared/http.js';
+import { createJwksRouter } from './tokens/jwt/jwks-router.js';
+import type { JwtRuntime } from './tokens/jwt/jwt-runtime.js';
 import type { Action } from './tokens/token-record.js';
 import type { TokenStore } from './tokens/token-store.js';
 import type { TokenVerifier } from './tokens/token-verifier.js';
@@ -38,6 +42,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   isShuttingDown?: () => boolean;
+  /** JWT issuing, revocation and /.well-known/jwks.json; absent = those routes do not exist. */
+  jwt?: JwtRuntime;
 }
 
 const ENFORCED_METHODS: ReadonlyMap<string, Action> = new Map([['playHLS', 'play']]);
@@ -76,6 +82,22 @@ export function createApp(deps: AppDeps): Express {
         logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
     }),
   );
+  const { jwt } = deps;
+  if (jwt) {
+    app.use(createJwksRouter(jwt.keys));
+    app.use(
+      '/v1',
+      createRevocationsRouter({
+        ...config,
+        jtis: jwt.jtis,
+        clock: deps.clock,
+        logger,
+        metrics,
+        adminKeys: deps.adminKeys,
+        clockSkewSeconds: jwt.config.clockSkewSeconds,
+      }),
+    );
+  }
   app.use(
     '/v1',
     createTokensRouter({
@@ -85,6 +107,17 @@ export function createApp(deps: AppDeps): Express {
       logger,
       metrics,
       adminKeys: deps.adminKeys,
+      issueJwt:
+        jwt &&
+        createIssueJwtRoute({
+          ...config,
+          keys: jwt.keys,
+          clock: deps.clock,
+          logger,
+          metrics,
+          issuer: jwt.config.signingIssuer,
+          audience: jwt.config.signingAudience,
+        }),
     }),
   );
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { headerMapSchema } from './shared/http-headers.js';
+import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
+import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
+import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -37,6 +40,34 @@ const adminKeysString = z.string().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
   }
+});
+
+const stringList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.string().max(256)).min(1, { message: 'must list at least one value' }));
+
+const jwksAlgorithms = z.string().transform((value, ctx) => {
+  const algorithms: JwtAlgorithm[] = [];
+  for (const alg of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    // A JWKS is public: a symmetric key in it would let anyone sign tokens.
+    if (!isJwtAlgorithm(alg) || isHmacAlgorithm(alg)) {
+      ctx.addIssue({ code: 'custom', message: `"${alg}" is not one of RS256, RS384, RS512, PS256, ES256, ES384, EdDSA` });
+      return z.NEVER;
+    }
+    algorithms.push(alg);
+  }
+  if (algorithms.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one algorithm' });
+  return algorithms;
+});
+
+const headerName = z.string().transform((value, ctx) => {
+  if (value === 'off') return null;
+  if (!headerMapSchema.safeParse({ [value]: 'x' }).success) {
+    ctx.addIssue({ code: 'custom', message: 'must be an RFC 9110 header name that is not reserved, or off' });
+    return z.NEVER;
+  }
+  return value;
 });
 
 /**
@@ -78,6 +109,24 @@ const envSchema = z.object({
     .regex(/^[\x21-\x7e]{16,256}$/, { message: 'must be 16-256 printable characters without spaces' })
     .optional(),
   STORE_HEALTH_CHECK_INTERVAL_MS: integerString(0, 3_600_000).default(5000),
+  OPAQUE_TOKENS_ENABLED: booleanString.default(true),
+  JWT_ENABLED: booleanString.default(true),
+  JWT_KEYS: z.string().optional(),
+  JWT_SIGNING_KEYS: z.string().optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+  JWT_JWKS_ALGORITHMS: jwksAlgorithms.default(['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA']),
+  JWT_JWKS_REFRESH_INTERVAL_SECONDS: integerString(1, 86_400).default(300),
+  JWT_JWKS_MIN_REFETCH_INTERVAL_SECONDS: integerString(1, 3600).default(30),
+  JWT_JWKS_FETCH_TIMEOUT_MS: integerString(1, 60_000).default(2000),
+  JWT_UNKNOWN_KID_WAIT_MS: integerString(0, 60_000).default(100),
+  JWT_KEYS_RELOAD_INTERVAL_SECONDS: integerString(0, 86_400).default(30),
+  JWT_CLOCK_SKEW_SECONDS: integerString(0, 600).default(30),
+  JWT_REQUIRE_EXP: booleanString.default(true),
+  JWT_ISSUERS: stringList.optional(),
+  JWT_AUDIENCES: stringList.optional(),
+  JWT_SIGNING_ISSUER: z.string().min(1).max(256).default('wcs-token-auth'),
+  JWT_SIGNING_AUDIENCE: z.string().min(1).max(256).optional(),
+  JWT_VIEWER_ID_HEADER: headerName.default('X-Viewer-Id'),
 });
 
 export interface Config {
@@ -106,6 +155,9 @@ export interface Config {
   metricsBearerToken: string | undefined;
   /** 0: wcs_auth_store_up is only updated by /readyz. */
   storeHealthCheckIntervalMs: number;
+  /** false: opaque tokens are refused without a store lookup. */
+  opaqueTokensEnabled: boolean;
+  jwt: JwtConfig;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on PORT)']);
   }
+  const jwt = jwtConfig(e, input);
   return {
     host: e.HOST,
     port: e.PORT,
@@ -151,5 +204,58 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsPort: e.METRICS_PORT,
     metricsBearerToken: e.METRICS_BEARER_TOKEN,
     storeHealthCheckIntervalMs: e.STORE_HEALTH_CHECK_INTERVAL_MS,
+    opaqueTokensEnabled: e.OPAQUE_TOKENS_ENABLED,
+    jwt,
+  };
+}
+
+/** The JWT part, with the checks that span several variables. Key files are read later, by the key ring. */
+function jwtConfig(e: z.infer<typeof envSchema>, env: Record<string, string | undefined>): JwtConfig {
+  const problems: string[] = [];
+  const specs = (variable: 'JWT_KEYS' | 'JWT_SIGNING_KEYS', value: string | undefined) => {
+    if (value === undefined) return [];
+    try {
+      return parseJwtKeySpecs(value, env);
+    } catch (error) {
+      problems.push(`${variable}: ${(error as Error).message}`);
+      return [];
+    }
+  };
+  const keys = specs('JWT_KEYS', e.JWT_KEYS);
+  const signingKeys = specs('JWT_SIGNING_KEYS', e.JWT_SIGNING_KEYS);
+  if (e.JWT_JWKS_URL !== undefined && e.JWT_UNKNOWN_KID_WAIT_MS >= e.STORE_TIMEOUT_MS) {
+    problems.push('JWT_UNKNOWN_KID_WAIT_MS: must be less than STORE_TIMEOUT_MS (the whole decision must fit in it)');
+  }
+  // Tokens this service issues must pass its own checks.
+  if (signingKeys.length > 0 && e.JWT_ISSUERS && !e.JWT_ISSUERS.includes(e.JWT_SIGNING_ISSUER)) {
+    problems.push('JWT_SIGNING_ISSUER: must be one of JWT_ISSUERS, or this service would refuse its own tokens');
+  }
+  if (signingKeys.length > 0 && e.JWT_AUDIENCES && (e.JWT_SIGNING_AUDIENCE === undefined || !e.JWT_AUDIENCES.includes(e.JWT_SIGNING_AUDIENCE))) {
+    problems.push('JWT_SIGNING_AUDIENCE: must be one of JWT_AUDIENCES, or this service would refuse its own tokens');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    enabled: e.JWT_ENABLED,
+    keys,
+    signingKeys,
+    jwks:
+      e.JWT_JWKS_URL === undefined
+        ? undefined
+        : {
+            url: e.JWT_JWKS_URL,
+            algorithms: e.JWT_JWKS_ALGORITHMS,
+            refreshIntervalSeconds: e.JWT_JWKS_REFRESH_INTERVAL_SECONDS,
+            minRefetchIntervalSeconds: e.JWT_JWKS_MIN_REFETCH_INTERVAL_SECONDS,
+            fetchTimeoutMs: e.JWT_JWKS_FETCH_TIMEOUT_MS,
+          },
+    keysReloadIntervalSeconds: e.JWT_KEYS_RELOAD_INTERVAL_SECONDS,
+    unknownKidWaitMs: e.JWT_UNKNOWN_KID_WAIT_MS,
+    clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS,
+    requireExp: e.JWT_REQUIRE_EXP,
+    issuers: e.JWT_ISSUERS ?? null,
+    audiences: e.JWT_AUDIENCES ?? null,
+    signingIssuer: e.JWT_SIGNING_ISSUER,
+    signingAudience: e.JWT_SIGNING_AUDIENCE,
+    viewerIdHeader: e.JWT_VIEWER_ID_HEADER,
   };
 }

@@ -11,19 +11,24 @@ import { createMetrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
 import { systemClock } from './shared/clock.js';
 import { randomSecret } from './shared/secrets.js';
+import { CompositeTokenVerifier } from './tokens/composite-token-verifier.js';
+import { createJwtRuntime, type JwtRuntime } from './tokens/jwt/jwt-runtime.js';
+import { JwtKeyError } from './tokens/jwt/key-ring.js';
 import { MemoryTokenStore } from './tokens/memory-token-store.js';
 import { OpaqueTokenVerifier } from './tokens/opaque-token-verifier.js';
 import { RedisTokenStore } from './tokens/redis-token-store.js';
 import type { TokenStore } from './tokens/token-store.js';
 
+function stopForConfig(message: string): never {
+  process.stderr.write(`wcs-token-auth: ${message}\nThe service did not start. See README.md, "Configuration".\n`);
+  process.exit(1);
+}
+
 function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`wcs-token-auth: ${error.message}\nThe service did not start. See README.md, "Configuration".\n`);
-      process.exit(1);
-    }
+    if (error instanceof ConfigError) stopForConfig(error.message);
     throw error;
   }
 }
@@ -67,17 +72,35 @@ async function main(): Promise<void> {
   }
   const store = instrumentTokenStore(rawStore, metrics);
   const adminKeys = adminKeysFor(config, logger);
+  let jwt: JwtRuntime;
+  try {
+    jwt = createJwtRuntime(config.jwt, {
+      clock,
+      logger,
+      metrics,
+      redis: rawStore instanceof RedisTokenStore && config.store.kind === 'redis' ? { client: rawStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof JwtKeyError)) throw error;
+    await store.close();
+    stopForConfig(`Invalid configuration:\n  - ${error.message}`);
+  }
+  await jwt.start();
 
   let shuttingDown = false;
   const app = createApp({
     config,
     adminKeys,
     store,
-    verifier: new OpaqueTokenVerifier({ store, clock }),
+    verifier: new CompositeTokenVerifier({
+      jwt: jwt.verifier,
+      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock }) : undefined,
+    }),
     clock,
     logger,
     metrics,
     isShuttingDown: () => shuttingDown,
+    jwt,
   });
 
   const server: Server = app.listen(config.port, config.host);
@@ -140,12 +163,15 @@ async function main(): Promise<void> {
     await once(server, 'close');
     clearInterval(idleSweep);
     clearTimeout(force);
+    await jwt.close();
     await store.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Key rotation without a restart: re-read JWT_KEYS and JWT_SIGNING_KEYS files (a bad file keeps the old keys).
+  process.on('SIGHUP', () => void jwt.reloadKeys());
 }
 
 await main();

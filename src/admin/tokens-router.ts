@@ -22,6 +22,8 @@ export interface TokensRouterDeps {
   bodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
+  /** Answers `type: "jwt"` issue requests (signed, not stored). Absent: only opaque tokens are issued. */
+  issueJwt?: (req: Request, res: Response) => Promise<void>;
 }
 
 const TOKEN_ID = /^tok_[A-Za-z0-9_-]{16}$/;
@@ -56,6 +58,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(authenticateAdmin(deps.adminKeys, metrics));
 
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
+    if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
     const parsed = issueTokenSchema.safeParse(req.body);
     if (!parsed.success) {
       const details = validationDetails(parsed.error);

@@ -12,7 +12,16 @@ export type TokenDenyReason =
   | 'disabled'
   | 'stream_not_allowed'
   | 'app_not_allowed'
-  | 'action_not_allowed';
+  | 'action_not_allowed'
+  // JWTs
+  | 'invalid_signature'
+  | 'algorithm_not_allowed'
+  | 'unknown_key'
+  | 'invalid_claims'
+  | 'wrong_issuer'
+  | 'wrong_audience'
+  | 'ip_not_allowed'
+  | 'already_used';
 
 /** What is being asked for, independent of who asked (WCS hook or nginx). */
 export interface AccessRequest {

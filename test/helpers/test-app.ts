@@ -5,6 +5,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { CompositeTokenVerifier } from '../../src/tokens/composite-token-verifier.js';
+import { createJwtRuntime, type JwtRuntime } from '../../src/tokens/jwt/jwt-runtime.js';
 import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
 import { OpaqueTokenVerifier } from '../../src/tokens/opaque-token-verifier.js';
 import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
@@ -24,6 +26,8 @@ export interface TestApp {
   redisStore: RedisTokenStore | undefined;
   logs: LogCapture;
   metrics: Metrics;
+  /** JWT keys, JWKS cache and jti store; call `jwt.start()` for the first JWKS fetch, as main.ts does. */
+  jwt: JwtRuntime;
   close(): Promise<void>;
 }
 
@@ -56,14 +60,28 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
         })
       : undefined;
   const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000), metrics);
+  const jwt = createJwtRuntime(config.jwt, {
+    clock,
+    logger,
+    metrics,
+    redis: redisStore && config.store.kind === 'redis' ? { client: redisStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
+  });
   const app = createApp({
     config,
     adminKeys: config.adminKeys ?? parseAdminKeys(`admin=${ADMIN_KEY}`),
     store,
-    verifier: new OpaqueTokenVerifier({ store, clock }),
+    verifier: new CompositeTokenVerifier({
+      jwt: jwt.verifier,
+      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock }) : undefined,
+    }),
     clock,
     logger,
     metrics,
+    jwt,
   });
-  return { app, config, clock, store, redisStore, logs, metrics, close: () => store.close() };
+  const close = async () => {
+    await jwt.close();
+    await store.close();
+  };
+  return { app, config, clock, store, redisStore, logs, metrics, jwt, close };
 }

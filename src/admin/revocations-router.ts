@@ -1,0 +1,76 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Metrics } from '../observability/metrics.js';
+import { AppError } from '../shared/app-error.js';
+import type { Clock } from '../shared/clock.js';
+import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import type { JtiStore } from '../tokens/jwt/jti-store.js';
+import type { AdminKey } from './admin-keys.js';
+import { authenticateAdmin, requireScope } from './require-admin.js';
+import { validationDetails } from './tokens-router.js';
+
+/** NumericDate seconds, as in the token; beyond year 9999 is not a date anyone means. */
+const MAX_EXP_SECONDS = 253_402_300_799;
+
+export const revocationSchema = z
+  .object({
+    jti: z.string().min(1).max(256),
+    exp: z.number().int().positive().max(MAX_EXP_SECONDS),
+  })
+  .strict();
+
+export interface RevocationsRouterDeps {
+  jtis: Pick<JtiStore, 'revoke'>;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  adminKeys: readonly AdminKey[];
+  clockSkewSeconds: number;
+  storeTimeoutMs: number;
+  bodyLimitBytes: number;
+}
+
+/**
+ * `POST /v1/revocations`: puts a JWT id on the denylist until the token could no longer be accepted anyway (its exp
+ * plus the clock skew), so the list never grows beyond the tokens still alive. Idempotent.
+ */
+export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
+  const router = Router();
+  const { metrics } = deps;
+  // Authentication per route, not router.use(): this router is mounted on /v1 next to others.
+  router.post(
+    '/revocations',
+    authenticateAdmin(deps.adminKeys, metrics),
+    requireScope('tokens:write', metrics),
+    requireJson,
+    jsonBody(deps.bodyLimitBytes),
+    async (req, res) => {
+      const parsed = revocationSchema.safeParse(req.body);
+      if (!parsed.success) {
+        const details = validationDetails(parsed.error);
+        return sendError(res, 'validation_failed', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+      }
+      const { jti, exp } = parsed.data;
+      const now = deps.clock.now();
+      const revokedUntil = (exp + deps.clockSkewSeconds) * 1000;
+      // A token already past exp + skew is refused as expired: there is nothing to remember.
+      if (revokedUntil > now) {
+        try {
+          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), deps.storeTimeoutMs);
+        } catch (error) {
+          deps.logger.warn({ err: error }, 'token store failed during a revocation');
+          throw new AppError('store_unavailable', 'The token store is unavailable; the jti is not revoked, try again');
+        }
+      }
+      metrics.adminTokens.inc({ operation: 'revoke_jti' });
+      deps.logger.info(
+        { event: 'audit', action: 'jwt.revoke', tokenId: jti, adminKeyId: (res.locals.adminKey as AdminKey).id, requestId: requestIdOf(res) },
+        'admin change',
+      );
+      res.json({ jti, exp, revokedUntil: new Date(revokedUntil).toISOString() });
+    },
+  );
+  return router;
+}

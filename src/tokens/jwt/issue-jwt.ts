@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { headerMapSchema } from '../../shared/http-headers.js';
+import { randomSecret } from '../../shared/secrets.js';
+import { TokenInputError } from '../issue-token.js';
+import { STREAM_PATTERN } from '../stream-pattern.js';
+import { ACTIONS } from '../token-record.js';
+import { parseIpRange } from './allowed-ips.js';
+import { VIEWER_ID } from './jwt-claims.js';
+import type { SigningKey } from './jwt-key.js';
+import { signJwt } from './sign-jwt.js';
+
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z' });
+
+/** `POST /v1/tokens` with `type: "jwt"`: the opaque policy fields that a signed token can carry, as claims. */
+export const issueJwtSchema = z
+  .object({
+    type: z.literal('jwt'),
+    streams: z
+      .array(z.string().regex(STREAM_PATTERN, { message: 'must be 1-256 characters without spaces or control characters' }))
+      .min(1)
+      .max(100),
+    appKeys: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
+    actions: z.array(z.enum(ACTIONS)).min(1).max(ACTIONS.length).optional(),
+    ttlSeconds: z.number().int().positive().optional(),
+    expiresAt: isoTime.optional(),
+    notBefore: isoTime.optional(),
+    headers: headerMapSchema.optional(),
+    allowedIps: z
+      .array(z.string().refine((value) => parseIpRange(value) !== undefined, { message: 'must be an IP address or CIDR range' }))
+      .min(1)
+      .max(100)
+      .optional(),
+    once: z.boolean().optional(),
+    viewerId: z.string().regex(VIEWER_ID, { message: 'must be 1-128 printable ASCII characters without spaces' }).optional(),
+    subject: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .refine((body) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
+    message: 'give ttlSeconds or expiresAt, not both',
+    path: ['expiresAt'],
+  });
+
+export type IssueJwtInput = z.infer<typeof issueJwtSchema>;
+
+export interface IssueJwtDeps {
+  signingKey: SigningKey;
+  now: number;
+  defaultTtlSeconds: number;
+  maxTtlSeconds: number;
+  /** `iss` of issued tokens (JWT_SIGNING_ISSUER). */
+  issuer: string;
+  /** `aud` of issued tokens (JWT_SIGNING_AUDIENCE), if any. */
+  audience: string | undefined;
+}
+
+export interface IssuedJwt {
+  token: string;
+  jti: string;
+  kid: string;
+  alg: string;
+  expiresAt: string;
+  claims: Record<string, unknown>;
+}
+
+/**
+ * Signs a token; nothing is stored (a JWT carries its own policy). The random jti is what revocation and the
+ * one-time rule key on. Times are whole seconds (NumericDate).
+ */
+export function issueJwt(input: IssueJwtInput, deps: IssueJwtDeps): IssuedJwt {
+  const nowSeconds = Math.floor(deps.now / 1000);
+  const exp =
+    input.expiresAt !== undefined ? Math.floor(Date.parse(input.expiresAt) / 1000) : nowSeconds + (input.ttlSeconds ?? deps.defaultTtlSeconds);
+  const nbf = input.notBefore === undefined ? undefined : Math.floor(Date.parse(input.notBefore) / 1000);
+  if (exp <= nowSeconds) throw new TokenInputError('expiresAt', 'must be in the future');
+  if (exp - nowSeconds > deps.maxTtlSeconds) {
+    throw new TokenInputError(input.expiresAt ? 'expiresAt' : 'ttlSeconds', `must be at most ${deps.maxTtlSeconds} seconds from now`);
+  }
+  if (nbf !== undefined && nbf >= exp) throw new TokenInputError('notBefore', 'must be before expiresAt');
+
+  const jti = randomSecret(16);
+  const claims: Record<string, unknown> = {
+    iss: deps.issuer,
+    ...(input.subject === undefined ? {} : { sub: input.subject }),
+    ...(deps.audience === undefined ? {} : { aud: deps.audience }),
+    iat: nowSeconds,
+    ...(nbf === undefined ? {} : { nbf }),
+    exp,
+    jti,
+    streams: input.streams,
+    ...(input.appKeys === undefined ? {} : { appKeys: input.appKeys }),
+    actions: input.actions ?? ['play'],
+    ...(input.allowedIps === undefined ? {} : { allowedIps: input.allowedIps }),
+    ...(input.headers === undefined ? {} : { headers: input.headers }),
+    ...(input.viewerId === undefined ? {} : { vid: input.viewerId }),
+    ...(input.once ? { once: true } : {}),
+  };
+  return {
+    token: signJwt(claims, deps.signingKey),
+    jti,
+    kid: deps.signingKey.kid,
+    alg: deps.signingKey.algorithm,
+    expiresAt: new Date(exp * 1000).toISOString(),
+    claims,
+  };
+}

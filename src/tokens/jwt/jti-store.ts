@@ -1,0 +1,33 @@
+import { sha256Hex } from '../../shared/secrets.js';
+
+/** What the denylist says about one jti for one request. */
+export type JtiState = 'ok' | 'revoked' | 'used';
+
+export interface JtiUse {
+  /** The token is one-time (`once` claim): the first viewer session to use it owns it. */
+  once: boolean;
+  /** Whether this request may claim a one-time token (false for dry runs and validity-only checks). */
+  consume: boolean;
+  /** The viewer session asking; the owner of a one-time token may come back (WCS retries, playlist reloads). */
+  sessionId: string;
+  /** When the state may be forgotten (ms): the token's exp plus the clock skew, after which it is refused anyway. */
+  keepUntil: number;
+}
+
+/**
+ * State kept per JWT id: revocations (a denylist) and the owner of one-time tokens. Both forget a jti once its
+ * token has expired. Every implementation answers check() in one round trip.
+ */
+export interface JtiStore {
+  readonly kind: 'memory' | 'redis';
+  /** Revoked? Else, for a one-time token, claims it for `sessionId` (when allowed to) or says it is used. */
+  check(jti: string, use: JtiUse): Promise<JtiState>;
+  /** Puts a jti on the denylist until `keepUntil` (ms). Resolves true when it was not revoked before. */
+  revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** jti values come from token issuers: hashed, they make keys of a fixed, harmless shape. */
+export function jtiKeyPart(jti: string): string {
+  return sha256Hex(jti);
+}

@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { storeErrorKind } from '../../observability/instrumented-token-store.js';
+import { createJwtMetrics } from '../../observability/jwt-metrics.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { Clock } from '../../shared/clock.js';
+import type { JtiStore } from './jti-store.js';
+import { JwksCache, type JwksOptions } from './jwks-cache.js';
+import type { JwtKeySpec } from './jwt-key-spec.js';
+import { JwtTokenVerifier } from './jwt-token-verifier.js';
+import { KeyRing } from './key-ring.js';
+import { MemoryJtiStore } from './memory-jti-store.js';
+import { RedisJtiStore } from './redis-jti-store.js';
+
+/** The JWT settings (see config.ts and README's configuration table). */
+export interface JwtConfig {
+  enabled: boolean;
+  keys: JwtKeySpec[];
+  signingKeys: JwtKeySpec[];
+  jwks: JwksOptions | undefined;
+  keysReloadIntervalSeconds: number;
+  unknownKidWaitMs: number;
+  clockSkewSeconds: number;
+  requireExp: boolean;
+  issuers: string[] | null;
+  audiences: string[] | null;
+  signingIssuer: string;
+  signingAudience: string | undefined;
+  viewerIdHeader: string | null;
+}
+
+export interface JwtRuntime {
+  config: JwtConfig;
+  keys: KeyRing;
+  jwks: JwksCache | undefined;
+  jtis: JtiStore;
+  /** undefined when JWT verification is turned off (JWT_ENABLED=false). */
+  verifier: JwtTokenVerifier | undefined;
+  /** First JWKS fetch (never rejects), then background refresh and key file watching. */
+  start(): Promise<void>;
+  /** Re-reads the key files now (SIGHUP). */
+  reloadKeys(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface JwtRuntimeDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** With TOKEN_STORE=redis: the token store's connection, so revocations are shared by every instance. */
+  redis: { client: Redis; keyPrefix: string } | undefined;
+}
+
+/** Times jti operations in the store metrics, like the token store's own operations. */
+function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
+  const timed =
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const end = metrics.storeDuration.startTimer({ store: store.kind, operation });
+      try {
+        return await call(...args);
+      } catch (error) {
+        metrics.storeErrors.inc({ store: store.kind, operation, kind: storeErrorKind(error) });
+        throw error;
+      } finally {
+        end();
+      }
+    };
+  return {
+    kind: store.kind,
+    check: timed('jti_check', (jti, use) => store.check(jti, use)),
+    revoke: timed('jti_revoke', (jti, at, until) => store.revoke(jti, at, until)),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Builds the JWT parts from the config, once: keys are parsed here (a bad key throws JwtKeyError, which stops the
+ * service naming the variable), never per request.
+ */
+export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRuntime {
+  const jwtMetrics = createJwtMetrics(deps.metrics.registry);
+  const keys = new KeyRing({ verify: config.keys, signing: config.signingKeys }, deps.logger);
+  const jwks =
+    config.jwks &&
+    new JwksCache(config.jwks, {
+      clock: deps.clock,
+      logger: deps.logger,
+      onFetch: (trigger, result) => jwtMetrics.jwksFetches.inc({ trigger, result }),
+    });
+  const rawJtis: JtiStore = deps.redis
+    ? new RedisJtiStore({ redis: deps.redis.client, keyPrefix: deps.redis.keyPrefix })
+    : new MemoryJtiStore(deps.clock);
+  const jtis = instrumentJtiStore(rawJtis, deps.metrics);
+  const verifier = config.enabled
+    ? new JwtTokenVerifier({
+        keys,
+        jwks,
+        jtis,
+        clock: deps.clock,
+        options: {
+          requireExp: config.requireExp,
+          clockSkewSeconds: config.clockSkewSeconds,
+          issuers: config.issuers,
+          audiences: config.audiences,
+          unknownKidWaitMs: config.unknownKidWaitMs,
+          viewerIdHeader: config.viewerIdHeader,
+        },
+      })
+    : undefined;
+  const reloadKeys = async () => {
+    const ok = await keys.reload();
+    jwtMetrics.keyReloads.inc({ result: ok ? 'ok' : 'error' });
+    return ok;
+  };
+  return {
+    config,
+    keys,
+    jwks,
+    jtis,
+    verifier,
+    reloadKeys,
+    start: async () => {
+      keys.watch(config.keysReloadIntervalSeconds * 1000, (ok) => jwtMetrics.keyReloads.inc({ result: ok ? 'ok' : 'error' }));
+      await jwks?.start();
+    },
+    close: async () => {
+      keys.close();
+      jwks?.close();
+      await jtis.close();
+    },
+  };
+}

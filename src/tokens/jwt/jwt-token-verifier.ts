@@ -1,0 +1,168 @@
+import jwt, { type Algorithm } from 'jsonwebtoken';
+import type { Clock } from '../../shared/clock.js';
+import { sha256Hex } from '../../shared/secrets.js';
+import { checkGrant } from '../grant.js';
+import type { AccessRequest, TokenDenyReason, TokenVerifier, Verdict } from '../token-verifier.js';
+import { ipInRanges } from './allowed-ips.js';
+import { decodePayload, parseCompactJws, verifyEdDsa, type CompactJws } from './compact-jws.js';
+import type { JtiStore } from './jti-store.js';
+import type { JwksCache } from './jwks-cache.js';
+import { isJwtAlgorithm, type JwtAlgorithm } from './jwt-algorithms.js';
+import { checkClaims, grantFromClaims, type ClaimPolicy, type JwtClaims } from './jwt-claims.js';
+import type { JwtKey } from './jwt-key.js';
+import type { KeyRing } from './key-ring.js';
+
+export interface JwtVerifierOptions extends ClaimPolicy {
+  /** How long a decision waits for a JWKS re-fetch caused by an unknown kid (below STORE_TIMEOUT_MS). */
+  unknownKidWaitMs: number;
+  /** Response header that carries the `vid` claim; null = not passed on. */
+  viewerIdHeader: string | null;
+}
+
+export interface JwtVerifierDeps {
+  keys: Pick<KeyRing, 'find' | 'keysFor'>;
+  jwks: Pick<JwksCache, 'find' | 'keysFor' | 'refetchForUnknownKid'> | undefined;
+  jtis: Pick<JtiStore, 'check'>;
+  clock: Clock;
+  options: JwtVerifierOptions;
+}
+
+/** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
+const NO_EXP_STATE_MS = 10 * 365 * 86_400_000;
+
+type Authenticated = { ok: true; claims: JwtClaims; tokenId: string } | { ok: false; reason: TokenDenyReason; tokenId: string | null };
+
+const refuse = (reason: TokenDenyReason, tokenId: string | null = null): Verdict => ({ valid: false, kind: 'jwt', tokenId, reason });
+
+/** Maps jsonwebtoken's errors (after our own alg and key checks, so few remain) to reasons. */
+function reasonForError(error: unknown): TokenDenyReason {
+  if (error instanceof jwt.TokenExpiredError) return 'expired';
+  if (error instanceof jwt.NotBeforeError) return 'not_yet_valid';
+  const message = error instanceof Error ? error.message : '';
+  if (message === 'invalid algorithm') return 'algorithm_not_allowed';
+  if (/^invalid (exp|nbf) value$/.test(message)) return 'invalid_claims';
+  if (message === 'jwt malformed' || message === 'invalid token') return 'malformed_token';
+  return 'invalid_signature';
+}
+
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
+}
+
+/**
+ * Verifies a JWT and decides a request from its claims: parse the header → pick the key by kid (the JWKS is
+ * re-fetched once for an unknown kid) → the key's algorithm list must contain the header's alg → signature and time
+ * (jsonwebtoken; EdDSA by node:crypto) → claims → the Grant checks shared with opaque tokens → allowed IPs → the jti
+ * state, the only store round trip, made only for a token that passed everything else (so a refused request
+ * consumes nothing).
+ */
+export class JwtTokenVerifier implements TokenVerifier {
+  constructor(private readonly deps: JwtVerifierDeps) {}
+
+  async verify(token: string, request: AccessRequest): Promise<Verdict> {
+    const { options, clock } = this.deps;
+    const now = clock.now();
+    const authenticated = await this.authenticate(token, Math.floor(now / 1000));
+    if (!authenticated.ok) return refuse(authenticated.reason, authenticated.tokenId);
+    const { claims, tokenId } = authenticated;
+
+    const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
+    if (reason) return refuse(reason, tokenId);
+    if (claims.allowedIps && (request.clientIp === undefined || !ipInRanges(request.clientIp, claims.allowedIps))) {
+      return refuse('ip_not_allowed', tokenId);
+    }
+
+    if (claims.jti !== undefined) {
+      // May reject when the store fails: authorizePlayback turns that into STORE_FAILURE_POLICY.
+      const state = await this.deps.jtis.check(claims.jti, {
+        once: claims.once === true,
+        consume: request.consume,
+        // As for opaque use limits: without WCS's mediaSessionId, the client IP and stream stand for the session.
+        sessionId: request.viewerSessionId ?? `${request.clientIp ?? ''}|${request.stream}`,
+        keepUntil: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
+      });
+      if (state === 'revoked') return refuse('revoked', tokenId);
+      if (state === 'used') return refuse('already_used', tokenId);
+    }
+
+    const headers: Record<string, string> = { ...claims.headers };
+    if (options.viewerIdHeader !== null && claims.vid !== undefined) headers[options.viewerIdHeader] = claims.vid;
+    return { valid: true, kind: 'jwt', tokenId, headers };
+  }
+
+  /** Everything that needs no store. Never throws: an unexpected error here must be a refusal, not a failure policy. */
+  private async authenticate(token: string, nowSeconds: number): Promise<Authenticated> {
+    try {
+      const jws = parseCompactJws(token);
+      if (!jws) return { ok: false, reason: 'malformed_token', tokenId: null };
+      const { alg, kid, crit } = jws.header;
+      // No header extension is understood here, so a token that requires one must be refused (RFC 7515 §4.1.11).
+      if (crit !== undefined || (kid !== undefined && typeof kid !== 'string')) return { ok: false, reason: 'malformed_token', tokenId: null };
+      if (!isJwtAlgorithm(alg)) return { ok: false, reason: 'algorithm_not_allowed', tokenId: null };
+      const key = await this.findKey(kid, alg);
+      if (!key) return { ok: false, reason: 'unknown_key', tokenId: null };
+      // The key's configured list decides, never the token: `alg` only has to be one of them.
+      if (!key.algorithms.includes(alg)) return { ok: false, reason: 'algorithm_not_allowed', tokenId: null };
+
+      const payload = this.verifySignature(token, jws, key, alg, nowSeconds);
+      if (!payload.ok) return payload;
+      const tokenId = this.tokenIdOf(token, payload.value);
+      const checked = checkClaims(payload.value, this.deps.options, nowSeconds);
+      return checked.ok ? { ok: true, claims: checked.claims, tokenId } : { ok: false, reason: checked.reason, tokenId };
+    } catch {
+      return { ok: false, reason: 'malformed_token', tokenId: null };
+    }
+  }
+
+  private verifySignature(
+    token: string,
+    jws: CompactJws,
+    key: JwtKey,
+    alg: JwtAlgorithm,
+    nowSeconds: number,
+  ): { ok: true; value: unknown } | { ok: false; reason: TokenDenyReason; tokenId: string | null } {
+    if (alg === 'EdDSA') {
+      if (!verifyEdDsa(jws, key.key)) return { ok: false, reason: 'invalid_signature', tokenId: null };
+      try {
+        return { ok: true, value: decodePayload(jws) };
+      } catch {
+        return { ok: false, reason: 'malformed_token', tokenId: null };
+      }
+    }
+    try {
+      const value = jwt.verify(token, key.key, {
+        algorithms: key.algorithms.filter((a) => a !== 'EdDSA') as Algorithm[],
+        clockTimestamp: nowSeconds,
+        clockTolerance: this.deps.options.clockSkewSeconds,
+      });
+      return { ok: true, value };
+    } catch (error) {
+      const reason = reasonForError(error);
+      // jsonwebtoken checks the time only after the signature: an expired token is authentic, and its id worth logging.
+      const tokenId = reason === 'expired' || reason === 'not_yet_valid' ? this.tokenIdOf(token, jwt.decode(token)) : null;
+      return { ok: false, reason, tokenId };
+    }
+  }
+
+  private async findKey(kid: string | undefined, alg: JwtAlgorithm): Promise<JwtKey | undefined> {
+    const { keys, jwks } = this.deps;
+    if (kid === undefined) {
+      // Without a kid, a key is chosen only when exactly one allows this alg: never try keys one after another.
+      const candidates = [...keys.keysFor(alg), ...(jwks?.keysFor(alg) ?? [])];
+      return candidates.length === 1 ? candidates[0] : undefined;
+    }
+    const known = keys.find(kid) ?? jwks?.find(kid);
+    if (known || !jwks) return known;
+    // The provider may have rotated its keys. The fetch is rate-limited and shared; the decision waits only a little,
+    // and a fetch that takes longer still completes in the background for the viewer's next attempt.
+    await waitAtMost(jwks.refetchForUnknownKid(), this.deps.options.unknownKidWaitMs);
+    return jwks.find(kid);
+  }
+
+  /** The jti, else a fingerprint: logs name a token without ever containing it. */
+  private tokenIdOf(token: string, payload: unknown): string {
+    const jti = (payload as { jti?: unknown } | null)?.jti;
+    return typeof jti === 'string' && jti.length > 0 && jti.length <= 256 ? jti : `jwt:${sha256Hex(token).slice(0, 16)}`;
+  }
+}
