@@ -7,6 +7,7 @@ import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type TestApp } from '../../helpers/test-app.js';
 import type { AccessRequest } from '../../../src/tokens/token-verifier.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
+import { assertMatchesContract } from './openapi-contract.js';
 
 const keys = generateTestKeys();
 const files = keyDir();
@@ -51,6 +52,7 @@ describe('POST /v1/revocations', () => {
     assert.equal((await playHls(b.app, token)).status, 200);
     const answer = await revoke(a, { jti: payload.jti, exp: payload.exp });
     assert.equal(answer.status, 200);
+    assertMatchesContract('post', '/v1/revocations', answer);
     assert.deepEqual(answer.body, { jti: payload.jti, exp: payload.exp, revokedUntil: new Date((payload.exp + SKEW_SECONDS) * 1000).toISOString() });
     const refused = await playHls(b.app, token);
     assert.equal(refused.status, 403);
@@ -81,7 +83,9 @@ describe('POST /v1/revocations', () => {
 
   test('the route needs a tokens:write admin key and a valid body', async () => {
     const body = { jti: randomUUID(), exp: seconds(a.clock.now()) + 60 };
-    assert.equal((await request(a.app).post('/v1/revocations').send(body)).status, 401);
+    const anonymous = await request(a.app).post('/v1/revocations').send(body);
+    assert.equal(anonymous.status, 401);
+    assertMatchesContract('post', '/v1/revocations', anonymous);
     assert.equal((await revoke(a, body, 'wrong-key-0123456789abcdef')).status, 401);
     assert.equal((await revoke(a, body, READ_ONLY_KEY)).status, 403);
     assert.equal(await redis.client.exists(jtiKey(body.jti)), 0, 'refused requests store nothing');
@@ -96,6 +100,7 @@ describe('POST /v1/revocations', () => {
     for (const [bad, field] of cases) {
       const answer = await revoke(a, bad);
       assert.equal(answer.status, 400, JSON.stringify(bad));
+      assertMatchesContract('post', '/v1/revocations', answer);
       assert.equal(answer.body.error.code, 'validation_failed');
       assert.ok(answer.body.error.details.some((d: { field: string }) => d.field === field), `${JSON.stringify(bad)} names ${field}`);
     }
@@ -204,6 +209,7 @@ describe('when Redis fails during a JWT decision', () => {
       assert.equal((await playHls(allow.app, forged)).headers['x-deny-reason'], 'invalid_signature');
       const revocation = await revoke(deny, { jti: randomUUID(), exp: seconds(deny.clock.now()) + 60 });
       assert.equal(revocation.status, 503);
+      assertMatchesContract('post', '/v1/revocations', revocation);
       assert.equal(revocation.body.error.code, 'store_unavailable');
     } finally {
       await deny.close();
