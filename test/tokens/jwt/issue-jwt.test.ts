@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type TestApp } from '../../helpers/test-app.js';
 import { generateTestKeys, keyDir, playHls, seconds } from './jwt-fixtures.js';
-import { assertMatchesContract } from './openapi-contract.js';
+import { assertMatchesContract } from '../../helpers/openapi.js';
 
 const keys = generateTestKeys();
 const files = keyDir();

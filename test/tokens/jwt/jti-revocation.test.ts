@@ -7,7 +7,7 @@ import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type TestApp } from '../../helpers/test-app.js';
 import type { AccessRequest } from '../../../src/tokens/token-verifier.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
-import { assertMatchesContract } from './openapi-contract.js';
+import { assertMatchesContract } from '../../helpers/openapi.js';
 
 const keys = generateTestKeys();
 const files = keyDir();
