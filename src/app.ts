@@ -10,6 +10,7 @@ import { httpMetrics } from './observability/http-metrics.js';
 import { createMetricsRouter } from './observability/metrics-router.js';
 import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
+import { createNginxAuthRouter } from './playback/nginx-auth-router.js';
 import { createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
 import { errorHandler, requestId, sendError } from './shared/http.js';
@@ -34,6 +35,9 @@ export interface AppDeps {
     | 'tokenMaxTtlSeconds'
     | 'metricsPort'
     | 'metricsBearerToken'
+    | 'nginxAuthPath'
+    | 'trustedProxies'
+    | 'nginxStreamVariantSuffix'
   >;
   adminKeys: readonly AdminKey[];
   store: TokenStore;
@@ -70,6 +74,17 @@ export function createApp(deps: AppDeps): Express {
   if (config.metricsPort === undefined) {
     app.use(createMetricsRouter({ registry: metrics.registry, bearerToken: config.metricsBearerToken }));
   }
+  // Before the hook router: NGINX_AUTH_PATH may sit under WCS_HOOK_BASE_PATH.
+  app.use(
+    createNginxAuthRouter({
+      ...config,
+      logger,
+      metrics,
+      verifier: deps.verifier,
+      onStoreFailure: (error) =>
+        logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
+    }),
+  );
   app.use(
     config.hookBasePath,
     createWcsHookRouter({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import { parseCidrList, type Cidr } from './shared/cidr-list.js';
 import { headerMapSchema } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
@@ -74,6 +75,27 @@ const headerName = z.string().transform((value, ctx) => {
  * Every setting the service reads, with its default. This is the only place that looks at process.env;
  * README's configuration table documents the same names.
  */
+const cidrListString = z.string().transform((value, ctx) => {
+  if (value.trim() === 'none') return [];
+  try {
+    return parseCidrList(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected e.g. 127.0.0.1/8,::1/128 or none` });
+    return z.NEVER;
+  }
+});
+
+/** A regular expression for the end of a path segment; `none` disables it. */
+const suffixRegexString = z.string().transform((value, ctx) => {
+  if (value === 'none') return null;
+  try {
+    return new RegExp(`(?:${value})$`);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression (or none)' });
+    return z.NEVER;
+  }
+});
+
 const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integerString(0, 65535).default(8080),
@@ -127,6 +149,9 @@ const envSchema = z.object({
   JWT_SIGNING_ISSUER: z.string().min(1).max(256).default('wcs-token-auth'),
   JWT_SIGNING_AUDIENCE: z.string().min(1).max(256).optional(),
   JWT_VIEWER_ID_HEADER: headerName.default('X-Viewer-Id'),
+  NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
+  TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
+  NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
 });
 
 export interface Config {
@@ -158,6 +183,12 @@ export interface Config {
   /** false: opaque tokens are refused without a store lookup. */
   opaqueTokensEnabled: boolean;
   jwt: JwtConfig;
+  /** GET endpoint for nginx's auth_request. */
+  nginxAuthPath: string;
+  /** Direct peers whose X-Real-IP / X-Forwarded-For are believed. */
+  trustedProxies: Cidr[];
+  /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
+  nginxStreamVariantSuffix: RegExp | null;
 }
 
 export class ConfigError extends Error {
@@ -206,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     storeHealthCheckIntervalMs: e.STORE_HEALTH_CHECK_INTERVAL_MS,
     opaqueTokensEnabled: e.OPAQUE_TOKENS_ENABLED,
     jwt,
+    nginxAuthPath: e.NGINX_AUTH_PATH,
+    trustedProxies: e.TRUSTED_PROXY_CIDRS,
+    nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
   };
 }
 

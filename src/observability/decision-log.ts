@@ -10,6 +10,8 @@ export interface DecisionContext {
   clientIp: string | undefined;
   viewerSessionId: string | undefined;
   requestId: string;
+  /** nginx auth_request: what the original request fetched (a playlist starts a viewer session, a segment does not). */
+  resource?: 'playlist' | 'segment' | undefined;
 }
 
 /** One log line and one metric sample per decision, with the same fields every time. Never the token. */
@@ -34,6 +36,7 @@ export function recordDecision(
       tokenKind: decision.kind,
       clientIp: context.clientIp ?? null,
       viewerSessionId: context.viewerSessionId ?? null,
+      resource: context.resource ?? null,
       requestId: context.requestId,
       durationMs: Math.round(durationSeconds * 1e6) / 1e3,
     },

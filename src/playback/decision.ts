@@ -1,6 +1,14 @@
 import type { TokenDenyReason, TokenKind } from '../tokens/token-verifier.js';
 
-export type DenyReason = TokenDenyReason | 'missing_token' | 'bad_signature' | 'store_unavailable';
+export type DenyReason =
+  | TokenDenyReason
+  | 'missing_token'
+  | 'bad_signature'
+  | 'store_unavailable'
+  /** nginx auth_request: the original URI is not an HLS playlist or segment we can read a stream from. */
+  | 'unrecognized_uri'
+  /** nginx auth_request: the original method is not GET or HEAD. */
+  | 'method_not_allowed';
 
 /**
  * The outcome of one authorization, as a value. The HTTP layer maps it to 200/403; `reason` goes to the decision

@@ -1,0 +1,36 @@
+import { isIP } from 'node:net';
+import type { CidrList } from '../shared/cidr-list.js';
+
+function normalize(address: string | undefined): string | undefined {
+  if (address === undefined) return undefined;
+  const trimmed = address.trim();
+  // Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; logs and policies want a.b.c.d.
+  const unmapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(trimmed)?.[1] ?? trimmed;
+  return isIP(unmapped) ? unmapped : undefined;
+}
+
+/**
+ * The viewer's address behind nginx. Forwarding headers are believed only when the direct peer is a trusted
+ * proxy: anyone else could write any address into them. `X-Real-IP` (nginx sets it to `$remote_addr`) wins;
+ * otherwise `X-Forwarded-For` is walked from the right, skipping trusted proxies, so an address the client itself
+ * put at the left end is not taken for its own.
+ */
+export function proxiedClientIp(
+  peer: string | undefined,
+  headers: { realIp: string | undefined; forwardedFor: string | undefined },
+  trustedProxies: CidrList,
+): string | undefined {
+  const direct = normalize(peer);
+  if (!trustedProxies.contains(direct)) return direct;
+  const realIp = normalize(headers.realIp);
+  if (realIp !== undefined) return realIp;
+  let candidate = direct;
+  const hops = (headers.forwardedFor ?? '').split(',').filter((hop) => hop.trim() !== '');
+  for (const hop of hops.reverse()) {
+    const address = normalize(hop);
+    if (address === undefined) break;
+    candidate = address;
+    if (!trustedProxies.contains(address)) break;
+  }
+  return candidate;
+}

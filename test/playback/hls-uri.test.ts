@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseHlsUri, type HlsUri } from '../../src/playback/hls-uri.js';
+
+const options = { tokenParam: 'token', variantSuffix: /(?:-[0-9]+p)$/ };
+
+describe('parseHlsUri', () => {
+  const read: [string, Partial<HlsUri>][] = [
+    ['/live/live.m3u8?token=abc', { stream: 'live', pathStream: 'live', resource: 'playlist', token: 'abc' }],
+    ['/live/live12.ts?token=abc&sessionId=s-1', { resource: 'segment', token: 'abc', sessionId: 's-1' }],
+    ['/live/LIVE.M3U8', { resource: 'playlist', token: undefined }],
+    ['/live-720p/live-720p.m3u8?token=abc', { stream: 'live', pathStream: 'live-720p' }],
+    ['/live/720/720.m3u8', { stream: 'live', resource: 'playlist' }],
+    ['/-720p/x.m3u8', { stream: '-720p' }],
+    ['/caf%C3%A9/caf%C3%A9.m3u8', { stream: 'café' }],
+    ['/live/live.m3u8?token=', { token: undefined }],
+    ['/live/live.m3u8?token=a&token=a', { token: 'a' }],
+    ['/live/live.m3u8?token=a&token=b', { token: null }],
+    ['/live/live.m3u8?appKey=defaultApp', { appKey: 'defaultApp' }],
+    ['/live/live.m3u8?sessionId=has%20space', { sessionId: undefined }],
+  ];
+  for (const [uri, expected] of read) {
+    test(`reads ${uri}`, () => {
+      const parsed = parseHlsUri(uri, options);
+      assert.ok(parsed);
+      for (const [key, value] of Object.entries(expected)) assert.deepEqual(parsed[key as keyof HlsUri], value, key);
+    });
+  }
+
+  const refused = [
+    'live/live.m3u8',
+    '/live.m3u8',
+    '/live/live.mp4',
+    '/live/live',
+    '/live/',
+    '//live/live.m3u8',
+    '/other/../live/live.m3u8',
+    '/other/%2e%2e/live/live.m3u8',
+    '/./live/live.m3u8',
+    '/a%2Fb/live.m3u8',
+    '/a%5Cb/live.m3u8',
+    '/live/%E0%A4%A/live.m3u8',
+    '/has%20space/x.m3u8',
+    `/${'a'.repeat(5000)}/x.m3u8`,
+  ];
+  for (const uri of refused) {
+    test(`refuses ${uri.slice(0, 60)}`, () => assert.equal(parseHlsUri(uri, options), undefined));
+  }
+
+  test('without a suffix rule the first path segment is the stream', () => {
+    assert.equal(parseHlsUri('/live-720p/x.m3u8', { tokenParam: 'token', variantSuffix: null })?.stream, 'live-720p');
+  });
+
+  test('the token parameter name is configurable', () => {
+    assert.equal(parseHlsUri('/live/x.m3u8?aclAuth=k&token=t', { tokenParam: 'aclAuth', variantSuffix: null })?.token, 'k');
+  });
+});
