@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real programs the test suite talks to, from Debian's packages, when they are missing:
-# redis-server (required), and nginx, ffmpeg and prometheus (for the end-to-end and observability suites, which
+# redis-server (required), and nginx, ffmpeg, openssl and prometheus (for the end-to-end and observability suites, which
 # skip with a message naming the missing program only if it cannot be installed here).
 # Run as root on Debian/Ubuntu; elsewhere it only reports what is missing.
 set -uo pipefail
@@ -8,6 +8,7 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v openssl >/dev/null || need+=(openssl)
 command -v prometheus >/dev/null || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
