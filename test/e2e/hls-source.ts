@@ -41,7 +41,9 @@ export async function startHlsSource(options: {
       ...['-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=5', '-t', String(options.maxSeconds)],
       ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-threads', '1'],
       ...['-g', '5', '-keyint_min', '5', '-sc_threshold', '0'],
-      ...['-f', 'hls', '-hls_time', '1', '-hls_list_size', '6', '-hls_flags', 'delete_segments'],
+      // temp_file: the playlist and segments are written under a temporary name and renamed, so nothing (the
+      // WCS stand-in, the test) ever reads a half-written playlist.
+      ...['-f', 'hls', '-hls_time', '1', '-hls_list_size', '6', '-hls_flags', 'delete_segments+temp_file'],
       ...['-hls_segment_filename', join(streamDir, `${options.stream}%d.ts`), playlistPath],
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
