@@ -10,8 +10,6 @@ export interface HlsUri {
   resource: HlsResource;
   /** undefined: no token in the query; null: the parameter was given more than once with different values. */
   token: string | undefined | null;
-  /** WCS copies a `sessionId` parameter into the segment URIs it writes into a playlist (5.2.1959+). */
-  sessionId: string | undefined;
   /** WCS 5.2.1008+: `appKey` in the playlist URL selects the REST application. */
   appKey: string | undefined;
 }
@@ -26,7 +24,6 @@ const RESOURCE_BY_EXTENSION: ReadonlyMap<string, HlsResource> = new Map([
   ['.ts', 'segment'],
 ]);
 const MAX_URI_LENGTH = 4096;
-const SESSION_ID = /^[A-Za-z0-9._:\-/]{1,256}$/;
 const APP_KEY = /^.{1,128}$/s;
 
 function queryValue(params: URLSearchParams, name: string): string | undefined | null {
@@ -68,14 +65,12 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   if (resource === undefined || !STREAM_PATTERN.test(pathStream)) return undefined;
 
   const params = new URLSearchParams(query);
-  const sessionId = queryValue(params, 'sessionId');
   const appKey = queryValue(params, 'appKey');
   return {
     stream: streamOf(pathStream, options.variantSuffix),
     pathStream,
     resource,
     token: queryValue(params, options.tokenParam),
-    sessionId: typeof sessionId === 'string' && SESSION_ID.test(sessionId) ? sessionId : undefined,
     appKey: typeof appKey === 'string' && APP_KEY.test(appKey) ? appKey : undefined,
   };
 }

@@ -67,9 +67,11 @@ export function createNginxAuthRouter(deps: NginxAuthDeps): Router {
       trustedProxies,
     );
     const hls = parseHlsUri(originalUri, uriOptions);
-    // A playlist fetch starts (or continues) a viewer session. WCS's sessionId alone would let anyone holding a
-    // copied segment URL join someone else's session, so the viewer's address is always part of the id.
-    const viewerSessionId = hls && clientIp !== undefined ? `${hls.sessionId ?? hls.stream}@${clientIp}` : undefined;
+    // One id for a viewer's playlist fetches and the segments they list: the (base) stream and the viewer's
+    // address. WCS's `sessionId` parameter cannot serve: it appears only in the segment URIs WCS writes, never in
+    // the playlist fetch that starts the session, so it would split one viewer into two sessions (and a limited
+    // token would then refuse the viewer's own segments).
+    const viewerSessionId = hls && clientIp !== undefined ? `${hls.stream}@${clientIp}` : undefined;
 
     let decision: Decision;
     if (!READ_METHODS.has(method)) decision = deny('method_not_allowed');

@@ -184,18 +184,21 @@ describe('GET /nginx/auth answers', () => {
     assert.equal(response.headers['x-auth-token-id'], id);
   });
 
-  test('a playlist is logged as a viewer-session start, a segment as a check; the session id is WCS\'s sessionId or the stream, with the viewer address', async () => {
+  test('a playlist is logged as a viewer-session start and a segment as a check, both in one session: stream and viewer address', async () => {
     const { token, id } = await issue(t, { streams: ['live'] });
     await nginxAuth(t, `/live/live.m3u8?token=${token}`, { 'X-Real-IP': '203.0.113.7' }).expect(204);
     await nginxAuth(t, `/live/live3.ts?token=${token}&sessionId=60709c5b-HLS`, { 'X-Real-IP': '203.0.113.7' }).expect(204);
-    const [playlist, segment] = t.logs.decisions().filter((line) => line.tokenId === id);
+    await nginxAuth(t, `/live-720p/live-720p.m3u8?token=${token}`, { 'X-Real-IP': '203.0.113.7' }).expect(204);
+    await nginxAuth(t, `/live/live.m3u8?token=${token}`, { 'X-Real-IP': '198.51.100.4' }).expect(204);
+    const lines = t.logs.decisions().filter((line) => line.tokenId === id);
     assert.deepEqual(
-      { resource: playlist?.resource, viewerSessionId: playlist?.viewerSessionId, clientIp: playlist?.clientIp, stream: playlist?.stream },
-      { resource: 'playlist', viewerSessionId: 'live@203.0.113.7', clientIp: '203.0.113.7', stream: 'live' },
-    );
-    assert.deepEqual(
-      { resource: segment?.resource, viewerSessionId: segment?.viewerSessionId },
-      { resource: 'segment', viewerSessionId: '60709c5b-HLS@203.0.113.7' },
+      lines.map((line) => [line.resource, line.viewerSessionId, line.clientIp, line.stream]),
+      [
+        ['playlist', 'live@203.0.113.7', '203.0.113.7', 'live'],
+        ['segment', 'live@203.0.113.7', '203.0.113.7', 'live'],
+        ['playlist', 'live@203.0.113.7', '203.0.113.7', 'live'],
+        ['playlist', 'live@198.51.100.4', '198.51.100.4', 'live'],
+      ],
     );
   });
 
