@@ -30,10 +30,10 @@ export function findE2ePrograms(): { programs: E2ePrograms; missing?: undefined 
   const ffmpeg = findProgram('ffmpeg');
   const openssl = findProgram('openssl');
   if (nginx && ffmpeg && openssl) return { programs: { nginx, ffmpeg, openssl } };
-  const absent = [!nginx && 'nginx', !ffmpeg && 'ffmpeg', !openssl && 'openssl'].filter(Boolean).join(', ');
+  const absent = [!nginx && 'nginx', !ffmpeg && 'ffmpeg', !openssl && 'openssl'].filter((name) => typeof name === 'string');
   return {
     missing:
-      `end-to-end playback tests skipped: ${absent} not found. ` +
-      `Install with: apt-get update && apt-get install -y ${absent} (or run scripts/install-system-deps.sh as root).`,
+      `end-to-end playback tests skipped: ${absent.join(', ')} not found. ` +
+      `Install with: apt-get update && apt-get install -y ${absent.join(' ')} (or run scripts/install-system-deps.sh as root).`,
   };
 }
