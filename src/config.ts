@@ -71,16 +71,12 @@ const headerName = z.string().transform((value, ctx) => {
   return value;
 });
 
-/**
- * Every setting the service reads, with its default. This is the only place that looks at process.env;
- * README's configuration table documents the same names.
- */
 const cidrListString = z.string().transform((value, ctx) => {
   if (value.trim() === 'none') return [];
   try {
     return parseCidrList(value);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected e.g. 127.0.0.1/8,::1/128 or none` });
+    ctx.addIssue({ code: 'custom', message: `${(error as Error).message}; expected e.g. 127.0.0.0/8,::1/128 or none` });
     return z.NEVER;
   }
 });
@@ -96,6 +92,10 @@ const suffixRegexString = z.string().transform((value, ctx) => {
   }
 });
 
+/**
+ * Every setting the service reads, with its default. This is the only place that looks at process.env;
+ * README's configuration table documents the same names.
+ */
 const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integerString(0, 65535).default(8080),
