@@ -10,13 +10,13 @@ import { httpMetrics } from './observability/http-metrics.js';
 import { createMetricsRouter } from './observability/metrics-router.js';
 import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
+import { enforcedMethodRules } from './playback/enforced-methods.js';
 import { createNginxAuthRouter } from './playback/nginx-auth-router.js';
 import { createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
 import { errorHandler, requestId, sendError } from './shared/http.js';
 import { createJwksRouter } from './tokens/jwt/jwks-router.js';
 import type { JwtRuntime } from './tokens/jwt/jwt-runtime.js';
-import type { Action } from './tokens/token-record.js';
 import type { TokenStore } from './tokens/token-store.js';
 import type { TokenVerifier } from './tokens/token-verifier.js';
 
@@ -38,6 +38,9 @@ export interface AppDeps {
     | 'nginxAuthPath'
     | 'trustedProxies'
     | 'nginxStreamVariantSuffix'
+    | 'enforcedMethods'
+    | 'viewerSessionWindowSeconds'
+    | 'adminBatchBodyLimitBytes'
   >;
   adminKeys: readonly AdminKey[];
   store: TokenStore;
@@ -49,8 +52,6 @@ export interface AppDeps {
   /** JWT issuing, revocation and /.well-known/jwks.json; absent = those routes do not exist. */
   jwt?: JwtRuntime;
 }
-
-const ENFORCED_METHODS: ReadonlyMap<string, Action> = new Map([['playHLS', 'play']]);
 
 /** Builds the HTTP app from its dependencies. Reads no environment and listens on nothing: main.ts does that. */
 export function createApp(deps: AppDeps): Express {
@@ -92,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
       logger,
       metrics,
       verifier: deps.verifier,
-      enforcedMethods: ENFORCED_METHODS,
+      enforcedMethods: enforcedMethodRules(config.enforcedMethods),
       onStoreFailure: (error) =>
         logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
     }),
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Express {
     createTokensRouter({
       ...config,
       store: deps.store,
+      verifier: deps.verifier,
       clock: deps.clock,
       logger,
       metrics,

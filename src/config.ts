@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type Cidr } from './shared/cidr-list.js';
 import { headerMapSchema } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
@@ -33,6 +34,18 @@ const headerMapJson = z
     }
   })
   .pipe(headerMapSchema);
+
+const methodList = z.string().transform((value, ctx) => {
+  const methods = [...new Set(value.split(',').map((method) => method.trim()).filter(Boolean))];
+  const known = Object.keys(ENFORCEABLE_METHODS);
+  for (const method of methods) {
+    if (!known.includes(method)) {
+      ctx.addIssue({ code: 'custom', message: `"${method}" cannot be enforced (choose from ${known.join(', ')}; events are never refused)` });
+      return z.NEVER;
+    }
+  }
+  return methods;
+});
 
 const adminKeysString = z.string().transform((value, ctx) => {
   try {
@@ -122,6 +135,10 @@ const envSchema = z.object({
   TOKEN_DEFAULT_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(3600),
   TOKEN_MAX_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(30 * 86_400),
   TOKEN_RETENTION_SECONDS: integerString(0, 365 * 86_400).default(86_400),
+  ENFORCED_METHODS: methodList.default(['playHLS']),
+  VIEWER_SESSION_WINDOW_SECONDS: integerString(1, 86_400).default(60),
+  TOKEN_SESSIONS_RECORDED_MAX: integerString(0, 10_000).default(1000),
+  ADMIN_BATCH_BODY_LIMIT_BYTES: integerString(1024, 50 * 1024 * 1024).default(1024 * 1024),
   ADMIN_API_KEYS: adminKeysString.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
@@ -170,6 +187,13 @@ export interface Config {
   tokenMaxTtlSeconds: number;
   /** How long records are kept after expiry (decisions then say `expired`, admin reads say state=expired). */
   tokenRetentionSeconds: number;
+  /** WCS methods whose token is checked (see ENFORCEABLE_METHODS); every other method is echoed. */
+  enforcedMethods: string[];
+  /** A viewer session counts as active (maxViewers) for this long after its last check. */
+  viewerSessionWindowSeconds: number;
+  /** Viewer sessions recorded per token without maxUses (GET /v1/tokens/{id}/sessions). */
+  tokenSessionsRecordedMax: number;
+  adminBatchBodyLimitBytes: number;
   /** undefined: none configured (main.ts decides what that means for the store in use). */
   adminKeys: AdminKey[] | undefined;
   logLevel: string;
@@ -229,6 +253,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
     tokenRetentionSeconds: e.TOKEN_RETENTION_SECONDS,
+    enforcedMethods: e.ENFORCED_METHODS,
+    viewerSessionWindowSeconds: e.VIEWER_SESSION_WINDOW_SECONDS,
+    tokenSessionsRecordedMax: e.TOKEN_SESSIONS_RECORDED_MAX,
+    adminBatchBodyLimitBytes: e.ADMIN_BATCH_BODY_LIMIT_BYTES,
     adminKeys: e.ADMIN_API_KEYS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -18,6 +18,7 @@ import { MemoryTokenStore } from './tokens/memory-token-store.js';
 import { OpaqueTokenVerifier } from './tokens/opaque-token-verifier.js';
 import { RedisTokenStore } from './tokens/redis-token-store.js';
 import type { TokenStore } from './tokens/token-store.js';
+import { sessionPolicyFrom } from './tokens/viewer-session.js';
 
 function stopForConfig(message: string): never {
   process.stderr.write(`wcs-token-auth: ${message}\nThe service did not start. See README.md, "Configuration".\n`);
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     store,
     verifier: new CompositeTokenVerifier({
       jwt: jwt.verifier,
-      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock }) : undefined,
+      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
     }),
     clock,
     logger,

@@ -1,72 +1,59 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { ZodError } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
-import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
-import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js';
-import { withTimeout } from '../shared/with-timeout.js';
-import { issueToken, issueTokenSchema, TokenInputError } from '../tokens/issue-token.js';
+import { jsonBody, requireJson, sendError } from '../shared/http.js';
+import { issueToken, issueTokenSchema } from '../tokens/issue-token.js';
 import type { TokenStore } from '../tokens/token-store.js';
+import type { TokenVerifier } from '../tokens/token-verifier.js';
 import { toTokenView } from '../tokens/token-view.js';
+import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
+import { createDecisionsRouter } from './decisions-router.js';
 import { authenticateAdmin, requireScope } from './require-admin.js';
+import { createTokenBatchRouter } from './token-batch-router.js';
+import { createTokenListRouter } from './token-list-router.js';
+import { createTokenSessionsRouter } from './token-sessions-router.js';
+import { createTokenUpdateRouter } from './token-update-router.js';
+
+export { validationDetails } from './admin-context.js';
 
 export interface TokensRouterDeps {
   store: TokenStore;
+  verifier: TokenVerifier;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   adminKeys: readonly AdminKey[];
   storeTimeoutMs: number;
   bodyLimitBytes: number;
+  adminBatchBodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
   /** Answers `type: "jwt"` issue requests (signed, not stored). Absent: only opaque tokens are issued. */
   issueJwt?: (req: Request, res: Response) => Promise<void>;
+  tokenQueryParam: string;
+  viewerSessionWindowSeconds: number;
 }
 
-const TOKEN_ID = /^tok_[A-Za-z0-9_-]{16}$/;
-
-export function validationDetails(error: ZodError) {
-  return error.issues.map((issue) => ({ field: issue.path.join('.') || 'body', message: issue.message }));
-}
-
-/** `/v1/tokens`: issue, read and revoke opaque tokens. Every change writes one audit line (never a secret). */
+/**
+ * `/v1`: the admin API. This file: issue, read and revoke one token; the other route groups live in their own
+ * routers, mounted below after authentication. Every change writes one audit line (never a secret).
+ */
 export function createTokensRouter(deps: TokensRouterDeps): Router {
   const router = Router();
   const { metrics } = deps;
-
-  // The admin API has no failure policy: when the store does not answer, the caller is told so and can retry.
-  const storeCall = async <T>(call: Promise<T>): Promise<T> => {
-    try {
-      return await withTimeout(call, deps.storeTimeoutMs);
-    } catch (error) {
-      if (error instanceof AppError || error instanceof TokenInputError) throw error;
-      deps.logger.warn({ err: error }, 'token store failed during an admin request');
-      throw new AppError('store_unavailable', 'The token store is unavailable; try again');
-    }
-  };
-  const audit = (res: Response, action: string, tokenId: string) =>
-    deps.logger.info({ event: 'audit', action, tokenId, adminKeyId: (res.locals.adminKey as AdminKey).id, requestId: requestIdOf(res) }, 'admin change');
-  const tokenIdParam = (req: Request) => {
-    const id = req.params.id;
-    if (typeof id !== 'string' || !TOKEN_ID.test(id)) throw new AppError('not_found', 'No token with this id');
-    return id;
-  };
+  const admin = createAdminContext(deps);
 
   router.use(authenticateAdmin(deps.adminKeys, metrics));
 
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
     const parsed = issueTokenSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const details = validationDetails(parsed.error);
-      return sendError(res, 'validation_failed', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
-    }
+    if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
     let issued;
     try {
-      issued = await storeCall(
+      issued = await admin.storeCall(
         issueToken(parsed.data, {
           store: deps.store,
           now: deps.clock.now(),
@@ -75,29 +62,38 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
         }),
       );
     } catch (error) {
-      if (!(error instanceof TokenInputError)) throw error;
-      return sendError(res, 'validation_failed', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
+      return sendInputError(res, error);
     }
     metrics.adminTokens.inc({ operation: 'issue' });
-    audit(res, 'token.issue', issued.record.id);
+    admin.audit(res, 'token.issue', issued.record.id);
     res.status(201).setHeader('Cache-Control', 'no-store');
     res.location(`${req.baseUrl}/tokens/${issued.record.id}`);
     res.json({ token: issued.token, record: toTokenView(issued.record, deps.clock.now()) });
   });
 
   router.get('/tokens/:id', requireScope('tokens:read', metrics), async (req, res) => {
-    const record = await storeCall(deps.store.findById(tokenIdParam(req)));
-    if (!record) return sendError(res, 'not_found', 'No token with this id');
-    res.json(toTokenView(record, deps.clock.now()));
+    const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)));
+    if (!entry) return sendError(res, 'not_found', 'No token with this id');
+    res.json(toTokenView(entry.record, deps.clock.now(), entry.usage));
   });
 
   router.delete('/tokens/:id', requireScope('tokens:write', metrics), async (req, res) => {
-    const record = await storeCall(deps.store.revoke(tokenIdParam(req), deps.clock.now()));
+    const id = admin.tokenIdParam(req);
+    const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()));
     if (!record) return sendError(res, 'not_found', 'No token with this id');
     metrics.adminTokens.inc({ operation: 'revoke' });
-    audit(res, 'token.revoke', record.id);
-    res.json(toTokenView(record, deps.clock.now()));
+    admin.audit(res, 'token.revoke', record.id);
+    // Read again for the usage counters. The revocation is done by now, so a failing read must not turn the
+    // answer into an error; the counters then read as zero.
+    const entry = await admin.storeCall(deps.store.findEntryById(id)).catch(() => undefined);
+    res.json(toTokenView(record, deps.clock.now(), entry?.usage));
   });
 
+  const groupDeps = { ...deps, admin };
+  router.use(createTokenListRouter(groupDeps));
+  router.use(createTokenUpdateRouter(groupDeps));
+  router.use(createTokenBatchRouter(groupDeps));
+  router.use(createTokenSessionsRouter(groupDeps));
+  router.use(createDecisionsRouter(groupDeps));
   return router;
 }

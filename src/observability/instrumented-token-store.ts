@@ -37,6 +37,12 @@ export function instrumentTokenStore(store: TokenStore, metrics: Metrics): Token
     findByHash: timed('find_by_hash', (hash) => store.findByHash(hash)),
     findById: timed('find_by_id', (id) => store.findById(id)),
     revoke: timed('revoke', (id, at) => store.revoke(id, at)),
+    createMany: timed('create_many', (items) => store.createMany(items)),
+    findEntryById: timed('find_entry_by_id', (id) => store.findEntryById(id)),
+    authorize: timed('authorize', (hash, request, check) => store.authorize(hash, request, check)),
+    update: timed('update', (id, change, now) => store.update(id, change, now)),
+    scan: timed('scan', (after, count, now) => store.scan(after, count, now)),
+    listSessions: timed('list_sessions', (id) => store.listSessions(id)),
     ping: timed('ping', () => store.ping()),
     close: () => store.close(),
   };

@@ -1,7 +1,8 @@
 import { clientIpFromSessionId } from './client-ip.js';
 
 export interface HookFields {
-  stream: string;
+  /** undefined only for methods that name no stream (`connect`, read with `streamRequired: false`). */
+  stream: string | undefined;
   appKey: string | undefined;
   /** undefined: no token sent; null: something was sent where the token goes, but not a string or number. */
   token: string | undefined | null;
@@ -28,10 +29,10 @@ function tokenValue(value: unknown): string | undefined | null {
  * `custom.<param>` (newer WCS: the playlist URL's query parameters) and otherwise from the top level (older WCS);
  * unknown fields are ignored.
  */
-export function readHookFields(body: unknown, tokenParam: string): HookFieldsResult {
+export function readHookFields(body: unknown, tokenParam: string, options: { streamRequired: boolean } = { streamRequired: true }): HookFieldsResult {
   if (!isObject(body)) return { ok: false, field: 'body', message: 'must be a JSON object' };
   const { name, appKey, mediaSessionId, custom } = body;
-  if (typeof name !== 'string' || name.length === 0) {
+  if (options.streamRequired && (typeof name !== 'string' || name.length === 0)) {
     return { ok: false, field: 'name', message: 'must be a non-empty string (the stream name)' };
   }
   if (appKey !== undefined && typeof appKey !== 'string') return { ok: false, field: 'appKey', message: 'must be a string' };
@@ -42,6 +43,12 @@ export function readHookFields(body: unknown, tokenParam: string): HookFieldsRes
   if (token === undefined && Object.hasOwn(body, tokenParam)) token = tokenValue(body[tokenParam]);
   return {
     ok: true,
-    fields: { stream: name, appKey, token, mediaSessionId, clientIp: clientIpFromSessionId(body.sessionId) },
+    fields: {
+      stream: options.streamRequired && typeof name === 'string' ? name : undefined,
+      appKey,
+      token,
+      mediaSessionId,
+      clientIp: clientIpFromSessionId(body.sessionId),
+    },
   };
 }

@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import { requestIdOf, requireJson, sendError } from '../shared/http.js';
-import type { Action } from '../tokens/token-record.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
+import type { MethodRule } from './enforced-methods.js';
 import { readHookFields } from './wcs-hook-body.js';
 import { isValidWcsSignature } from './wcs-signature.js';
 
@@ -17,8 +17,8 @@ export interface WcsHookDeps extends AuthorizeDeps {
   allowHeaders: Readonly<Record<string, string>>;
   exposeDenyReason: boolean;
   bodyLimitBytes: number;
-  /** Methods whose token is checked, and the action each asks for. Every other method is echoed. */
-  enforcedMethods: ReadonlyMap<string, Action>;
+  /** Methods whose token is checked, and how (ENFORCED_METHODS). Every other method is echoed. */
+  enforcedMethods: ReadonlyMap<string, MethodRule>;
 }
 
 /**
@@ -50,7 +50,7 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
       const started = process.hrtime.bigint();
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const method = req.params.method;
-      const action = deps.enforcedMethods.get(method);
+      const rule = deps.enforcedMethods.get(method);
       const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
 
       // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
@@ -66,12 +66,12 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
       } catch {
         return sendError(res, 'invalid_json', 'Request body is not valid JSON');
       }
-      if (action === undefined) {
+      if (rule === undefined) {
         res.status(200).type('application/json').send(raw);
         return;
       }
 
-      const parsed = readHookFields(body, deps.tokenQueryParam);
+      const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
       if (!parsed.ok) {
         return sendError(res, 'validation_failed', `${parsed.field}: ${parsed.message}`, [
           { field: parsed.field, message: parsed.message },
@@ -80,7 +80,7 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
       const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
       const decision = await authorizePlayback(
         token,
-        { stream, appKey, action, clientIp, viewerSessionId: mediaSessionId, consume: true },
+        { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream' },
         deps,
       );
       recordDecision(

@@ -1,3 +1,5 @@
+import { normalizeIp } from '../shared/ip-address.js';
+import type { IpRules } from './ip-rules.js';
 import { streamMatches } from './stream-pattern.js';
 import type { Action } from './token-record.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
@@ -11,9 +13,14 @@ export interface Grant {
   expiresAt: number;
   disabled: boolean;
   revoked: boolean;
+  /** Absent: any client IP. */
+  ipRules?: IpRules;
 }
 
-/** The checks every token goes through, in a fixed order so the reason reported is stable. */
+/**
+ * The stateless checks every token goes through, in a fixed order so the reason reported is stable. The Redis
+ * store runs the same checks in the same order inside its decision script (redis-policy-script.ts).
+ */
 export function checkGrant(grant: Grant, request: AccessRequest, now: number): TokenDenyReason | null {
   if (grant.revoked) return 'revoked';
   if (grant.disabled) return 'disabled';
@@ -23,6 +30,11 @@ export function checkGrant(grant: Grant, request: AccessRequest, now: number): T
   if (grant.appKeys !== null && (request.appKey === undefined || !grant.appKeys.includes(request.appKey))) {
     return 'app_not_allowed';
   }
-  if (!streamMatches(grant.streams, request.stream)) return 'stream_not_allowed';
+  if (request.stream !== undefined && !streamMatches(grant.streams, request.stream)) return 'stream_not_allowed';
+  if (grant.ipRules) {
+    // No known client IP cannot prove it is inside the list.
+    const ip = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    if (!ip || !grant.ipRules.allows(ip)) return 'ip_not_allowed';
+  }
   return null;
 }

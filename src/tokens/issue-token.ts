@@ -1,12 +1,44 @@
 import { z } from 'zod';
 import { headerMapSchema } from '../shared/http-headers.js';
+import { parseCidr } from '../shared/ip-address.js';
 import { generateOpaqueToken, generateTokenId, hashToken } from './opaque-token.js';
 import { STREAM_PATTERN } from './stream-pattern.js';
 import { ACTIONS, type TokenRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
 
 const METADATA_MAX_BYTES = 4096;
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z' });
+/** Bounds what one token can make a store keep: every session of a maxUses token is recorded. */
+export const MAX_USES_LIMIT = 10_000;
+export const MAX_VIEWERS_LIMIT = 10_000;
+export const BATCH_MAX_TOKENS = 1000;
+
+export const isoTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z' });
+
+export const metadataSchema = z.record(z.string(), z.unknown()).refine(
+  (value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES,
+  { message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON` },
+);
+
+const cidrSchema = z.string().transform((value, ctx) => {
+  const range = parseCidr(value);
+  if (!range) {
+    ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address or CIDR range, such as 203.0.113.0/24 or 2001:db8::/32' });
+    return z.NEVER;
+  }
+  return range.cidr;
+});
+
+/** Policy fields shared by issue and PATCH. */
+export const policyFields = {
+  maxUses: z.number().int().min(1).max(MAX_USES_LIMIT),
+  maxViewers: z.number().int().min(1).max(MAX_VIEWERS_LIMIT),
+  allowedIps: z
+    .array(cidrSchema)
+    .min(1)
+    .max(100)
+    .transform((ranges) => [...new Set(ranges)]),
+  bindIpOnFirstUse: z.boolean(),
+};
 
 export const issueTokenSchema = z
   .object({
@@ -21,12 +53,11 @@ export const issueTokenSchema = z
     expiresAt: isoTime.optional(),
     notBefore: isoTime.optional(),
     headers: headerMapSchema.optional(),
-    metadata: z
-      .record(z.string(), z.unknown())
-      .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, {
-        message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON`,
-      })
-      .optional(),
+    metadata: metadataSchema.optional(),
+    maxUses: policyFields.maxUses.optional(),
+    maxViewers: policyFields.maxViewers.optional(),
+    allowedIps: policyFields.allowedIps.optional(),
+    bindIpOnFirstUse: policyFields.bindIpOnFirstUse.optional(),
   })
   .strict()
   .refine((body) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
@@ -37,7 +68,7 @@ export const issueTokenSchema = z
 export type IssueTokenInput = z.infer<typeof issueTokenSchema>;
 
 export interface IssueTokenDeps {
-  store: Pick<TokenStore, 'create'>;
+  store: Pick<TokenStore, 'create' | 'createMany'>;
   now: number;
   defaultTtlSeconds: number;
   maxTtlSeconds: number;
@@ -53,8 +84,14 @@ export class TokenInputError extends Error {
   }
 }
 
-/** Creates a token: the secret is returned here, once, and only its hash is stored. */
-export async function issueToken(input: IssueTokenInput, deps: IssueTokenDeps): Promise<{ token: string; record: TokenRecord }> {
+export interface PreparedToken {
+  token: string;
+  tokenHash: string;
+  record: TokenRecord;
+}
+
+/** Checks the times against now and builds the record and its secret; nothing is stored yet. */
+export function prepareToken(input: IssueTokenInput, deps: Omit<IssueTokenDeps, 'store'>): PreparedToken {
   const { now } = deps;
   const expiresAt =
     input.expiresAt !== undefined ? Date.parse(input.expiresAt) : now + (input.ttlSeconds ?? deps.defaultTtlSeconds) * 1000;
@@ -78,7 +115,35 @@ export async function issueToken(input: IssueTokenInput, deps: IssueTokenDeps): 
     createdAt: now,
     disabled: false,
     revokedAt: null,
+    // Policies are stored only when given, so a record without them reads back exactly as before.
+    ...(input.maxUses !== undefined && { maxUses: input.maxUses }),
+    ...(input.maxViewers !== undefined && { maxViewers: input.maxViewers }),
+    ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
+    ...(input.bindIpOnFirstUse === true && { bindIpOnFirstUse: true }),
   };
-  await deps.store.create(hashToken(token), record);
+  return { token, tokenHash: hashToken(token), record };
+}
+
+/** Creates a token: the secret is returned here, once, and only its hash is stored. */
+export async function issueToken(input: IssueTokenInput, deps: IssueTokenDeps): Promise<{ token: string; record: TokenRecord }> {
+  const { token, tokenHash, record } = prepareToken(input, deps);
+  await deps.store.create(tokenHash, record);
   return { token, record };
+}
+
+/**
+ * Creates several tokens, all or none: every input is checked before anything is stored (an error names the
+ * item, e.g. `items.3.expiresAt`), and the store saves all of them or none.
+ */
+export async function issueTokens(inputs: readonly IssueTokenInput[], deps: IssueTokenDeps): Promise<{ token: string; record: TokenRecord }[]> {
+  const prepared = inputs.map((input, index) => {
+    try {
+      return prepareToken(input, deps);
+    } catch (error) {
+      if (error instanceof TokenInputError) throw new TokenInputError(`items.${index}.${error.field}`, error.message);
+      throw error;
+    }
+  });
+  await deps.store.createMany(prepared.map(({ tokenHash, record }) => ({ tokenHash, record })));
+  return prepared.map(({ token, record }) => ({ token, record }));
 }

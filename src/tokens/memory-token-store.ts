@@ -1,16 +1,40 @@
 import type { Clock } from '../shared/clock.js';
-import type { TokenRecord } from './token-record.js';
-import type { TokenStore } from './token-store.js';
+import { checkGrant } from './grant.js';
+import { IpRules } from './ip-rules.js';
+import { listPosition } from './token-list.js';
+import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
+import {
+  TokenConflictError,
+  type PolicyCheck,
+  type PolicyOutcome,
+  type ScanBatch,
+  type TokenEntry,
+  type TokenStore,
+} from './token-store.js';
+import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
+
+interface Entry {
+  hash: string;
+  record: TokenRecord;
+  ipRules: IpRules | undefined;
+  usage: TokenUsage;
+  /** Every session the token started (tokens without maxUses: up to recordedSessionsMax). */
+  sessions: Map<string, ViewerSession>;
+  /** Session → last check, kept only while the token has maxViewers. */
+  active: Map<string, number>;
+}
 
 /**
  * In-process store: the embedded default, for trying the service and for single-instance setups that can lose
  * their tokens on restart. Records are copied in and out so callers cannot change stored state by accident.
+ * A decision runs synchronously from lookup to state change (no await in between), which makes it as atomic in
+ * one process as the Redis script is across processes.
  */
 export class MemoryTokenStore implements TokenStore {
   readonly kind = 'memory';
-  private readonly byHash = new Map<string, TokenRecord>();
+  private readonly byHash = new Map<string, Entry>();
   private readonly hashById = new Map<string, string>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -23,28 +47,90 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async create(tokenHash: string, record: TokenRecord): Promise<void> {
-    if (this.byHash.has(tokenHash) || this.hashById.has(record.id)) throw new Error('token already exists');
-    this.byHash.set(tokenHash, structuredClone(record));
-    this.hashById.set(record.id, tokenHash);
+    await this.createMany([{ tokenHash, record }]);
+  }
+
+  async createMany(items: readonly { tokenHash: string; record: TokenRecord }[]): Promise<void> {
+    const hashes = new Set<string>();
+    const ids = new Set<string>();
+    // Everything is checked before anything is written: all or nothing.
+    for (const { tokenHash, record } of items) {
+      if (this.live(tokenHash) || this.hashById.has(record.id) || hashes.has(tokenHash) || ids.has(record.id)) {
+        throw new Error('token already exists');
+      }
+      hashes.add(tokenHash);
+      ids.add(record.id);
+    }
+    const entries = items.map(({ tokenHash, record }) => this.newEntry(tokenHash, record));
+    for (const entry of entries) {
+      this.byHash.set(entry.hash, entry);
+      this.hashById.set(entry.record.id, entry.hash);
+    }
   }
 
   async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
-    const record = this.live(tokenHash);
-    return record && structuredClone(record);
+    const entry = this.live(tokenHash);
+    return entry && structuredClone(entry.record);
   }
 
   async findById(id: string): Promise<TokenRecord | undefined> {
-    const hash = this.hashById.get(id);
-    const record = hash === undefined ? undefined : this.live(hash);
-    return record && structuredClone(record);
+    const entry = this.entryById(id);
+    return entry && structuredClone(entry.record);
+  }
+
+  async findEntryById(id: string): Promise<TokenEntry | undefined> {
+    const entry = this.entryById(id);
+    return entry && snapshot(entry);
+  }
+
+  async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
+    const entry = this.live(tokenHash);
+    if (!entry) return undefined;
+    const { record } = entry;
+    const reason =
+      checkGrant({ ...record, revoked: record.revokedAt !== null, ipRules: entry.ipRules }, request, check.now) ??
+      checkSessions(entry, check);
+    if (reason === null && request.consume) recordSession(entry, check);
+    return { record: structuredClone(record), reason };
+  }
+
+  async update(id: string, change: (current: TokenEntry) => TokenRecord): Promise<TokenEntry | undefined> {
+    const entry = this.entryById(id);
+    if (!entry) return undefined;
+    if (entry.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
+    const next = structuredClone(change(snapshot(entry)));
+    entry.record = { ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null };
+    entry.ipRules = next.allowedIps ? new IpRules(next.allowedIps) : undefined;
+    if (!next.bindIpOnFirstUse) entry.usage.boundIp = null;
+    if (next.maxViewers === undefined) entry.active.clear();
+    return snapshot(entry);
   }
 
   async revoke(id: string, revokedAt: number): Promise<TokenRecord | undefined> {
-    const hash = this.hashById.get(id);
-    const record = hash === undefined ? undefined : this.live(hash);
-    if (!record) return undefined;
-    record.revokedAt ??= revokedAt;
-    return structuredClone(record);
+    const entry = this.entryById(id);
+    if (!entry) return undefined;
+    entry.record.revokedAt ??= revokedAt;
+    return structuredClone(entry.record);
+  }
+
+  async scan(after: string | undefined, count: number): Promise<ScanBatch> {
+    this.sweep();
+    const ordered = [...this.byHash.values()]
+      .map((entry) => ({ position: listPosition(entry.record), entry }))
+      .filter(({ position }) => after === undefined || position < after)
+      .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
+    const page = ordered.slice(0, count);
+    return {
+      entries: page.map(({ position, entry }) => ({ position, entry: snapshot(entry) })),
+      last: page.at(-1)?.position,
+      done: ordered.length <= count,
+    };
+  }
+
+  async listSessions(id: string): Promise<ViewerSession[] | undefined> {
+    const entry = this.entryById(id);
+    if (!entry) return undefined;
+    return [...entry.sessions.values()].map((session) => ({ ...session })).sort((a, b) => a.firstSeenAt - b.firstSeenAt);
   }
 
   async ping(): Promise<void> {}
@@ -53,18 +139,77 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.sweeper);
   }
 
-  /** Mirrors Redis key expiry: a record past `expiresAt` + retention is gone. */
-  private live(hash: string): TokenRecord | undefined {
-    const record = this.byHash.get(hash);
-    if (record && record.expiresAt + this.retentionMs <= this.clock.now()) {
+  private newEntry(hash: string, record: TokenRecord): Entry {
+    return {
+      hash,
+      record: structuredClone(record),
+      ipRules: record.allowedIps ? new IpRules(record.allowedIps) : undefined,
+      usage: { uses: 0, boundIp: null },
+      sessions: new Map(),
+      active: new Map(),
+    };
+  }
+
+  private entryById(id: string): Entry | undefined {
+    const hash = this.hashById.get(id);
+    return hash === undefined ? undefined : this.live(hash);
+  }
+
+  /** Mirrors Redis key expiry: a record past `expiresAt` + retention is gone, with its sessions. */
+  private live(hash: string): Entry | undefined {
+    const entry = this.byHash.get(hash);
+    if (entry && entry.record.expiresAt + this.retentionMs <= this.clock.now()) {
       this.byHash.delete(hash);
-      this.hashById.delete(record.id);
+      this.hashById.delete(entry.record.id);
       return undefined;
     }
-    return record;
+    return entry;
   }
 
   private sweep(): void {
     for (const hash of this.byHash.keys()) this.live(hash);
+  }
+}
+
+function snapshot(entry: Entry): TokenEntry {
+  return { record: structuredClone(entry.record), usage: { ...entry.usage } };
+}
+
+/** The stateful policies, in the order the Redis script checks them. */
+function checkSessions(entry: Entry, check: PolicyCheck): TokenDenyReason | null {
+  const { record, usage } = entry;
+  if (record.bindIpOnFirstUse && (!check.clientIp || (usage.boundIp !== null && usage.boundIp !== check.clientIp.text))) {
+    return 'ip_mismatch';
+  }
+  if (record.maxUses !== undefined && !entry.sessions.has(check.sessionId) && usage.uses >= record.maxUses) {
+    return 'use_limit_reached';
+  }
+  if (record.maxViewers !== undefined) {
+    const cutoff = check.now - check.viewerWindowMs;
+    const last = entry.active.get(check.sessionId);
+    if (last === undefined || last <= cutoff) {
+      let activeCount = 0;
+      for (const seen of entry.active.values()) if (seen > cutoff) activeCount++;
+      if (activeCount >= record.maxViewers) return 'viewer_limit_reached';
+    }
+  }
+  return null;
+}
+
+function recordSession(entry: Entry, check: PolicyCheck): void {
+  const { record, usage } = entry;
+  const ip = check.clientIp?.text ?? null;
+  if (record.bindIpOnFirstUse && usage.boundIp === null && ip !== null) usage.boundIp = ip;
+  const known = entry.sessions.get(check.sessionId);
+  if (known) {
+    known.lastSeenAt = check.now;
+  } else if (record.maxUses !== undefined || entry.sessions.size < check.recordedSessionsMax) {
+    entry.sessions.set(check.sessionId, { id: check.sessionId, ip, firstSeenAt: check.now, lastSeenAt: check.now });
+    usage.uses += 1;
+  }
+  if (record.maxViewers !== undefined) {
+    const cutoff = check.now - check.viewerWindowMs;
+    for (const [session, seen] of entry.active) if (seen <= cutoff) entry.active.delete(session);
+    entry.active.set(check.sessionId, check.now);
   }
 }

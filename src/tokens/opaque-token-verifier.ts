@@ -1,23 +1,29 @@
 import type { Clock } from '../shared/clock.js';
-import { checkGrant } from './grant.js';
+import { normalizeIp } from '../shared/ip-address.js';
 import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
+import { DEFAULT_SESSION_POLICY, viewerSessionKey, type SessionPolicy } from './viewer-session.js';
 
 export class OpaqueTokenVerifier implements TokenVerifier {
-  constructor(private readonly deps: { store: Pick<TokenStore, 'findByHash'>; clock: Clock }) {}
+  private readonly sessions: SessionPolicy;
 
+  constructor(private readonly deps: { store: Pick<TokenStore, 'authorize'>; clock: Clock; sessions?: SessionPolicy }) {
+    this.sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
+  }
+
+  /** load → check rules and policies → record the viewer session: one store call, atomic in the store. */
   async verify(token: string, request: AccessRequest): Promise<Verdict> {
     // A string that cannot be one of our tokens is refused without a store round trip.
     if (!looksLikeOpaqueToken(token)) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
-    const record = await this.deps.store.findByHash(hashToken(token));
-    if (!record) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
-    const reason = checkGrant(
-      { ...record, revoked: record.revokedAt !== null },
-      request,
-      this.deps.clock.now(),
-    );
-    if (reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason };
-    return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers };
+    const outcome = await this.deps.store.authorize(hashToken(token), request, {
+      sessionId: viewerSessionKey(request),
+      clientIp: request.clientIp === undefined ? undefined : normalizeIp(request.clientIp),
+      now: this.deps.clock.now(),
+      ...this.sessions,
+    });
+    if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
+    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: outcome.record.id, reason: outcome.reason };
+    return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers };
   }
 }

@@ -1,18 +1,89 @@
-import type { TokenRecord } from './token-record.js';
+import type { NormalizedIp } from '../shared/ip-address.js';
+import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
+import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
+
+/** A record with what decisions did to it: the admin API's unit. */
+export interface TokenEntry {
+  record: TokenRecord;
+  usage: TokenUsage;
+}
+
+/** What one decision needs besides the request: the viewer session it belongs to and how sessions are counted. */
+export interface PolicyCheck {
+  /** The viewer session (see viewerSessionKey): the unit of maxUses and maxViewers. */
+  sessionId: string;
+  clientIp: NormalizedIp | undefined;
+  now: number;
+  /** A session is active for this long after its last check (maxViewers). */
+  viewerWindowMs: number;
+  /** Sessions recorded per token without maxUses (tokens with maxUses record every session they start). */
+  recordedSessionsMax: number;
+}
+
+/** The record a decision looked at, and why it refuses (null: it allows). */
+export interface PolicyOutcome {
+  record: TokenRecord;
+  reason: TokenDenyReason | null;
+}
+
+/** One position of the listing order (newest first), with its entry. */
+export interface ScannedEntry {
+  /** `<createdAt, 15 digits>:<token id>`: sorts like the listing and is what a cursor carries. */
+  position: string;
+  entry: TokenEntry;
+}
+
+export interface ScanBatch {
+  entries: ScannedEntry[];
+  /** The last position looked at (also when its record was gone); undefined when nothing was left. */
+  last: string | undefined;
+  /** True when nothing comes after `last`. */
+  done: boolean;
+}
+
+export class TokenConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenConflictError';
+  }
+}
 
 /**
- * Where opaque token records live. Every implementation passes test/tokens/token-store.contract.ts.
- * Records are keyed by the SHA-256 of the token; the token itself never reaches a store.
+ * Where opaque token records live. Every implementation passes test/tokens/token-store.contract.ts and
+ * test/tokens/token-policies.contract.ts. Records are keyed by the SHA-256 of the token; the token itself never
+ * reaches a store.
  */
 export interface TokenStore {
   readonly kind: 'memory' | 'redis';
   /** Saves a new record; it disappears by itself after `record.expiresAt` plus the store's retention. */
   create(tokenHash: string, record: TokenRecord): Promise<void>;
-  /** The decision's lookup: one round trip at most. */
+  /**
+   * Saves several new records, all or none: when one cannot be saved, those already saved are removed again
+   * before the promise rejects.
+   */
+  createMany(items: readonly { tokenHash: string; record: TokenRecord }[]): Promise<void>;
+  /** The plain lookup (no policy, no state change). */
   findByHash(tokenHash: string): Promise<TokenRecord | undefined>;
   findById(id: string): Promise<TokenRecord | undefined>;
+  findEntryById(id: string): Promise<TokenEntry | undefined>;
+  /**
+   * The decision, in one atomic step (one round trip): checks every rule and policy of the record against the
+   * request and, when the request consumes and is allowed, records its viewer session (use, activity, bound IP).
+   * A refused or non-consuming request changes nothing. undefined: no such token.
+   */
+  authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined>;
+  /**
+   * Replaces the record of a live, unrevoked token with `change(current)`; storage expiry follows the new
+   * expiresAt. Rejects with TokenConflictError for a revoked token, and with whatever `change` throws.
+   * undefined: no such token.
+   */
+  update(id: string, change: (current: TokenEntry) => TokenRecord, now: number): Promise<TokenEntry | undefined>;
   /** Marks the record revoked (final). Returns the updated record, or undefined if there is none. */
   revoke(id: string, revokedAt: number): Promise<TokenRecord | undefined>;
+  /** Listing order, newest first: up to `count` positions after `after` (exclusive). */
+  scan(after: string | undefined, count: number, now: number): Promise<ScanBatch>;
+  /** The viewer sessions a token recorded, oldest first. undefined: no such token. */
+  listSessions(id: string): Promise<ViewerSession[] | undefined>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -20,12 +20,17 @@ export type TokenDenyReason =
   | 'invalid_claims'
   | 'wrong_issuer'
   | 'wrong_audience'
+  | 'already_used'
+  // Opaque token policies (ip_not_allowed applies to JWTs too)
   | 'ip_not_allowed'
-  | 'already_used';
+  | 'ip_mismatch'
+  | 'use_limit_reached'
+  | 'viewer_limit_reached';
 
 /** What is being asked for, independent of who asked (WCS hook or nginx). */
 export interface AccessRequest {
-  stream: string;
+  /** undefined for session-level methods that name no stream (WCS `connect`): the stream check is skipped. */
+  stream: string | undefined;
   appKey: string | undefined;
   action: Action;
   clientIp: string | undefined;

@@ -121,7 +121,12 @@ for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
         for (const key of keys) {
           assert.ok(!key.includes(token));
           const type = await redis.client.type(key);
-          const value = type === 'hash' ? JSON.stringify(await redis.client.hgetall(key)) : String(await redis.client.get(key));
+          const value =
+            type === 'hash'
+              ? JSON.stringify(await redis.client.hgetall(key))
+              : type === 'zset'
+                ? JSON.stringify(await redis.client.zrange(key, 0, -1))
+                : String(await redis.client.get(key));
           assert.ok(!value.includes(token), `plaintext token found in ${key}`);
         }
         await request(t.app).delete(`/v1/tokens/${record.id}`).set('Authorization', bearer(ADMIN_KEY));

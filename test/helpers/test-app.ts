@@ -11,6 +11,7 @@ import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
 import { OpaqueTokenVerifier } from '../../src/tokens/opaque-token-verifier.js';
 import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import type { TokenStore } from '../../src/tokens/token-store.js';
+import { sessionPolicyFrom } from '../../src/tokens/viewer-session.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
 import type { TestRedis } from './redis-server.js';
@@ -72,7 +73,7 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
     store,
     verifier: new CompositeTokenVerifier({
       jwt: jwt.verifier,
-      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock }) : undefined,
+      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
     }),
     clock,
     logger,

@@ -1,0 +1,111 @@
+import { isIP } from 'node:net';
+
+/**
+ * An IP address in one canonical form. Every address lives in the IPv6 space, IPv4 as IPv4-mapped
+ * (`::ffff:a.b.c.d`), so that `1.2.3.4` and `::ffff:1.2.3.4` are the same client — the way node's BlockList
+ * matches them. `hex` (32 hex digits) is what the Redis script compares; `text` is what logs and the admin API show.
+ */
+export interface NormalizedIp {
+  text: string;
+  hex: string;
+  family: 4 | 6;
+}
+
+/** A CIDR range in the same space: the first `bits` bits (0-128) of `hex` are the network. */
+export interface IpRange {
+  /** Canonical CIDR: IPv4 ranges written as IPv4 (`10.0.0.0/8`), others compressed IPv6 (`2001:db8::/32`). */
+  cidr: string;
+  hex: string;
+  bits: number;
+}
+
+const MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
+
+function ipv4Bytes(address: string): Buffer {
+  return Buffer.concat([MAPPED_PREFIX, Buffer.from(address.split('.').map(Number))]);
+}
+
+/** Expands an IPv6 address (already validated by isIP) into 16 bytes, including an embedded IPv4 tail. */
+function ipv6Bytes(address: string): Buffer {
+  const bytes = Buffer.alloc(16);
+  let text = address;
+  let tail: number[] | undefined;
+  if (text.includes('.')) {
+    const lastColon = text.lastIndexOf(':');
+    tail = text.slice(lastColon + 1).split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const [head = '', rest] = text.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
+  const groups =
+    rest === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - restGroups.length).fill('0'), ...restGroups];
+  groups.forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
+  if (tail) bytes.set(tail, 12);
+  return bytes;
+}
+
+function isMapped(bytes: Buffer): boolean {
+  return bytes.subarray(0, 12).equals(MAPPED_PREFIX);
+}
+
+function textOf(bytes: Buffer): { text: string; family: 4 | 6 } {
+  if (isMapped(bytes)) return { text: [...bytes.subarray(12)].join('.'), family: 4 };
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  // The WHATWG URL serializer applies RFC 5952 compression (longest zero run, lower case).
+  return { text: new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1), family: 6 };
+}
+
+function bytesOf(input: string): Buffer | undefined {
+  let address = input.trim();
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  // A zone (`fe80::1%eth0`) names an interface on the server, not part of the client's address.
+  address = address.split('%')[0] ?? '';
+  const family = isIP(address);
+  if (family === 4) return ipv4Bytes(address);
+  if (family === 6) return ipv6Bytes(address);
+  return undefined;
+}
+
+export function normalizeIp(input: string): NormalizedIp | undefined {
+  const bytes = bytesOf(input);
+  if (!bytes) return undefined;
+  return { ...textOf(bytes), hex: bytes.toString('hex') };
+}
+
+/**
+ * Parses `address/prefix` (or a bare address, meaning one host). Host bits are cleared, so `10.1.2.3/8` becomes
+ * `10.0.0.0/8`. Returns undefined for anything that is not a valid range.
+ */
+export function parseCidr(input: string): IpRange | undefined {
+  const [address = '', prefixText, extra] = input.trim().split('/');
+  if (extra !== undefined || address.includes('%')) return undefined;
+  const family = isIP(address);
+  if (family === 0) return undefined;
+  const maxPrefix = family === 4 ? 32 : 128;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
+  if (prefix > maxPrefix) return undefined;
+  const bytes = family === 4 ? ipv4Bytes(address) : ipv6Bytes(address);
+  const bits = family === 4 ? prefix + 96 : prefix;
+  for (let bit = bits; bit < 128; bit++) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7));
+  // Clearing host bits below 96 also clears the ffff marker, so only a range of at least 96 bits reads as IPv4.
+  const { text, family: shownAs } = textOf(bytes);
+  return { cidr: `${text}/${shownAs === 4 ? bits - 96 : bits}`, hex: bytes.toString('hex'), bits };
+}
+
+/**
+ * The comparison the Redis script makes (see redis-policy-script.ts), written the same way: whole hex digits
+ * first, then the leftover high bits of the next digit.
+ */
+export function hexInRange(ipHex: string, range: Pick<IpRange, 'hex' | 'bits'>): boolean {
+  const full = Math.floor(range.bits / 4);
+  if (ipHex.slice(0, full) !== range.hex.slice(0, full)) return false;
+  const rest = range.bits % 4;
+  if (rest === 0) return true;
+  const divisor = 2 ** (4 - rest);
+  return (
+    Math.floor(Number.parseInt(ipHex.charAt(full), 16) / divisor) === Math.floor(Number.parseInt(range.hex.charAt(full), 16) / divisor)
+  );
+}
