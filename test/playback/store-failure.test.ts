@@ -125,7 +125,7 @@ describe('store errors are counted by kind', () => {
       // ioredis's own command timeout fails the pending command right after the decision gave up on it.
       let counted = 0;
       for (let i = 0; i < 40 && counted === 0; i++) {
-        counted = await counterValue(t.metrics, 'wcs_auth_store_errors_total', { store: 'redis', operation: 'find_by_hash', kind: 'timeout' });
+        counted = await counterValue(t.metrics, 'wcs_auth_store_errors_total', { store: 'redis', operation: 'authorize', kind: 'timeout' });
         if (counted === 0) await new Promise((resolve) => setTimeout(resolve, 50));
       }
       assert.equal(counted, 1);

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe } from 'node:test';
+import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import { startClusterModeRedis, type ClusterModeRedis } from '../helpers/cluster-mode-redis.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { tokenPoliciesContract, type PolicyStoreUnderTest } from './token-policies.contract.js';
+
+const stores: RedisTokenStore[] = [];
+let redis: TestRedis;
+let cluster: ClusterModeRedis;
+before(async () => {
+  [redis, cluster] = await Promise.all([startTestRedis(), startClusterModeRedis()]);
+});
+after(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  await Promise.all([redis.stop(), cluster.stop()]);
+});
+
+let counter = 0;
+function setupOn(server: () => { url: string; keyPrefix: string; client: TestRedis['client'] }) {
+  return async (): Promise<PolicyStoreUnderTest> => {
+    const { url, keyPrefix, client } = server();
+    // A prefix per test: listing and rollback checks see only this test's keys. The clock is far ahead of Redis's,
+    // so nothing expires by Redis's own clock during a test; expiry is checked by reading it.
+    const retentionMs = 10_000;
+    const store = new RedisTokenStore({ url, keyPrefix: `${keyPrefix}${++counter}:`, commandTimeoutMs: 5000, retentionMs });
+    stores.push(store);
+    return {
+      store,
+      clock: new ManualClock(),
+      retentionMs,
+      assertTokenKeysExpireAt: async (hash, id, purgeAt) => {
+        for (const key of [store.recordKey(hash), store.sessionsKey(hash), store.activeKey(hash), store.idKey(id)]) {
+          assert.equal(await client.pexpiretime(key), purgeAt, `expiry of ${key}`);
+        }
+      },
+    };
+  };
+}
+
+describe('redis (standalone)', () => {
+  tokenPoliciesContract('redis', setupOn(() => redis));
+});
+
+// Redis applies the cluster rules here (CROSSSLOT for a script or MULTI over keys of two slots), so every test of
+// the contract also shows that no operation mixes a token's keys with keys of another slot.
+describe('redis (one-node cluster)', () => {
+  tokenPoliciesContract('redis cluster mode', setupOn(() => cluster));
+});
