@@ -8,7 +8,8 @@
  * One decision. KEYS: 1 record hash, 2 session ledger (hash: session → "first|last|ip"), 3 active viewers
  * (sorted set: session → last check). ARGV: 1 now, 2 action, 3 has appKey (1/0), 4 appKey, 5 has stream (1/0),
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
- * 11 viewer window ms, 12 sessions recorded at most without maxUses.
+ * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
+ * expiresAt + retention, like the record).
  * Returns false (no such token) or {reason ('' = allow), data, revokedAt ('' = not revoked)}.
  *
  * The checks and their order are those of checkGrant (grant.ts) and the memory store's checkSessions; the state
@@ -106,7 +107,7 @@ end
 
 if ARGV[10] == '1' then
   -- Session keys live exactly as long as the record.
-  local ttl = redis.call('PTTL', KEYS[1])
+  local purgeAt = int(r.expiresAt + tonumber(ARGV[13]))
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', ARGV[8]) end
   if known then
     local first, _, firstIp = string.match(known, '^(%d+)|(%d+)|(.*)$')
@@ -114,12 +115,12 @@ if ARGV[10] == '1' then
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(ARGV[12]) then
     redis.call('HSET', KEYS[2], session, ARGV[1] .. '|' .. ARGV[1] .. '|' .. ARGV[8])
     redis.call('HINCRBY', KEYS[1], 'uses', 1)
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+    redis.call('PEXPIREAT', KEYS[2], purgeAt)
   end
   if maxViewers then
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
     redis.call('ZADD', KEYS[3], ARGV[1], session)
-    if ttl > 0 then redis.call('PEXPIRE', KEYS[3], ttl) end
+    redis.call('PEXPIREAT', KEYS[3], purgeAt)
   end
 end
 return answer('')

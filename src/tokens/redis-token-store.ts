@@ -205,6 +205,7 @@ export class RedisTokenStore implements TokenStore {
       request.consume ? '1' : '0',
       String(check.viewerWindowMs),
       String(check.recordedSessionsMax),
+      String(this.retentionMs),
     );
     if (!Array.isArray(reply)) return undefined;
     const [reason, data, revokedAt] = reply.map(String);

@@ -160,7 +160,7 @@ for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
       await redis?.stop();
     });
     beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis, env: { VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS) } });
+      t = buildTestApp({ store: storeKind, redis, env: { VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS), STORE_TIMEOUT_MS: '5000' } });
     });
     afterEach(() => t.close());
 
