@@ -259,6 +259,7 @@ export function tokenPoliciesContract(name: string, setup: () => Promise<PolicyS
       it('a new expiry moves the expiry of every stored key of the token', async () => {
         const { token, record, hash } = await issue({ maxUses: 5, maxViewers: 5 });
         assert.equal(await decide(token, { viewerSessionId: 'A' }), 'valid');
+        await s.assertTokenKeysExpireAt?.(hash, record.id, record.expiresAt + s.retentionMs);
         const expiresAt = record.expiresAt + 7_200_000;
         const updated = await s.store.update(record.id, ({ record: current }) => ({ ...current, expiresAt }), s.clock.now());
         assert.equal(updated?.record.expiresAt, expiresAt);
