@@ -139,11 +139,14 @@ export class RedisTokenStore implements TokenStore {
    * nobody was ever shown: unusable, and gone at its expiry.
    */
   async createMany(items: readonly { tokenHash: string; record: TokenRecord }[]): Promise<void> {
-    const now = Math.min(...items.map(({ record }) => record.createdAt));
-    await this.scripts.wtaPruneIndex(this.indexKey(), this.expiryIndexKey(), String(now));
     const writes = await Promise.allSettled(items.map((item) => this.createOne(item.tokenHash, item.record)));
     const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
-    if (!failed) return;
+    if (!failed) {
+      // Housekeeping, so the index does not grow while nobody lists: never a reason to fail an issue.
+      const now = Math.min(...items.map(({ record }) => record.createdAt));
+      await this.scripts.wtaPruneIndex(this.indexKey(), this.expiryIndexKey(), String(now)).catch(() => undefined);
+      return;
+    }
     await Promise.allSettled(
       items.map((item, index) => {
         const write = writes[index];
