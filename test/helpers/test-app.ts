@@ -42,6 +42,9 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
   const config = loadConfig({
     ADMIN_API_KEYS: `admin=${ADMIN_KEY},reader=${READ_ONLY_KEY}#tokens:read`,
     LOG_LEVEL: 'info',
+    // Generous by default so a loaded CI machine cannot turn a slow answer into store_unavailable; the tests
+    // about timeouts set their own value.
+    STORE_TIMEOUT_MS: '2000',
     ...(options.store === 'redis' && options.redis
       ? { TOKEN_STORE: 'redis', REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix }
       : {}),
