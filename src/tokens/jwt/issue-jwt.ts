@@ -4,7 +4,7 @@ import { randomSecret } from '../../shared/secrets.js';
 import { TokenInputError } from '../issue-token.js';
 import { STREAM_PATTERN } from '../stream-pattern.js';
 import { ACTIONS } from '../token-record.js';
-import { parseIpRange } from './allowed-ips.js';
+import { parseCidr } from '../../shared/ip-address.js';
 import { VIEWER_ID } from './jwt-claims.js';
 import type { SigningKey } from './jwt-key.js';
 import { signJwt } from './sign-jwt.js';
@@ -26,7 +26,7 @@ export const issueJwtSchema = z
     notBefore: isoTime.optional(),
     headers: headerMapSchema.optional(),
     allowedIps: z
-      .array(z.string().refine((value) => parseIpRange(value) !== undefined, { message: 'must be an IP address or CIDR range' }))
+      .array(z.string().refine((value) => parseCidr(value) !== undefined, { message: 'must be an IP address or CIDR range' }))
       .min(1)
       .max(100)
       .optional(),

@@ -4,7 +4,7 @@ import type { Grant } from '../grant.js';
 import { STREAM_PATTERN } from '../stream-pattern.js';
 import { ACTIONS } from '../token-record.js';
 import type { TokenDenyReason } from '../token-verifier.js';
-import { parseIpRange, type IpRange } from './allowed-ips.js';
+import { parseCidr } from '../../shared/ip-address.js';
 
 /** A viewer id goes into a response header: printable ASCII without spaces. */
 export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
@@ -12,12 +12,12 @@ export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
 const numericDate = z.number().finite();
 const streamPattern = z.string().regex(STREAM_PATTERN);
 const ipRange = z.string().transform((value, ctx) => {
-  const range = parseIpRange(value);
+  const range = parseCidr(value);
   if (!range) {
     ctx.addIssue({ code: 'custom', message: 'must be an IP address or CIDR range' });
     return z.NEVER;
   }
-  return range;
+  return range.cidr;
 });
 
 /**
@@ -101,4 +101,3 @@ export function grantFromClaims(claims: JwtClaims, clockSkewSeconds: number): Gr
   };
 }
 
-export type { IpRange };

@@ -3,7 +3,8 @@ import type { Clock } from '../../shared/clock.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { checkGrant } from '../grant.js';
 import type { AccessRequest, TokenDenyReason, TokenVerifier, Verdict } from '../token-verifier.js';
-import { ipInRanges } from './allowed-ips.js';
+import { normalizeIp } from '../../shared/ip-address.js';
+import { IpRules } from '../ip-rules.js';
 import { decodePayload, parseCompactJws, verifyEdDsa, type CompactJws } from './compact-jws.js';
 import type { JtiStore } from './jti-store.js';
 import type { JwksCache } from './jwks-cache.js';
@@ -69,7 +70,8 @@ export class JwtTokenVerifier implements TokenVerifier {
 
     const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
     if (reason) return refuse(reason, tokenId);
-    if (claims.allowedIps && (request.clientIp === undefined || !ipInRanges(request.clientIp, claims.allowedIps))) {
+    const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    if (claims.allowedIps && (clientIp === undefined || !new IpRules(claims.allowedIps).allows(clientIp))) {
       return refuse('ip_not_allowed', tokenId);
     }
 
