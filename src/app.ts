@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { FailureLimiter } from './abuse/failure-limiter.js';
 import type { AdminKey } from './admin/admin-keys.js';
 import { createIssueJwtRoute } from './admin/issue-jwt-route.js';
 import { createRevocationsRouter } from './admin/revocations-router.js';
@@ -12,9 +13,14 @@ import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
 import { enforcedMethodRules } from './playback/enforced-methods.js';
 import { createNginxAuthRouter } from './playback/nginx-auth-router.js';
+import { StoreOutageMonitor } from './observability/store-outage-monitor.js';
+import { DecisionCache } from './playback/decision-cache.js';
+import type { GuessThrottle } from './playback/guess-throttle.js';
 import { createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
 import { errorHandler, requestId, sendError } from './shared/http.js';
+import { adminSecurityHeaders, noSniff } from './shared/security-headers.js';
+import { withTimeout } from './shared/with-timeout.js';
 import { createJwksRouter } from './tokens/jwt/jwks-router.js';
 import type { JwtRuntime } from './tokens/jwt/jwt-runtime.js';
 import type { TokenStore } from './tokens/token-store.js';
@@ -41,6 +47,8 @@ export interface AppDeps {
     | 'enforcedMethods'
     | 'viewerSessionWindowSeconds'
     | 'adminBatchBodyLimitBytes'
+    | 'decisionCacheSettings'
+    | 'adminAuthThrottle'
   >;
   adminKeys: readonly AdminKey[];
   store: TokenStore;
@@ -51,6 +59,17 @@ export interface AppDeps {
   isShuttingDown?: () => boolean;
   /** JWT issuing, revocation and /.well-known/jwks.json; absent = those routes do not exist. */
   jwt?: JwtRuntime;
+  /**
+   * The cache STORE_FAILURE_POLICY=cached answers from. main.ts passes one that revocations from other instances
+   * invalidate; without it (and with that policy) the app keeps a cache of its own, invalidated only locally.
+   */
+  decisionCache?: DecisionCache;
+  /** Brute-force throttling of token guesses (BRUTE_FORCE_*); absent = none. */
+  guessThrottle?: GuessThrottle;
+  /** Where failed admin authentications are counted (ADMIN_AUTH_*); absent = no limit. */
+  adminAuthLimiter?: FailureLimiter;
+  /** Tells the other instances about a revocation; absent = single instance. */
+  revocations?: { publish(tokenId: string): Promise<void> };
 }
 
 /** Builds the HTTP app from its dependencies. Reads no environment and listens on nothing: main.ts does that. */
@@ -61,14 +80,45 @@ export function createApp(deps: AppDeps): Express {
   // The allow answer is an echo; an ETag would only cost a hash per request.
   app.set('etag', false);
   app.use(requestId);
+  app.use(noSniff);
   app.use(httpMetrics(metrics));
 
+  const outage = new StoreOutageMonitor({
+    logger,
+    metrics,
+    storeKind: deps.store.kind,
+    failurePolicy: config.storeFailurePolicy,
+  });
+  const decisionCache =
+    config.storeFailurePolicy !== 'cached'
+      ? undefined
+      : (deps.decisionCache ??
+        new DecisionCache({
+          ttlMs: config.decisionCacheSettings.ttlSeconds * 1000,
+          maxEntries: config.decisionCacheSettings.maxEntries,
+          clock: deps.clock,
+          onSizeChange: (size) => metrics.decisionCacheEntries.set(size),
+        }));
+
+  // The same failure policy, cache and throttling for every way a decision is asked for (WCS hook, nginx).
+  const failureHandling = {
+    decisionCache,
+    guessThrottle: deps.guessThrottle,
+    onStoreFailure: (error: unknown) => {
+      outage.failed(error);
+      logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision');
+    },
+    onStoreSuccess: () => outage.succeeded(),
+    onThrottleError: (error: unknown) =>
+      logger.debug({ event: 'throttle_failure', kind: storeErrorKind(error) }, 'could not count a failed token guess'),
+  };
   app.use(
     createHealthRouter({
       store: deps.store,
       metrics,
       storeTimeoutMs: config.storeTimeoutMs,
       isShuttingDown: deps.isShuttingDown ?? (() => false),
+      outage,
     }),
   );
   // With METRICS_PORT set, main.ts serves /metrics on that port alone and this one answers 404 for it.
@@ -82,8 +132,7 @@ export function createApp(deps: AppDeps): Express {
       logger,
       metrics,
       verifier: deps.verifier,
-      onStoreFailure: (error) =>
-        logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
+      ...failureHandling,
     }),
   );
   app.use(
@@ -94,10 +143,34 @@ export function createApp(deps: AppDeps): Express {
       metrics,
       verifier: deps.verifier,
       enforcedMethods: enforcedMethodRules(config.enforcedMethods),
-      onStoreFailure: (error) =>
-        logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision'),
+      ...failureHandling,
     }),
   );
+  const onRevoked = async (tokenId: string) => {
+    const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
+    if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
+    if (!deps.revocations) return;
+    try {
+      await withTimeout(deps.revocations.publish(tokenId), config.storeTimeoutMs);
+      metrics.revocationMessages.inc({ event: 'published' });
+    } catch (error) {
+      // The revocation is stored, and every instance reads the store for each decision; only a cached allow
+      // elsewhere can outlive it, until its TTL ends or that instance's subscription resyncs.
+      metrics.revocationMessages.inc({ event: 'publish_failed' });
+      logger.warn({ event: 'revocation_publish_failed', tokenId, kind: storeErrorKind(error) }, 'could not tell other instances about a revocation');
+    }
+  };
+  const adminAuthLimit =
+    deps.adminAuthLimiter === undefined
+      ? undefined
+      : {
+          limiter: deps.adminAuthLimiter,
+          maxFailures: config.adminAuthThrottle.maxFailures,
+          windowSeconds: config.adminAuthThrottle.windowSeconds,
+          timeoutMs: config.storeTimeoutMs,
+        };
+  app.use('/v1', adminSecurityHeaders);
+
   const { jwt } = deps;
   if (jwt) {
     app.use(createJwksRouter(jwt.keys));
@@ -111,9 +184,12 @@ export function createApp(deps: AppDeps): Express {
         metrics,
         adminKeys: deps.adminKeys,
         clockSkewSeconds: jwt.config.clockSkewSeconds,
+        adminAuthLimit,
+        onRevoked,
       }),
     );
   }
+
   app.use(
     '/v1',
     createTokensRouter({
@@ -135,6 +211,8 @@ export function createApp(deps: AppDeps): Express {
           issuer: jwt.config.signingIssuer,
           audience: jwt.config.signingAudience,
         }),
+      adminAuthLimit,
+      onRevoked,
     }),
   );
 

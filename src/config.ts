@@ -6,6 +6,7 @@ import { headerMapSchema } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
+import type { RedisConnection, WaitReplicas } from './tokens/redis-client.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -45,6 +46,25 @@ const methodList = z.string().transform((value, ctx) => {
     }
   }
   return methods;
+});
+
+/** `host:port,host:port`: loopback names, IPv4 and bracketed IPv6 (`[::1]:6379`). */
+const hostPortList = z.string().transform((value, ctx) => {
+  const nodes: { host: string; port: number }[] = [];
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" must look like host:port` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  if (nodes.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must list at least one host:port' });
+    return z.NEVER;
+  }
+  return nodes;
 });
 
 const adminKeysString = z.string().transform((value, ctx) => {
@@ -130,7 +150,23 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_:.-]{0,64}$/, { message: 'must be up to 64 characters of letters, digits, _ : . -' })
     .default('wta:'),
   STORE_TIMEOUT_MS: integerString(1, 60_000).default(200),
-  STORE_FAILURE_POLICY: z.enum(['deny', 'allow'], { message: 'must be deny or allow' }).default('deny'),
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits, _ . -' })
+    .default('mymaster'),
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_WAIT_REPLICAS: integerString(0, 16).default(0),
+  REDIS_WAIT_TIMEOUT_MS: integerString(1, 10_000).default(100),
+  STORE_FAILURE_POLICY: z.enum(['deny', 'allow', 'cached'], { message: 'must be deny or allow, or cached' }).default('deny'),
+  DECISION_CACHE_TTL_SECONDS: integerString(1, 3600).default(30),
+  DECISION_CACHE_MAX_ENTRIES: integerString(1, 1_000_000).default(10_000),
+  BRUTE_FORCE_WINDOW_SECONDS: integerString(1, 86_400).default(60),
+  BRUTE_FORCE_MAX_PER_IP: integerString(0, 1_000_000).default(20),
+  BRUTE_FORCE_MAX_PER_STREAM: integerString(0, 1_000_000).default(0),
+  ADMIN_AUTH_MAX_FAILURES: integerString(0, 1_000_000).default(10),
+  ADMIN_AUTH_WINDOW_SECONDS: integerString(1, 86_400).default(300),
   BODY_LIMIT_BYTES: integerString(256, 10 * 1024 * 1024).default(64 * 1024),
   TOKEN_DEFAULT_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(3600),
   TOKEN_MAX_TTL_SECONDS: integerString(1, 10 * 365 * 86_400).default(30 * 86_400),
@@ -180,8 +216,18 @@ export interface Config {
   allowHeaders: Record<string, string>;
   exposeDenyReason: boolean;
   store: { kind: 'memory' } | { kind: 'redis'; url: string; keyPrefix: string };
+  /** With TOKEN_STORE=redis: where Redis is (REDIS_URL, or Sentinel, or Cluster). */
+  redisConnection: RedisConnection;
+  /** Replica acknowledgements admin writes wait for (REDIS_WAIT_*). */
+  redisWaitReplicas: WaitReplicas;
   storeTimeoutMs: number;
-  storeFailurePolicy: 'deny' | 'allow';
+  storeFailurePolicy: 'deny' | 'allow' | 'cached';
+  /** The in-process cache of recent allow decisions that STORE_FAILURE_POLICY=cached answers from. */
+  decisionCacheSettings: { ttlSeconds: number; maxEntries: number };
+  /** Failed token guesses allowed per client IP / per stream and window; 0 turns a limit off. */
+  bruteForce: { windowSeconds: number; maxPerIp: number; maxPerStream: number };
+  /** Failed admin authentications allowed per client address and window; 0 turns the limit off. */
+  adminAuthThrottle: { maxFailures: number; windowSeconds: number };
   bodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
@@ -237,6 +283,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on PORT)']);
   }
   const jwt = jwtConfig(e, input);
+  // The admin call's deadline (STORE_TIMEOUT_MS) covers the write and the WAIT after it.
+  if (e.REDIS_WAIT_REPLICAS > 0 && e.REDIS_WAIT_TIMEOUT_MS >= e.STORE_TIMEOUT_MS) {
+    throw new ConfigError(['REDIS_WAIT_TIMEOUT_MS: must be less than STORE_TIMEOUT_MS when REDIS_WAIT_REPLICAS is set']);
+  }
+  const connection = redisConnection(e);
   return {
     host: e.HOST,
     port: e.PORT,
@@ -247,8 +298,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     exposeDenyReason: e.EXPOSE_DENY_REASON,
     store:
       e.TOKEN_STORE === 'redis' ? { kind: 'redis', url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : { kind: 'memory' },
+    redisConnection: connection,
+    redisWaitReplicas: { count: e.REDIS_WAIT_REPLICAS, timeoutMs: e.REDIS_WAIT_TIMEOUT_MS },
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     storeFailurePolicy: e.STORE_FAILURE_POLICY,
+    decisionCacheSettings: { ttlSeconds: e.DECISION_CACHE_TTL_SECONDS, maxEntries: e.DECISION_CACHE_MAX_ENTRIES },
+    bruteForce: {
+      windowSeconds: e.BRUTE_FORCE_WINDOW_SECONDS,
+      maxPerIp: e.BRUTE_FORCE_MAX_PER_IP,
+      maxPerStream: e.BRUTE_FORCE_MAX_PER_STREAM,
+    },
+    adminAuthThrottle: { maxFailures: e.ADMIN_AUTH_MAX_FAILURES, windowSeconds: e.ADMIN_AUTH_WINDOW_SECONDS },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     tokenDefaultTtlSeconds: e.TOKEN_DEFAULT_TTL_SECONDS,
     tokenMaxTtlSeconds: e.TOKEN_MAX_TTL_SECONDS,
@@ -320,4 +380,24 @@ function jwtConfig(e: z.infer<typeof envSchema>, env: Record<string, string | un
     signingAudience: e.JWT_SIGNING_AUDIENCE,
     viewerIdHeader: e.JWT_VIEWER_ID_HEADER,
   };
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/** Standalone (REDIS_URL), Sentinel (REDIS_SENTINELS) or Cluster (REDIS_CLUSTER_NODES): one of them. */
+function redisConnection(e: Env): RedisConnection {
+  const topologies = [e.REDIS_SENTINELS && 'REDIS_SENTINELS', e.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (topologies.length > 1) throw new ConfigError(['REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS; set one of them']);
+  if (topologies.length > 0 && e.TOKEN_STORE !== 'redis') {
+    throw new ConfigError([`${topologies[0]}: needs TOKEN_STORE=redis`]);
+  }
+  if (e.REDIS_SENTINELS) {
+    return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME, password: e.REDIS_PASSWORD };
+  }
+  if (e.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, password: e.REDIS_PASSWORD };
+  // A standalone Redis takes its credentials from the URL, like every other Redis client.
+  if (e.REDIS_PASSWORD !== undefined) {
+    throw new ConfigError(['REDIS_PASSWORD: only for REDIS_SENTINELS or REDIS_CLUSTER_NODES; put the password in REDIS_URL instead']);
+  }
+  return { mode: 'standalone', url: e.REDIS_URL };
 }

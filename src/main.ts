@@ -4,21 +4,14 @@ import type { Logger } from 'pino';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { instrumentTokenStore } from './observability/instrumented-token-store.js';
+import { createServices, type Services } from './create-services.js';
 import { createLogger } from './observability/logger.js';
 import { createMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
 import { systemClock } from './shared/clock.js';
 import { randomSecret } from './shared/secrets.js';
-import { CompositeTokenVerifier } from './tokens/composite-token-verifier.js';
-import { createJwtRuntime, type JwtRuntime } from './tokens/jwt/jwt-runtime.js';
 import { JwtKeyError } from './tokens/jwt/key-ring.js';
-import { MemoryTokenStore } from './tokens/memory-token-store.js';
-import { OpaqueTokenVerifier } from './tokens/opaque-token-verifier.js';
-import { RedisTokenStore } from './tokens/redis-token-store.js';
-import type { TokenStore } from './tokens/token-store.js';
-import { sessionPolicyFrom } from './tokens/viewer-session.js';
 
 function stopForConfig(message: string): never {
   process.stderr.write(`wcs-token-auth: ${message}\nThe service did not start. See README.md, "Configuration".\n`);
@@ -59,49 +52,37 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const clock = systemClock;
 
-  let rawStore: TokenStore;
-  if (config.store.kind === 'redis') {
-    rawStore = new RedisTokenStore({
-      url: config.store.url,
-      keyPrefix: config.store.keyPrefix,
-      commandTimeoutMs: config.storeTimeoutMs,
-      retentionMs: config.tokenRetentionSeconds * 1000,
-    });
-  } else {
+  if (config.store.kind === 'memory') {
     logger.warn('TOKEN_STORE=memory: tokens are lost on restart and not shared between instances; use TOKEN_STORE=redis in production');
-    rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000);
   }
-  const store = instrumentTokenStore(rawStore, metrics);
-  const adminKeys = adminKeysFor(config, logger);
-  let jwt: JwtRuntime;
+  let services: Services;
   try {
-    jwt = createJwtRuntime(config.jwt, {
-      clock,
-      logger,
-      metrics,
-      redis: rawStore instanceof RedisTokenStore && config.store.kind === 'redis' ? { client: rawStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
-    });
+    services = createServices(config, { clock, logger, metrics });
   } catch (error) {
     if (!(error instanceof JwtKeyError)) throw error;
-    await store.close();
     stopForConfig(`Invalid configuration:\n  - ${error.message}`);
   }
-  await jwt.start();
+  const { store } = services;
+  const adminKeys = adminKeysFor(config, logger);
+  await services.start();
+  // Not awaited: during a Redis outage at start the subscription completes when Redis is back.
+  void services.subscribe();
 
   let shuttingDown = false;
   const app = createApp({
     config,
     adminKeys,
     store,
-    verifier: new CompositeTokenVerifier({
-      jwt: jwt.verifier,
-      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
-    }),
+    verifier: services.verifier,
     clock,
     logger,
     metrics,
     isShuttingDown: () => shuttingDown,
-    jwt,
+    jwt: services.jwt,
+    decisionCache: services.decisionCache,
+    guessThrottle: services.guessThrottle,
+    adminAuthLimiter: services.adminAuthLimiter,
+    revocations: services.revocations,
   });
 
   const server: Server = app.listen(config.port, config.host);
@@ -120,7 +101,7 @@ async function main(): Promise<void> {
     await Promise.all([once(server, 'listening'), metricsServer && once(metricsServer, 'listening')]);
   } catch (error) {
     logger.fatal({ err: error, host: config.host, port: config.port, metricsPort: config.metricsPort }, 'cannot listen');
-    await store.close();
+    await services.close();
     process.exit(1);
   }
   const address = server.address();
@@ -129,6 +110,8 @@ async function main(): Promise<void> {
       address,
       metricsAddress: metricsServer?.address() ?? address,
       store: store.kind,
+      redisMode: config.store.kind === 'redis' ? config.redisConnection.mode : undefined,
+      failurePolicy: config.storeFailurePolicy,
       hookUrl: `http://<this host>:${typeof address === 'object' && address ? address.port : config.port}${config.hookBasePath}`,
     },
     'wcs-token-auth listening',
@@ -164,15 +147,14 @@ async function main(): Promise<void> {
     await once(server, 'close');
     clearInterval(idleSweep);
     clearTimeout(force);
-    await jwt.close();
-    await store.close();
+    await services.close();
     logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // Key rotation without a restart: re-read JWT_KEYS and JWT_SIGNING_KEYS files (a bad file keeps the old keys).
-  process.on('SIGHUP', () => void jwt.reloadKeys());
+  process.on('SIGHUP', () => void services.jwt.reloadKeys());
 }
 
 await main();

@@ -8,7 +8,7 @@ import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js
 import { withTimeout } from '../shared/with-timeout.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
-import { authenticateAdmin, requireScope } from './require-admin.js';
+import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { validationDetails } from './tokens-router.js';
 
 /** NumericDate seconds, as in the token; beyond year 9999 is not a date anyone means. */
@@ -30,6 +30,10 @@ export interface RevocationsRouterDeps {
   clockSkewSeconds: number;
   storeTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Rate limit on failed authentication; absent = none. */
+  adminAuthLimit?: AdminAuthLimit | undefined;
+  /** Called after the jti is revoked: drops cached decisions of it here and on the other instances. */
+  onRevoked?(tokenId: string): Promise<void>;
 }
 
 /**
@@ -42,7 +46,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
   // Authentication per route, not router.use(): this router is mounted on /v1 next to others.
   router.post(
     '/revocations',
-    authenticateAdmin(deps.adminKeys, metrics),
+    authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit),
     requireScope('tokens:write', metrics),
     requireJson,
     jsonBody(deps.bodyLimitBytes),
@@ -64,6 +68,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
           throw new AppError('store_unavailable', 'The token store is unavailable; the jti is not revoked, try again');
         }
       }
+      await deps.onRevoked?.(jti);
       metrics.adminTokens.inc({ operation: 'revoke_jti' });
       deps.logger.info(
         { event: 'audit', action: 'jwt.revoke', tokenId: jti, adminKeyId: (res.locals.adminKey as AdminKey).id, requestId: requestIdOf(res) },

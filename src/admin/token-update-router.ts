@@ -19,6 +19,8 @@ export function createTokenUpdateRouter(deps: {
   admin: AdminContext;
   bodyLimitBytes: number;
   tokenMaxTtlSeconds: number;
+  /** A change may narrow what the token allows: cached allow decisions of it are dropped everywhere. */
+  onRevoked?(tokenId: string): Promise<void>;
 }): Router {
   const router = Router();
   router.patch('/tokens/:id', requireScope('tokens:write', deps.metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
@@ -33,6 +35,7 @@ export function createTokenUpdateRouter(deps: {
       return sendInputError(res, error);
     }
     if (!entry) return sendError(res, 'not_found', 'No token with this id');
+    await deps.onRevoked?.(id);
     deps.metrics.adminTokens.inc({ operation: 'update' });
     deps.admin.audit(res, 'token.update', id, { changes: Object.keys(parsed.data).sort() });
     res.json(toTokenView(entry.record, now, entry.usage));

@@ -10,7 +10,7 @@ import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
-import { authenticateAdmin, requireScope } from './require-admin.js';
+import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
 import { createTokenSessionsRouter } from './token-sessions-router.js';
@@ -34,6 +34,13 @@ export interface TokensRouterDeps {
   issueJwt?: (req: Request, res: Response) => Promise<void>;
   tokenQueryParam: string;
   viewerSessionWindowSeconds: number;
+  /** Rate limit on failed authentication; absent = none. */
+  adminAuthLimit?: AdminAuthLimit | undefined;
+  /**
+   * Called after a revocation is stored, before the answer: drops cached decisions here and tells the other
+   * instances. Never throws (the revocation itself is done).
+   */
+  onRevoked?(tokenId: string): Promise<void>;
 }
 
 /**
@@ -45,7 +52,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   const { metrics } = deps;
   const admin = createAdminContext(deps);
 
-  router.use(authenticateAdmin(deps.adminKeys, metrics));
+  router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
 
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
@@ -81,6 +88,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
     const id = admin.tokenIdParam(req);
     const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()));
     if (!record) return sendError(res, 'not_found', 'No token with this id');
+    await deps.onRevoked?.(record.id);
     metrics.adminTokens.inc({ operation: 'revoke' });
     admin.audit(res, 'token.revoke', record.id);
     // Read again for the usage counters. The revocation is done by now, so a failing read must not turn the

@@ -9,6 +9,8 @@ export interface HealthDeps {
   storeTimeoutMs: number;
   /** True once shutdown has begun: a draining instance reports itself not ready. */
   isShuttingDown(): boolean;
+  /** Told about each readiness probe's outcome, so outages are logged and counted once, wherever seen first. */
+  outage?: { failed(error: unknown): void; succeeded(): void };
 }
 
 /** `/healthz`: the process answers. `/readyz`: it can decide, i.e. its token store answers in time. */
@@ -22,9 +24,11 @@ export function createHealthRouter(deps: HealthDeps): Router {
     try {
       await withTimeout(deps.store.ping(), deps.storeTimeoutMs);
       deps.metrics.storeUp.set({ store: deps.store.kind }, 1);
+      deps.outage?.succeeded();
       res.json({ status: 'ready', store: deps.store.kind });
-    } catch {
+    } catch (error) {
       deps.metrics.storeUp.set({ store: deps.store.kind }, 0);
+      deps.outage?.failed(error);
       res.status(503).json({ status: 'store_unavailable', store: deps.store.kind });
     }
   });

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createResilienceMetrics } from './resilience-metrics.js';
 
 /** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
 const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -81,7 +82,7 @@ export function createMetrics() {
     }),
     adminAuthFailures: new Counter({
       name: 'wcs_auth_admin_auth_failures_total',
-      help: 'Admin API requests refused for authentication (missing, invalid) or scope (forbidden).',
+      help: 'Admin API requests refused for authentication (missing, invalid), scope (forbidden) or too many failures (throttled).',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
@@ -98,6 +99,7 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     }),
+    ...createResilienceMetrics(registry),
   };
 }
 

@@ -8,7 +8,9 @@ export type DenyReason =
   /** nginx auth_request: the original URI is not an HLS playlist or segment we can read a stream from. */
   | 'unrecognized_uri'
   /** nginx auth_request: the original method is not GET or HEAD. */
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  /** The client IP (or stream) had too many guess-like refusals in the window (BRUTE_FORCE_*): refused without a lookup. */
+  | 'throttled';
 
 /**
  * The outcome of one authorization, as a value. The HTTP layer maps it to 200/403; `reason` goes to the decision
@@ -17,8 +19,11 @@ export type DenyReason =
 export type Decision =
   | {
       allow: true;
-      /** `store_unavailable` when the store failed and STORE_FAILURE_POLICY=allow let the request through. */
-      reason: 'valid' | 'store_unavailable';
+      /**
+       * `store_unavailable` when the store failed and STORE_FAILURE_POLICY=allow let the request through;
+       * `cached` when it failed and STORE_FAILURE_POLICY=cached found a recent allow for the same request.
+       */
+      reason: 'valid' | 'store_unavailable' | 'cached';
       kind: TokenKind | null;
       tokenId: string | null;
       headers: Readonly<Record<string, string>>;

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import { requestIdOf, requireJson, sendError } from '../shared/http.js';
+import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
 import type { MethodRule } from './enforced-methods.js';
@@ -60,6 +62,8 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
         return answerDecision(res, decision, raw);
       }
 
+      // Decoding would replace invalid bytes with U+FFFD: a token would then be compared in a form nobody sent.
+      if (!isUtf8(raw)) return sendError(res, 'invalid_json', 'Request body is not valid UTF-8');
       let body: unknown;
       try {
         body = JSON.parse(raw.toString('utf8'));
@@ -70,6 +74,8 @@ export function createWcsHookRouter(deps: WcsHookDeps): Router {
         res.status(200).type('application/json').send(raw);
         return;
       }
+      const unsafe = findUnsafeJson(body);
+      if (unsafe) return sendError(res, 'validation_failed', `${unsafe.field}: ${unsafe.message}`, [unsafe]);
 
       const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
       if (!parsed.ok) {

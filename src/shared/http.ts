@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
+import { findUnsafeJson } from './json-safety.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -29,12 +31,29 @@ export const requireJson: RequestHandler = (req, res, next) => {
   sendError(res, 'unsupported_media_type', 'Content-Type must be application/json');
 };
 
+const INVALID_UTF8 = 'encoding.invalid_utf8';
+
 /**
  * The JSON body parser for the admin API. Express's parser answers too-large and malformed bodies with errors that
- * the error handler below turns into 413 and 400.
+ * the error handler below turns into 413 and 400. Bytes that are not UTF-8 are refused rather than silently
+ * replaced, and parsed bodies that nest too deep or carry `__proto__` keys are refused before any route sees them.
  */
 export function jsonBody(limitBytes: number): RequestHandler {
-  return express.json({ limit: limitBytes, strict: true, type: ['application/json', 'application/*+json'] });
+  const parse = express.json({
+    limit: limitBytes,
+    strict: true,
+    type: ['application/json', 'application/*+json'],
+    verify: (_req, _res, buffer) => {
+      if (!isUtf8(buffer)) throw Object.assign(new Error('body is not UTF-8'), { type: INVALID_UTF8 });
+    },
+  });
+  return (req, res, next) =>
+    parse(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      const problem = findUnsafeJson(req.body);
+      if (problem) return sendError(res, 'validation_failed', `${problem.field}: ${problem.message}`, [problem]);
+      next();
+    });
 }
 
 interface BodyParserError {
@@ -56,6 +75,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         return sendError(res, 'payload_too_large', 'Request body is larger than the configured limit');
       case 'entity.parse.failed':
         return sendError(res, 'invalid_json', 'Request body is not valid JSON');
+      case INVALID_UTF8:
+        return sendError(res, 'invalid_json', 'Request body is not valid UTF-8');
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return sendError(res, 'unsupported_media_type', 'Unsupported body encoding or charset');

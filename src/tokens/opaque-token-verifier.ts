@@ -24,6 +24,6 @@ export class OpaqueTokenVerifier implements TokenVerifier {
     });
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
     if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: outcome.record.id, reason: outcome.reason };
-    return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers };
+    return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers, expiresAt: outcome.record.expiresAt };
   }
 }

@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { ipRangesOf } from './ip-rules.js';
+import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from './redis-client.js';
 import { AUTHORIZE_SCRIPT, CREATE_SCRIPT, PRUNE_INDEX_SCRIPT, UPDATE_SCRIPT } from './redis-scripts.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
@@ -46,7 +46,9 @@ class DuplicateTokenError extends Error {
 }
 
 export interface RedisTokenStoreOptions {
-  url: string;
+  /** A standalone Redis; `connection` (Sentinel, Cluster) wins when both are given. */
+  url?: string;
+  connection?: RedisConnection;
   keyPrefix: string;
   commandTimeoutMs: number;
   /** How long a record is kept after it expires, so decisions can still say `expired` rather than `unknown_token`. */
@@ -70,24 +72,15 @@ export interface RedisTokenStoreOptions {
  */
 export class RedisTokenStore implements TokenStore {
   readonly kind = 'redis';
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly retentionMs: number;
 
   constructor(options: RedisTokenStoreOptions) {
     this.prefix = options.keyPrefix;
     this.retentionMs = options.retentionMs;
-    this.redis = new Redis(options.url, {
-      // A command that Redis does not answer in time fails instead of waiting: the decision layer turns that into
-      // the configured failure policy. Retrying inside ioredis would only make the caller wait longer.
-      commandTimeout: options.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      connectTimeout: Math.max(1000, options.commandTimeoutMs),
-      enableAutoPipelining: true,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-    });
-    // Connection errors surface as rejected commands (and in /readyz); without a listener ioredis would print them.
-    this.redis.on('error', () => {});
+    const connection = options.connection ?? { mode: 'standalone', url: options.url ?? 'redis://127.0.0.1:6379' };
+    this.redis = createRedisClient(connection, { commandTimeoutMs: options.commandTimeoutMs });
     this.redis.defineCommand('wtaRevoke', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
     this.redis.defineCommand('wtaAuthorize', { numberOfKeys: 3, lua: AUTHORIZE_SCRIPT });
     this.redis.defineCommand('wtaCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
@@ -299,11 +292,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await closeRedisClient(this.redis);
   }
 }
 

@@ -47,7 +47,14 @@ export interface AccessRequest {
 }
 
 export type Verdict =
-  | { valid: true; kind: TokenKind; tokenId: string; headers: Readonly<Record<string, string>> }
+  | {
+      valid: true;
+      kind: TokenKind;
+      tokenId: string;
+      headers: Readonly<Record<string, string>>;
+      /** When the token stops being valid (ms since the epoch), if known: caches must not outlive it. */
+      expiresAt?: number;
+    }
   | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason };
 
 /**

@@ -49,9 +49,10 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
 
 /**
  * Starts a private redis-server on a free loopback port (no persistence), or uses REDIS_URL when it is set —
- * then only with a random key prefix, and without any command that would touch other keys.
+ * then only with a random key prefix, and without any command that would touch other keys. `extraArgs` are
+ * appended to redis-server's command line (e.g. `--enable-debug-command local`).
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: { extraArgs?: readonly string[] } = {}): Promise<TestRedis> {
   const keyPrefix = `test:${randomBytes(6).toString('hex')}:`;
   const external = process.env.REDIS_URL;
   if (external) {
@@ -84,7 +85,9 @@ export async function startTestRedis(): Promise<TestRedis> {
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    // Later arguments win over earlier ones, so extraArgs can also turn persistence on for restart tests.
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.extraArgs ?? [])];
+    child = spawn('redis-server', args, {
       stdio: 'ignore',
     });
     await waitForPing(url, 5000);

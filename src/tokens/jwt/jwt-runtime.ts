@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import type { Logger } from 'pino';
 import { storeErrorKind } from '../../observability/instrumented-token-store.js';
 import { createJwtMetrics } from '../../observability/jwt-metrics.js';
@@ -48,7 +48,7 @@ export interface JwtRuntimeDeps {
   logger: Logger;
   metrics: Metrics;
   /** With TOKEN_STORE=redis: the token store's connection, so revocations are shared by every instance. */
-  redis: { client: Redis; keyPrefix: string } | undefined;
+  redis: { client: RedisClient; keyPrefix: string } | undefined;
 }
 
 /** Times jti operations in the store metrics, like the token store's own operations. */

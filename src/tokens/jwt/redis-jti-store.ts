@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis-client.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 /**
@@ -49,7 +49,7 @@ export class RedisJtiStore implements JtiStore {
   readonly kind = 'redis';
   private readonly commands: JtiCommands;
 
-  constructor(private readonly options: { redis: Redis; keyPrefix: string }) {
+  constructor(private readonly options: { redis: RedisClient; keyPrefix: string }) {
     options.redis.defineCommand('wtaJtiCheck', { numberOfKeys: 1, lua: CHECK_SCRIPT });
     options.redis.defineCommand('wtaJtiRevoke', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
     this.commands = options.redis as unknown as JtiCommands;

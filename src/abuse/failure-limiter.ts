@@ -1,0 +1,60 @@
+import type { Clock } from '../shared/clock.js';
+
+/** One counter to check or bump: `key` is already namespaced and holds no raw client input. */
+export interface LimitKey {
+  key: string;
+  max: number;
+}
+
+/**
+ * Counts failures per key in a fixed window that starts with the key's first failure. Used against token guessing
+ * (per client IP, per stream) and admin-key guessing (per client address).
+ */
+export interface FailureLimiter {
+  /** True when any key has reached its `max` failures in its current window. */
+  isLimited(keys: readonly LimitKey[]): Promise<boolean>;
+  recordFailure(keys: readonly LimitKey[]): Promise<void>;
+}
+
+const MAX_TRACKED_KEYS = 100_000;
+
+/**
+ * The memory store's limiter: per process, like the memory store itself. Bounded: past MAX_TRACKED_KEYS the oldest
+ * window is dropped, so a caller rotating addresses cannot grow it without limit.
+ */
+export class MemoryFailureLimiter implements FailureLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly options: { windowMs: number; clock: Clock }) {}
+
+  async isLimited(keys: readonly LimitKey[]): Promise<boolean> {
+    return keys.some(({ key, max }) => this.count(key) >= max);
+  }
+
+  async recordFailure(keys: readonly LimitKey[]): Promise<void> {
+    const now = this.options.clock.now();
+    for (const { key } of keys) {
+      const current = this.windows.get(key);
+      if (current && current.resetAt > now) {
+        current.count += 1;
+        continue;
+      }
+      this.windows.delete(key);
+      this.windows.set(key, { count: 1, resetAt: now + this.options.windowMs });
+      if (this.windows.size > MAX_TRACKED_KEYS) {
+        const oldest = this.windows.keys().next();
+        if (!oldest.done) this.windows.delete(oldest.value);
+      }
+    }
+  }
+
+  private count(key: string): number {
+    const current = this.windows.get(key);
+    if (!current) return 0;
+    if (current.resetAt <= this.options.clock.now()) {
+      this.windows.delete(key);
+      return 0;
+    }
+    return current.count;
+  }
+}

@@ -1,0 +1,139 @@
+import type { Logger } from 'pino';
+import { MemoryFailureLimiter, type FailureLimiter } from './abuse/failure-limiter.js';
+import { RedisFailureLimiter } from './abuse/redis-failure-limiter.js';
+import type { Config } from './config.js';
+import { instrumentFailureLimiter } from './observability/instrumented-failure-limiter.js';
+import { instrumentTokenStore } from './observability/instrumented-token-store.js';
+import type { Metrics } from './observability/metrics.js';
+import { DecisionCache } from './playback/decision-cache.js';
+import { GuessThrottle } from './playback/guess-throttle.js';
+import type { Clock } from './shared/clock.js';
+import { CompositeTokenVerifier } from './tokens/composite-token-verifier.js';
+import { createJwtRuntime, type JwtRuntime } from './tokens/jwt/jwt-runtime.js';
+import { MemoryTokenStore } from './tokens/memory-token-store.js';
+import { OpaqueTokenVerifier } from './tokens/opaque-token-verifier.js';
+import { sessionPolicyFrom } from './tokens/viewer-session.js';
+import { RedisTokenStore } from './tokens/redis-token-store.js';
+import { requireReplicaAcks } from './tokens/replica-acked-token-store.js';
+import { RedisRevocationChannel } from './tokens/revocation-channel.js';
+import type { TokenStore } from './tokens/token-store.js';
+import type { TokenVerifier } from './tokens/token-verifier.js';
+
+/** What createApp needs besides config, clock, logger and metrics, built the way the running service builds it. */
+export interface Services {
+  store: TokenStore;
+  verifier: TokenVerifier;
+  /** JWT keys, JWKS cache and jti store (revocations shared through the token store's Redis). */
+  jwt: JwtRuntime;
+  decisionCache: DecisionCache | undefined;
+  guessThrottle: GuessThrottle;
+  adminAuthLimiter: FailureLimiter;
+  revocations: RedisRevocationChannel | undefined;
+  /** First JWKS fetch and key-file watching: main.ts awaits it before listening. */
+  start(): Promise<void>;
+  /**
+   * Starts listening for other instances' revocations (Redis only). Resolves once subscribed, which during a Redis
+   * outage is when Redis is back: main.ts does not wait for it.
+   */
+  subscribe(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store and everything that shares it: with Redis, the brute-force counters and the revocation channel use the
+ * store's connection (and one more for pub/sub), so all instances on that Redis share them; with the memory store
+ * they are per process, like the tokens. Throws JwtKeyError for unusable JWT keys (main.ts stops on it).
+ */
+export function createServices(config: Config, deps: { clock: Clock; logger: Logger; metrics: Metrics }): Services {
+  const { clock, logger, metrics } = deps;
+  let rawStore: TokenStore;
+  let counters: FailureLimiter;
+  let adminCounters: FailureLimiter;
+  let revocations: RedisRevocationChannel | undefined;
+  let redisForJwt: { client: RedisTokenStore['redis']; keyPrefix: string } | undefined;
+  const bruteForceWindowMs = config.bruteForce.windowSeconds * 1000;
+  const adminWindowMs = config.adminAuthThrottle.windowSeconds * 1000;
+
+  if (config.store.kind === 'redis') {
+    const redisStore = new RedisTokenStore({
+      connection: config.redisConnection,
+      keyPrefix: config.store.keyPrefix,
+      commandTimeoutMs: config.storeTimeoutMs,
+      retentionMs: config.tokenRetentionSeconds * 1000,
+    });
+    redisForJwt = { client: redisStore.redis, keyPrefix: config.store.keyPrefix };
+    rawStore = config.redisWaitReplicas.count > 0 ? requireReplicaAcks(redisStore, config.redisWaitReplicas) : redisStore;
+    counters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: bruteForceWindowMs });
+    adminCounters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: adminWindowMs });
+    // The log must cover at least what a cached allow can outlive: the cache's TTL.
+    revocations = new RedisRevocationChannel(redisStore.redis, config.store.keyPrefix, config.decisionCacheSettings.ttlSeconds * 1000 + 60_000);
+  } else {
+    rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000);
+    counters = new MemoryFailureLimiter({ windowMs: bruteForceWindowMs, clock });
+    adminCounters = new MemoryFailureLimiter({ windowMs: adminWindowMs, clock });
+  }
+  const store = instrumentTokenStore(rawStore, metrics);
+  let jwt: JwtRuntime;
+  try {
+    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt });
+  } catch (error) {
+    void store.close();
+    throw error;
+  }
+
+  const decisionCache =
+    config.storeFailurePolicy === 'cached'
+      ? new DecisionCache({
+          ttlMs: config.decisionCacheSettings.ttlSeconds * 1000,
+          maxEntries: config.decisionCacheSettings.maxEntries,
+          clock,
+          onSizeChange: (size) => metrics.decisionCacheEntries.set(size),
+        })
+      : undefined;
+
+  return {
+    store,
+    verifier: new CompositeTokenVerifier({
+      jwt: jwt.verifier,
+      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
+    }),
+    jwt,
+    decisionCache,
+    guessThrottle: new GuessThrottle(instrumentFailureLimiter(counters, metrics, rawStore.kind, 'guess_limit'), { maxPerIp: config.bruteForce.maxPerIp, maxPerStream: config.bruteForce.maxPerStream }),
+    adminAuthLimiter: instrumentFailureLimiter(adminCounters, metrics, rawStore.kind, 'admin_auth_limit'),
+    revocations,
+    start: () => jwt.start(),
+    subscribe: async () => {
+      if (!revocations) return;
+      try {
+        await revocations.subscribe({
+          onRevoked: (tokenId) => {
+            metrics.revocationMessages.inc({ event: 'received' });
+            const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
+            if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'message' }, dropped);
+          },
+          onResync: (missed) => {
+            // Missed messages are in the log; without it, nothing cached can be trusted.
+            let dropped = 0;
+            if (missed) for (const tokenId of missed) dropped += decisionCache?.invalidateToken(tokenId) ?? 0;
+            else dropped = decisionCache?.clear() ?? 0;
+            metrics.decisionCacheInvalidations.inc({ source: 'resync' }, dropped);
+            logger.info(
+              { event: 'revocations_resync', missed: missed?.length ?? null, dropped },
+              missed ? 'revocation channel reconnected: applied the revocations it missed' : 'revocation channel reconnected: cleared the decision cache',
+            );
+          },
+        });
+      } catch (error) {
+        // ioredis keeps retrying the subscription in the background; until then only local revocations reach the
+        // cache, and the reconnection clears it.
+        logger.warn({ event: 'revocations_subscribe_failed', err: error }, 'could not subscribe to revocations yet');
+      }
+    },
+    close: async () => {
+      await jwt.close();
+      await revocations?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Where the token store's Redis is: one server, a Sentinel-managed master, or a Redis Cluster. */
+export type RedisConnection =
+  | { mode: 'standalone'; url: string }
+  | { mode: 'sentinel'; sentinels: HostPort[]; name: string; password: string | undefined }
+  | { mode: 'cluster'; nodes: HostPort[]; password: string | undefined };
+
+/** How many replicas must acknowledge an admin write (WAIT) before it is reported done; count 0 = do not wait. */
+export interface WaitReplicas {
+  count: number;
+  timeoutMs: number;
+}
+
+/** Both client kinds speak the same commands; code that needs one or the other narrows with `instanceof Cluster`. */
+export type RedisClient = Redis | Cluster;
+
+const READONLY = /^READONLY/;
+
+/**
+ * Builds the ioredis client for a connection. Every mode fails a command that Redis does not answer within
+ * `commandTimeoutMs` instead of letting it wait: the decision layer turns that into the configured failure policy,
+ * and retrying inside ioredis would only make the caller wait longer. Reconnection goes on forever in the
+ * background, so the service recovers by itself when Redis returns.
+ */
+export function createRedisClient(connection: RedisConnection, options: { commandTimeoutMs: number }): RedisClient {
+  const common: RedisOptions = {
+    commandTimeout: options.commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    connectTimeout: Math.max(1000, options.commandTimeoutMs),
+    enableAutoPipelining: true,
+  };
+  const retryStrategy = (attempt: number) => Math.min(attempt * 100, 2000);
+  let client: RedisClient;
+  switch (connection.mode) {
+    case 'standalone':
+      client = new Redis(connection.url, { ...common, retryStrategy });
+      break;
+    case 'sentinel':
+      client = new Redis({
+        ...common,
+        sentinels: connection.sentinels,
+        name: connection.name,
+        role: 'master',
+        password: connection.password,
+        retryStrategy,
+        sentinelRetryStrategy: retryStrategy,
+        sentinelCommandTimeout: options.commandTimeoutMs,
+        // Sentinel announces a failover (+switch-master) at once; without this ioredis would keep talking to the
+        // old master until that connection breaks.
+        failoverDetector: true,
+        // A master demoted to replica answers writes with READONLY: reconnect (asking Sentinel again) and resend.
+        reconnectOnError: (error) => (READONLY.test(error.message) ? 2 : false),
+      });
+      break;
+    case 'cluster':
+      client = new Cluster(connection.nodes, {
+        redisOptions: { ...common, password: connection.password },
+        // Writes and the decision's read go to masters: a replica may lag behind a revocation.
+        scaleReads: 'master',
+        clusterRetryStrategy: retryStrategy,
+        // While the cluster is not connected, fail at once rather than queue: a queued command has no timeout in
+        // ioredis's cluster queue, so an outage would pile up requests in memory.
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        slotsRefreshTimeout: Math.max(1000, options.commandTimeoutMs),
+      });
+      break;
+  }
+  // Connection errors surface as rejected commands (and in /readyz); without a listener ioredis would print them.
+  client.on('error', () => {});
+  return client;
+}
+
+/**
+ * WAIT for `count` replicas to acknowledge this client's writes so far. In a cluster every master is asked (each
+ * node's connection carries the writes sent to it) and the smallest acknowledgement counts.
+ */
+export async function waitForReplicas(client: RedisClient, wait: WaitReplicas): Promise<number> {
+  if (client instanceof Cluster) {
+    const acks = await Promise.all(client.nodes('master').map((node) => node.wait(wait.count, wait.timeoutMs)));
+    return Math.min(...acks);
+  }
+  return client.wait(wait.count, wait.timeoutMs);
+}
+
+/**
+ * QUIT (lets pending replies arrive), then disconnect: with Sentinel, only disconnect() also closes the connections
+ * ioredis keeps to the sentinels for failover detection, which would otherwise keep reconnecting forever.
+ */
+export async function closeRedisClient(client: RedisClient): Promise<void> {
+  await client.quit().catch(() => undefined);
+  client.disconnect();
+}

@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createServices, type Services } from '../../src/create-services.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { LogCapture } from './log-capture.js';
+import { ManualClock } from './manual-clock.js';
+import { ADMIN_KEY, READ_ONLY_KEY } from './test-app.js';
+
+/**
+ * One running instance of the service, built exactly as main.ts builds it (createServices + createApp) and
+ * listening on a loopback port, with a manual clock (starting now) and captured logs. Several of them on one
+ * Redis are several instances of a deployment.
+ */
+export interface ServiceInstance {
+  url: string;
+  app: Express;
+  server: Server;
+  config: Config;
+  clock: ManualClock;
+  logs: LogCapture;
+  metrics: Metrics;
+  services: Services;
+  /** The numeric value of one sample of a metric (0 when absent). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startServiceInstance(env: Record<string, string>): Promise<ServiceInstance> {
+  const config = loadConfig({
+    ADMIN_API_KEYS: `admin=${ADMIN_KEY},reader=${READ_ONLY_KEY}#tokens:read`,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const clock = new ManualClock(Date.now());
+  const logs = new LogCapture();
+  const logger = createLogger(config.logLevel, logs);
+  const metrics = createMetrics();
+  const services = createServices(config, { clock, logger, metrics });
+  await services.start();
+  await services.subscribe();
+  const app = createApp({
+    config,
+    adminKeys: config.adminKeys ?? [],
+    store: services.store,
+    verifier: services.verifier,
+    clock,
+    logger,
+    metrics,
+    decisionCache: services.decisionCache,
+    guessThrottle: services.guessThrottle,
+    adminAuthLimiter: services.adminAuthLimiter,
+    jwt: services.jwt,
+    revocations: services.revocations,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    server,
+    config,
+    clock,
+    logs,
+    metrics,
+    services,
+    metric: async (name, labels = {}) => {
+      const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+      const sample = (metric?.values ?? []).find((value) =>
+        Object.entries(labels).every(([label, expected]) => String((value.labels as Record<string, unknown>)[label]) === expected),
+      );
+      return sample?.value ?? 0;
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { issueToken, playHls, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { tokenLookups } from '../helpers/store-metrics.js';
+
+function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
+  return instance.logs.decisions().find((line) => line.requestId === answer.requestId)?.reason;
+}
+
+async function guess(instance: ServiceInstance, clientIp: string, stream = 'test'): Promise<[number, unknown]> {
+  const answer = await playHls(instance.url, unknownToken(), { clientIp, stream });
+  return [answer.status, reasonOf(instance, answer)];
+}
+
+describe('brute-force throttling with the memory store (per process)', () => {
+  let instance: ServiceInstance;
+  before(async () => {
+    instance = await startServiceInstance({ BRUTE_FORCE_MAX_PER_IP: '3', BRUTE_FORCE_WINDOW_SECONDS: '60', EXPOSE_DENY_REASON: 'true' });
+  });
+  after(() => instance?.close());
+
+  test('after BRUTE_FORCE_MAX_PER_IP unknown tokens from one IP, its requests are refused as throttled without a token lookup — even with a valid token', async () => {
+    const { token } = await issueToken(instance.url);
+    for (let i = 0; i < 3; i++) assert.deepEqual(await guess(instance, '10.0.0.1'), [403, 'unknown_token']);
+    const lookups = await tokenLookups(instance);
+    assert.deepEqual(await guess(instance, '10.0.0.1'), [403, 'throttled']);
+    const valid = await playHls(instance.url, token, { clientIp: '10.0.0.1' });
+    assert.deepEqual([valid.status, reasonOf(instance, valid)], [403, 'throttled']);
+    assert.equal(valid.headers.get('x-deny-reason'), 'throttled');
+    assert.equal(await tokenLookups(instance), lookups, 'throttled requests never reach the store');
+    assert.equal(await instance.metric('wcs_auth_decisions_total', { reason: 'throttled', result: 'deny' }), 2);
+
+    const other = await playHls(instance.url, token, { clientIp: '10.0.0.2' });
+    assert.deepEqual([other.status, reasonOf(instance, other)], [200, 'valid'], 'other addresses are not affected');
+  });
+
+  test('the window ends BRUTE_FORCE_WINDOW_SECONDS after the first failure; then the address may try again', async () => {
+    for (let i = 0; i < 3; i++) await guess(instance, '10.0.1.1');
+    assert.deepEqual(await guess(instance, '10.0.1.1'), [403, 'throttled']);
+    instance.clock.advance(60_000);
+    assert.deepEqual(await guess(instance, '10.0.1.1'), [403, 'unknown_token']);
+  });
+
+  test('refusals of known tokens (wrong stream, expired) are not counted as guesses', async () => {
+    const { token } = await issueToken(instance.url, { streams: ['only-this'], ttlSeconds: 60 });
+    for (let i = 0; i < 5; i++) {
+      const answer = await playHls(instance.url, token, { clientIp: '10.0.2.1', stream: 'another' });
+      assert.equal(reasonOf(instance, answer), 'stream_not_allowed');
+    }
+    const allowed = await playHls(instance.url, token, { clientIp: '10.0.2.1', stream: 'only-this' });
+    assert.equal(allowed.status, 200);
+  });
+});
+
+describe('brute-force throttling with Redis (shared by every instance)', { timeout: 60_000 }, () => {
+  let redis: TestRedis;
+  let a: ServiceInstance;
+  let b: ServiceInstance;
+  before(async () => {
+    redis = await startTestRedis();
+    const env = {
+      TOKEN_STORE: 'redis',
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: redis.keyPrefix,
+      STORE_TIMEOUT_MS: '400',
+      BRUTE_FORCE_MAX_PER_IP: '3',
+      BRUTE_FORCE_MAX_PER_STREAM: '5',
+      BRUTE_FORCE_WINDOW_SECONDS: '60',
+    };
+    a = await startServiceInstance(env);
+    b = await startServiceInstance(env);
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  test('guesses spread over two instances add up: the fourth from one IP is throttled wherever it arrives', async () => {
+    assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'unknown_token']);
+    assert.deepEqual(await guess(b, '10.1.0.1'), [403, 'unknown_token']);
+    assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'unknown_token']);
+    // Counting is not awaited by the decision: give the last INCR a moment to land before asking B.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await guess(b, '10.1.0.1'), [403, 'throttled']);
+    assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'throttled']);
+  });
+
+  test('counters live in Redis under the prefix, expire with the window, and never hold the IP or stream in clear', async () => {
+    const keys = await redis.client.keys(`${redis.keyPrefix}f:*`);
+    assert.ok(keys.length >= 1);
+    for (const key of keys) {
+      assert.doesNotMatch(key.slice(redis.keyPrefix.length), /10\.1\.0\.1|test/);
+      const ttl = await redis.client.pttl(key);
+      assert.ok(ttl > 0 && ttl <= 60_000, `${key} expires within the window (pttl ${ttl})`);
+    }
+  });
+
+  test('BRUTE_FORCE_MAX_PER_STREAM: many addresses guessing on one stream get that stream throttled; other streams are not', async () => {
+    for (let i = 0; i < 5; i++) assert.deepEqual(await guess(i % 2 ? a : b, `10.2.0.${i}`, 'targeted'), [403, 'unknown_token']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await guess(a, '10.2.1.1', 'targeted'), [403, 'throttled']);
+    const { token } = await issueToken(a.url, { streams: ['elsewhere'] });
+    const answer = await playHls(b.url, token, { clientIp: '10.2.1.1', stream: 'elsewhere' });
+    assert.deepEqual([answer.status, reasonOf(b, answer)], [200, 'valid']);
+  });
+
+  test('when Redis does not answer the throttle check, the request gets the failure policy within the timeout', async (t) => {
+    if (!redis.owned) return t.skip('needs a Redis the tests started');
+    redis.stall();
+    try {
+      const answer = await playHls(a.url, unknownToken(), { clientIp: '10.3.0.1' });
+      assert.deepEqual([answer.status, reasonOf(a, answer)], [403, 'store_unavailable']);
+      assert.ok(answer.elapsedMs < 400 + 1000, `answered in ${Math.round(answer.elapsedMs)} ms`);
+    } finally {
+      redis.resume();
+    }
+  });
+});
