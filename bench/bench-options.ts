@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  quick: boolean;
+  durationSeconds: number;
+  warmupSeconds: number;
+  repetitions: number;
+  connections: number[];
+  /** Concurrencies of the 1 → N worker scaling comparison. */
+  scalingConnections: number[];
+  /** Target names to run (baselines are always run: every ratio needs them). Empty: all. */
+  only: string[];
+  logLevel: string;
+  pin: boolean;
+  outDir: string;
+}
+
+const USAGE = `npm run bench [-- options]
+
+  --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (~30 s)
+  --duration=<s>          seconds per measurement (default 3)
+  --warmup=<s>            warm-up seconds per target and concurrency before its first measurement (default 1.5)
+  --reps=<n>              measurements per target and concurrency, interleaved across targets (default 3)
+  --connections=<list>    concurrencies, e.g. 1,50,200 (default)
+  --only=<list>           service targets to run, e.g. memory,redis (baselines always run)
+  --log-level=<level>     LOG_LEVEL of the service under test (default info: the decision log line is part of the cost)
+  --no-pin                do not pin processes to cores with taskset
+  --out=<dir>             where the raw JSON goes (default bench/results)
+`;
+
+function positiveNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number, got ${value}`);
+  return parsed;
+}
+
+function numberList(name: string, value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  const list = value.split(',').map((item) => positiveNumber(name, item.trim(), 0));
+  if (list.some((n) => !Number.isInteger(n))) throw new Error(`--${name} takes whole numbers`);
+  return list;
+}
+
+export function parseBenchOptions(argv: string[]): BenchOptions | { help: string } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      reps: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      'no-pin': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'bench/results' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return { help: USAGE };
+  const quick = values.quick ?? false;
+  const connections = numberList('connections', values.connections, quick ? [1, 50] : [1, 50, 200]);
+  return {
+    quick,
+    durationSeconds: positiveNumber('duration', values.duration, quick ? 1 : 3),
+    warmupSeconds: positiveNumber('warmup', values.warmup, quick ? 0.5 : 1.5),
+    repetitions: positiveNumber('reps', values.reps, quick ? 1 : 3),
+    connections,
+    scalingConnections: connections.filter((c) => c >= 50),
+    only: values.only ? values.only.split(',').map((name) => name.trim()).filter(Boolean) : [],
+    logLevel: values['log-level'] ?? 'info',
+    pin: !(values['no-pin'] ?? false),
+    outDir: values.out ?? 'bench/results',
+  };
+}

@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { freePort } from '../test/helpers/free-port.js';
+import { startBenchProcess, type BenchProcess } from './bench-process.js';
+import type { BenchRedis } from './bench-redis.js';
+import type { CpuLayout } from './cpu-layout.js';
+import type { BenchRequest } from './run-load.js';
+import { BENCH_STREAM, playHlsRequest, strangerToken } from './wcs-requests.js';
+
+/** How many tokens each allow configuration cycles through: lookups hit different records, as in production. */
+const TOKENS_PER_TARGET = 64;
+const MIXED_ROUNDS = 8;
+const SERVICE_ENTRY = 'dist/main.js';
+
+export interface TargetContext {
+  layout: CpuLayout;
+  logLevel: string;
+  /** Extra node options for the service (e.g. --cpu-prof when profiling). */
+  serviceNodeArgs?: string[];
+  /** Started on first use. */
+  redis(): Promise<BenchRedis>;
+}
+
+export interface RunningTarget {
+  baseUrl: string;
+  requests: BenchRequest[];
+  process: BenchProcess;
+  /** Decisions the service made so far (from its /metrics, summed over workers); undefined for the baselines. */
+  decisions?: () => Promise<number>;
+  /** Secrets that the JSON report must not contain. */
+  env: Record<string, string>;
+}
+
+export interface TargetSpec {
+  name: string;
+  description: string;
+  /** Baselines are what ratios are taken against; `main` and `scaling` targets are compared separately. */
+  group: 'baseline' | 'main' | 'scaling';
+  usesRedis: boolean;
+  start(context: TargetContext): Promise<RunningTarget>;
+}
+
+/** The same bodies as the allow configurations, with tokens nobody checks: the echo servers see identical bytes. */
+function echoRequests(): BenchRequest[] {
+  return Array.from({ length: TOKENS_PER_TARGET }, (_, index) =>
+    playHlsRequest({ kind: 'echo', token: strangerToken(), index, expectStatus: 200 }),
+  );
+}
+
+function baseline(name: string, script: string, description: string): TargetSpec {
+  return {
+    name,
+    description,
+    group: 'baseline',
+    usesRedis: false,
+    start: async ({ layout }) => {
+      const port = await freePort();
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const requests = echoRequests();
+      const first = requests[0];
+      const process = await startBenchProcess({
+        name,
+        command: globalThis.process.execPath,
+        args: [script],
+        env: { PORT: String(port) },
+        cpus: layout.server,
+        ready: async () =>
+          (await fetch(`${baseUrl}${first?.path}`, { method: 'POST', headers: first?.headers, body: first?.body })).ok,
+      });
+      return { baseUrl, requests, process, env: {} };
+    },
+  };
+}
+
+interface ServiceSetup {
+  baseUrl: string;
+  adminKey: string;
+  issue(streams?: string[]): Promise<{ token: string; id: string }>;
+  revoke(id: string): Promise<void>;
+}
+
+/**
+ * A service configuration: the env it runs with, and the requests it is measured with (built once the service runs,
+ * since they carry tokens it issued). Adding a configuration (e.g. a JWT verifier) is one more entry below.
+ */
+function service(options: {
+  name: string;
+  description: string;
+  group?: 'main' | 'scaling';
+  store: 'memory' | 'redis';
+  workers?: number;
+  env?: Record<string, string>;
+  requests(setup: ServiceSetup): Promise<BenchRequest[]>;
+}): TargetSpec {
+  const workers = options.workers ?? 1;
+  const group = options.group ?? 'main';
+  return {
+    name: options.name,
+    description: options.description,
+    group,
+    usesRedis: options.store === 'redis',
+    start: async (context) => {
+      if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run \`npm run build\` (npm run bench does)`);
+      const port = await freePort();
+      const baseUrl = `http://127.0.0.1:${port}`;
+      const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
+      const env: Record<string, string> = {
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: context.logLevel,
+        ADMIN_API_KEYS: `bench=${adminKey}`,
+        TOKEN_STORE: options.store,
+        WORKERS: String(workers),
+        ...options.env,
+      };
+      if (options.store === 'redis') {
+        env.REDIS_URL = (await context.redis()).url;
+        env.REDIS_KEY_PREFIX = `bench:${options.name}:`;
+      }
+      const process = await startBenchProcess({
+        name: options.name,
+        command: globalThis.process.execPath,
+        args: [...(context.serviceNodeArgs ?? []), SERVICE_ENTRY],
+        env,
+        cpus: group === 'scaling' ? context.layout.wide : context.layout.server,
+        ready: async () => (await fetch(`${baseUrl}/readyz`)).ok && (await workersServing(baseUrl)) === workers,
+      });
+      const admin = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+      const setup: ServiceSetup = {
+        baseUrl,
+        adminKey,
+        issue: async (streams = [BENCH_STREAM]) => {
+          const response = await fetch(`${baseUrl}/v1/tokens`, {
+            method: 'POST',
+            headers: admin,
+            body: JSON.stringify({ streams, ttlSeconds: 3600 }),
+          });
+          if (response.status !== 201) throw new Error(`${options.name}: issuing a token got ${response.status}`);
+          const issued = (await response.json()) as { token: string; record: { id: string } };
+          return { token: issued.token, id: issued.record.id };
+        },
+        revoke: async (id) => {
+          const response = await fetch(`${baseUrl}/v1/tokens/${id}`, { method: 'DELETE', headers: admin });
+          if (!response.ok) throw new Error(`${options.name}: revoking a token got ${response.status}`);
+        },
+      };
+      let requests: BenchRequest[];
+      try {
+        requests = await options.requests(setup);
+      } catch (error) {
+        await process.stop();
+        throw error;
+      }
+      return { baseUrl, requests, process, decisions: () => decisionsMade(baseUrl), env };
+    },
+  };
+}
+
+async function metricsText(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/metrics`);
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  return response.text();
+}
+
+function sumSamples(text: string, metric: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${metric}{`) || line.startsWith(`${metric} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+async function decisionsMade(baseUrl: string): Promise<number> {
+  return sumSamples(await metricsText(baseUrl), 'wcs_auth_decisions_total');
+}
+
+/** Worker processes behind the port (1 for a single-process service). */
+async function workersServing(baseUrl: string): Promise<number> {
+  const text = await metricsText(baseUrl);
+  // A build without the gauge is a single process (lets the bench measure older commits for before/after figures).
+  return text.includes('wcs_auth_workers') ? sumSamples(text, 'wcs_auth_workers') : 1;
+}
+
+async function allowRequests(setup: ServiceSetup, signingSecret?: string): Promise<BenchRequest[]> {
+  const requests: BenchRequest[] = [];
+  for (let index = 0; index < TOKENS_PER_TARGET; index++) {
+    const { token } = await setup.issue();
+    requests.push(playHlsRequest({ kind: 'allow', token, index, expectStatus: 200, signingSecret }));
+  }
+  return requests;
+}
+
+/**
+ * Half allowed, half refused, every refusal after a store lookup (the expensive kind): a token nobody issued, a
+ * revoked one, and a valid one asking for another stream.
+ */
+async function mixedRequests(setup: ServiceSetup): Promise<BenchRequest[]> {
+  const requests: BenchRequest[] = [];
+  for (let round = 0; round < MIXED_ROUNDS; round++) {
+    const base = round * 6;
+    const allowed = await Promise.all([setup.issue(), setup.issue(), setup.issue()]);
+    const revoked = await setup.issue();
+    await setup.revoke(revoked.id);
+    allowed.forEach(({ token }, i) => requests.push(playHlsRequest({ kind: 'allow', token, index: base + i, expectStatus: 200 })));
+    requests.push(playHlsRequest({ kind: 'unknown_token', token: strangerToken(), index: base + 3, expectStatus: 403 }));
+    requests.push(playHlsRequest({ kind: 'revoked', token: revoked.token, index: base + 4, expectStatus: 403 }));
+    requests.push(
+      playHlsRequest({ kind: 'stream_not_allowed', token: allowed[0]?.token, stream: 'other-stream', index: base + 5, expectStatus: 403 }),
+    );
+  }
+  return requests;
+}
+
+const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
+
+export const TARGETS: readonly TargetSpec[] = [
+  baseline('node-http', 'bench/baselines/node-http-echo.mjs', 'bare node:http echo (platform ceiling)'),
+  baseline('express', 'bench/baselines/express-echo.mjs', 'bare Express 5 echo (framework ceiling)'),
+  service({
+    name: 'memory',
+    description: 'service, memory store, all allowed',
+    store: 'memory',
+    requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'redis',
+    description: 'service, Redis store, all allowed',
+    store: 'redis',
+    requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'redis-hmac',
+    description: 'service, Redis store, WCS HMAC signature checked, all allowed',
+    store: 'redis',
+    env: { WCS_SIGNING_SECRET: SIGNING_SECRET },
+    requests: (setup) => allowRequests(setup, SIGNING_SECRET),
+  }),
+  service({
+    name: 'mixed',
+    description: 'service, Redis store, 1/2 allowed, 1/2 refused after a lookup',
+    store: 'redis',
+    requests: mixedRequests,
+  }),
+  service({
+    name: 'redis-w1',
+    description: 'service, Redis store, WORKERS=1, on the scaling CPUs',
+    group: 'scaling',
+    store: 'redis',
+    workers: 1,
+    requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'redis-w2',
+    description: 'service, Redis store, WORKERS=2, on the scaling CPUs',
+    group: 'scaling',
+    store: 'redis',
+    workers: 2,
+    requests: (setup) => allowRequests(setup),
+  }),
+];
+
+export function selectTargets(only: readonly string[]): TargetSpec[] {
+  const unknown = only.filter((name) => !TARGETS.some((target) => target.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  }
+  return TARGETS.filter((target) => target.group === 'baseline' || only.length === 0 || only.includes(target.name));
+}

@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { newerPlayHlsBody, pretty, wcsSignature } from '../test/helpers/wcs-bodies.js';
+import type { BenchRequest } from './run-load.js';
+
+export const BENCH_STREAM = 'bench-stream';
+export const HOOK_PATH = '/wcs/playHLS';
+
+/** A string shaped like an opaque token (same length as a real one) that no store knows. */
+export function strangerToken(): string {
+  return `wta_${randomBytes(32).toString('base64url')}`;
+}
+
+/**
+ * One playHLS request as real WCS sends it: the newer body shape, pretty-printed, a distinct viewer session per
+ * request, the token in `custom.token`; signed when a secret is given.
+ */
+export function playHlsRequest(options: {
+  kind: string;
+  token: string | undefined;
+  stream?: string;
+  index: number;
+  expectStatus: number;
+  signingSecret?: string;
+}): BenchRequest {
+  const body = pretty(
+    newerPlayHlsBody(
+      {
+        name: options.stream ?? BENCH_STREAM,
+        mediaSessionId: `60709c5b-6950-40c3-8a3d-${String(options.index).padStart(12, '0')}-HLS`,
+        sessionId: `/192.168.${Math.floor(options.index / 250) % 250}.${(options.index % 250) + 1}:59473/192.168.1.5:8445`,
+      },
+      options.token === undefined ? {} : { token: options.token },
+    ),
+  );
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.signingSecret !== undefined) headers.authorization = wcsSignature(options.signingSecret, body);
+  return { kind: options.kind, path: HOOK_PATH, headers, body, expectStatus: options.expectStatus };
+}
+
+/** Sends each distinct request once and checks its answer, so that the load measures what its name says. */
+export async function verifyRequests(name: string, baseUrl: string, requests: readonly BenchRequest[]): Promise<void> {
+  for (const request of requests) {
+    const response = await fetch(`${baseUrl}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
+    const text = await response.text();
+    if (response.status !== request.expectStatus) {
+      throw new Error(`${name}: a ${request.kind} request got ${response.status}, expected ${request.expectStatus}: ${text}`);
+    }
+    if (response.status === 200 && (text !== request.body || !response.headers.get('content-type')?.startsWith('application/json'))) {
+      throw new Error(`${name}: the 200 answer to a ${request.kind} request is not the JSON echo of its body`);
+    }
+  }
+}
