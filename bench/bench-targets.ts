@@ -15,8 +15,8 @@ const SERVICE_ENTRY = 'dist/main.js';
 export interface TargetContext {
   layout: CpuLayout;
   logLevel: string;
-  /** Extra node options for the service (e.g. --cpu-prof when profiling). */
-  serviceNodeArgs?: string[];
+  /** Extra node options for the server under test (e.g. --cpu-prof when profiling). */
+  nodeArgs?: string[];
   /** Started on first use. */
   redis(): Promise<BenchRedis>;
 }
@@ -53,7 +53,7 @@ function baseline(name: string, script: string, description: string): TargetSpec
     description,
     group: 'baseline',
     usesRedis: false,
-    start: async ({ layout }) => {
+    start: async ({ layout, nodeArgs }) => {
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
       const requests = echoRequests();
@@ -61,7 +61,7 @@ function baseline(name: string, script: string, description: string): TargetSpec
       const process = await startBenchProcess({
         name,
         command: globalThis.process.execPath,
-        args: [script],
+        args: [...(nodeArgs ?? []), script],
         env: { PORT: String(port) },
         cpus: layout.server,
         ready: async () =>
@@ -120,7 +120,7 @@ function service(options: {
       const process = await startBenchProcess({
         name: options.name,
         command: globalThis.process.execPath,
-        args: [...(context.serviceNodeArgs ?? []), SERVICE_ENTRY],
+        args: [...(context.nodeArgs ?? []), SERVICE_ENTRY],
         env,
         cpus: group === 'scaling' ? context.layout.wide : context.layout.server,
         ready: async () => (await fetch(`${baseUrl}/readyz`)).ok && (await workersServing(baseUrl)) === workers,

@@ -31,8 +31,9 @@ function area(url: string, functionName: string): string {
   return url;
 }
 
-function report(profile: CpuProfile, top: number): string {
+function report(profile: CpuProfile, top: number, requests: number): string {
   const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+  const microsPerHit = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length);
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
   for (const node of profile.nodes) {
@@ -46,8 +47,11 @@ function report(profile: CpuProfile, top: number): string {
     byArea.set(where, (byArea.get(where) ?? 0) + hits);
   }
   const busy = totalHits - (byArea.get('(idle)') ?? 0);
-  const pct = (hits: number) => `${((hits / busy) * 100).toFixed(1).padStart(5)} %`;
-  const lines = [`busy samples: ${busy} (idle excluded); self time by area:`];
+  const perRequest = (hits: number) => ((hits * microsPerHit) / requests).toFixed(1).padStart(6);
+  const pct = (hits: number) => `${((hits / busy) * 100).toFixed(1).padStart(5)} % ${perRequest(hits)} µs/req`;
+  const lines = [
+    `busy: ${perRequest(busy)} µs of CPU per request over ${requests} requests (start-up included, idle excluded); self time by area:`,
+  ];
   for (const [name, hits] of [...byArea].filter(([name]) => name !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 15)) {
     lines.push(`  ${pct(hits)}  ${name}`);
   }
@@ -59,7 +63,8 @@ function report(profile: CpuProfile, top: number): string {
 }
 
 /**
- * Profiles the service under load: starts one bench target with `node --cpu-prof`, drives it at 50 connections,
+ * Profiles a bench target (the service in one configuration, or a baseline) under load: starts it with
+ * `node --cpu-prof`, drives it at 50 connections,
  * stops it (the profile is written at exit) and prints where the CPU time went. The .cpuprofile file opens in
  * Chrome DevTools (Performance tab) for the full picture.
  */
@@ -75,7 +80,7 @@ async function main(): Promise<void> {
   });
   const name = values.target ?? 'memory';
   const spec = selectTargets([name]).find((t) => t.name === name);
-  if (!spec || spec.group === 'baseline') throw new Error(`--target must be a service target, got ${name}`);
+  if (!spec) throw new Error(`unknown --target ${name}`);
   const layout = planCpuLayout(true);
   pinSelf(layout.loadGenerator);
   const dir = resolve('bench/results/profiles', `${name}-${Date.now()}`);
@@ -84,13 +89,15 @@ async function main(): Promise<void> {
   const running = await spec.start({
     layout,
     logLevel: 'info',
-    serviceNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     redis: async () => (redis ??= await startBenchRedis(layout.redis)),
   });
+  let requests = 0;
   try {
     const connections = Number(values.connections);
-    await runLoad({ baseUrl: running.baseUrl, requests: running.requests, connections, durationSeconds: 2 });
+    const warmup = await runLoad({ baseUrl: running.baseUrl, requests: running.requests, connections, durationSeconds: 2 });
     const load = await runLoad({ baseUrl: running.baseUrl, requests: running.requests, connections, durationSeconds: Number(values.duration) });
+    requests = warmup.requests + load.requests;
     say(`${name}: ${load.requestsPerSecond.toFixed(0)} req/s at ${connections} connections while profiling (profiling slows it down)`);
   } finally {
     await running.process.stop();
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
   }
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     say(`\n${join(dir, file)}`);
-    say(report(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, Number(values.top)));
+    say(report(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, Number(values.top), Math.max(1, requests)));
   }
 }
 

@@ -1,7 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Node's one-shot `crypto.hash` (20.12 and later) skips the Hash object and is several times cheaper for
+ * token-sized input; every decision hashes the token it checks. Older Node 20 releases take the long way.
+ */
+const oneShotHash: typeof hash | undefined = typeof hash === 'function' ? hash : undefined;
 
 export function sha256Hex(value: string | Buffer): string {
-  return createHash('sha256').update(value).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', value, 'hex') : createHash('sha256').update(value).digest('hex');
 }
 
 /** A random string of `bytes` bytes of entropy, base64url-encoded. */

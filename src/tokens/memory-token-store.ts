@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import { checkGrant } from './grant.js';
+import { checkGrant, type Grant } from './grant.js';
 import { IpRules } from './ip-rules.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
@@ -28,7 +28,8 @@ interface Entry {
 
 /**
  * In-process store: the embedded default, for trying the service and for single-instance setups that can lose
- * their tokens on restart. Records are copied in and out so callers cannot change stored state by accident.
+ * their tokens on restart. Records are copied in and deeply frozen, then handed out as they are: callers cannot
+ * change stored state by accident (a write throws), and a decision copies nothing. A change replaces the record.
  * A decision runs synchronously from lookup to state change (no await in between), which makes it as atomic in
  * one process as the Redis script is across processes.
  */
@@ -69,13 +70,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
-    const entry = this.live(tokenHash);
-    return entry && structuredClone(entry.record);
+    return this.live(tokenHash)?.record;
   }
 
   async findById(id: string): Promise<TokenRecord | undefined> {
-    const entry = this.entryById(id);
-    return entry && structuredClone(entry.record);
+    return this.entryById(id)?.record;
   }
 
   async findEntryById(id: string): Promise<TokenEntry | undefined> {
@@ -87,11 +86,19 @@ export class MemoryTokenStore implements TokenStore {
     const entry = this.live(tokenHash);
     if (!entry) return undefined;
     const { record } = entry;
-    const reason =
-      checkGrant({ ...record, revoked: record.revokedAt !== null, ipRules: entry.ipRules }, request, check.now) ??
-      checkSessions(entry, check);
+    const grant: Grant = {
+      streams: record.streams,
+      appKeys: record.appKeys,
+      actions: record.actions,
+      notBefore: record.notBefore,
+      expiresAt: record.expiresAt,
+      disabled: record.disabled,
+      revoked: record.revokedAt !== null,
+      ipRules: entry.ipRules,
+    };
+    const reason = checkGrant(grant, request, check.now) ?? checkSessions(entry, check);
     if (reason === null && request.consume) recordSession(entry, check);
-    return { record: structuredClone(record), reason };
+    return { record, reason };
   }
 
   async update(id: string, change: (current: TokenEntry) => TokenRecord): Promise<TokenEntry | undefined> {
@@ -99,7 +106,7 @@ export class MemoryTokenStore implements TokenStore {
     if (!entry) return undefined;
     if (entry.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
     const next = structuredClone(change(snapshot(entry)));
-    entry.record = { ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null };
+    entry.record = deepFreeze({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
     entry.ipRules = next.allowedIps ? new IpRules(next.allowedIps) : undefined;
     if (!next.bindIpOnFirstUse) entry.usage.boundIp = null;
     if (next.maxViewers === undefined) entry.active.clear();
@@ -109,8 +116,9 @@ export class MemoryTokenStore implements TokenStore {
   async revoke(id: string, revokedAt: number): Promise<TokenRecord | undefined> {
     const entry = this.entryById(id);
     if (!entry) return undefined;
-    entry.record.revokedAt ??= revokedAt;
-    return structuredClone(entry.record);
+    // Final, and the first time is kept; the frozen record is replaced, never changed in place.
+    if (entry.record.revokedAt === null) entry.record = deepFreeze({ ...entry.record, revokedAt });
+    return entry.record;
   }
 
   async scan(after: string | undefined, count: number): Promise<ScanBatch> {
@@ -142,7 +150,7 @@ export class MemoryTokenStore implements TokenStore {
   private newEntry(hash: string, record: TokenRecord): Entry {
     return {
       hash,
-      record: structuredClone(record),
+      record: deepFreeze(structuredClone(record)),
       ipRules: record.allowedIps ? new IpRules(record.allowedIps) : undefined,
       usage: { uses: 0, boundIp: null },
       sessions: new Map(),
@@ -212,4 +220,12 @@ function recordSession(entry: Entry, check: PolicyCheck): void {
     for (const [session, seen] of entry.active) if (seen <= cutoff) entry.active.delete(session);
     entry.active.set(check.sessionId, check.now);
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -24,13 +24,16 @@ const READONLY = /^READONLY/;
 
 /**
  * Builds the ioredis client for a connection. Every mode fails a command that Redis does not answer within
- * `commandTimeoutMs` instead of letting it wait: the decision layer turns that into the configured failure policy,
+ * twice `commandTimeoutMs` (the callers' own bound is `commandTimeoutMs`) instead of letting it wait: the decision layer turns that into the configured failure policy,
  * and retrying inside ioredis would only make the caller wait longer. Reconnection goes on forever in the
  * background, so the service recovers by itself when Redis returns.
  */
 export function createRedisClient(connection: RedisConnection, options: { commandTimeoutMs: number }): RedisClient {
   const common: RedisOptions = {
-    commandTimeout: options.commandTimeoutMs,
+    // Every caller already bounds its wait at commandTimeoutMs (withTimeout); this limit, twice that, frees
+    // ioredis's queue. Were it the same, a busy event loop would reach both timers in one turn and fail here a
+    // reply that withTimeout defers to read (see with-timeout.ts).
+    commandTimeout: options.commandTimeoutMs * 2,
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(1000, options.commandTimeoutMs),
     enableAutoPipelining: true,

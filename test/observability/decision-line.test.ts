@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import request from 'supertest';
+import { createLogger } from '../../src/observability/logger.js';
+import { LogCapture } from '../helpers/log-capture.js';
+import { ADMIN_KEY, buildTestApp } from '../helpers/test-app.js';
+import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
+
+test('an allowed playHLS writes one decision line with every field, an ISO time, and never the token', async () => {
+  const t = buildTestApp({ store: 'memory' });
+  try {
+    const issued = await request(t.app)
+      .post('/v1/tokens')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ streams: ['test'], ttlSeconds: 600 })
+      .expect(201);
+    const token = issued.body.token as string;
+    const body = pretty(newerPlayHlsBody({}, { token }));
+    const answer = await request(t.app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(body).expect(200);
+    assert.equal(answer.text, body);
+
+    const decisions = t.logs.decisions();
+    assert.equal(decisions.length, 1);
+    const line = decisions[0];
+    assert.ok(line);
+    assert.deepEqual(
+      { ...line, time: undefined, durationMs: undefined },
+      {
+        level: 30,
+        time: undefined,
+        service: 'wcs-token-auth',
+        event: 'decision',
+        allow: true,
+        reason: 'valid',
+        method: 'playHLS',
+        stream: 'test',
+        appKey: 'defaultApp',
+        tokenId: issued.body.record.id,
+        tokenKind: 'opaque',
+        clientIp: '192.168.1.100',
+        viewerSessionId: newerPlayHlsBody().mediaSessionId,
+        requestId: answer.headers['x-request-id'],
+        durationMs: undefined,
+        msg: 'decision',
+      },
+    );
+    assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(typeof line.durationMs, 'number');
+    assert.ok(!t.logs.text().includes(token), 'the token never reaches the log');
+  } finally {
+    await t.close();
+  }
+});
+
+test('the main logger still redacts secrets nested anywhere in other lines', () => {
+  const logs = new LogCapture();
+  createLogger('info', logs).info({ req: { token: 'wta_secret-value' }, authorization: 'Bearer x' }, 'careless line');
+  assert.ok(!logs.text().includes('wta_secret-value') && !logs.text().includes('Bearer x'));
+  assert.match(logs.text(), /\[redacted\]/);
+});
