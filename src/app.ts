@@ -56,6 +56,8 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** What /metrics serves, when not this process's registry (WORKERS > 1: every worker's, aggregated). */
+  renderMetrics?: () => Promise<string>;
   isShuttingDown?: () => boolean;
   /** JWT issuing, revocation and /.well-known/jwks.json; absent = those routes do not exist. */
   jwt?: JwtRuntime;
@@ -123,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
   );
   // With METRICS_PORT set, main.ts serves /metrics on that port alone and this one answers 404 for it.
   if (config.metricsPort === undefined) {
-    app.use(createMetricsRouter({ registry: metrics.registry, bearerToken: config.metricsBearerToken }));
+    app.use(createMetricsRouter({ registry: metrics.registry, bearerToken: config.metricsBearerToken, render: deps.renderMetrics }));
   }
   // Before the hook router: NGINX_AUTH_PATH may sit under WCS_HOOK_BASE_PATH.
   app.use(

@@ -205,6 +205,7 @@ const envSchema = z.object({
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
+  WORKERS: integerString(1, 256).default(1),
 });
 
 export interface Config {
@@ -259,6 +260,8 @@ export interface Config {
   trustedProxies: Cidr[];
   /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
   nginxStreamVariantSuffix: RegExp | null;
+  /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -281,6 +284,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on PORT)']);
+  }
+  if (e.WORKERS > 1 && e.TOKEN_STORE !== 'redis') {
+    // Each worker is its own process: with the memory store a token issued through one would be unknown to the others.
+    throw new ConfigError([
+      `WORKERS: ${e.WORKERS} workers need TOKEN_STORE=redis (TOKEN_STORE is ${e.TOKEN_STORE}: the memory store is per process, so workers would not share tokens)`,
+    ]);
   }
   const jwt = jwtConfig(e, input);
   // The admin call's deadline (STORE_TIMEOUT_MS) covers the write and the WAIT after it.
@@ -328,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nginxAuthPath: e.NGINX_AUTH_PATH,
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
+    workers: e.WORKERS,
   };
 }
 

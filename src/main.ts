@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { createApp } from './app.js';
+import { clusterMetricsRenderer } from './cluster/cluster-metrics.js';
+import { runClusterPrimary } from './cluster/run-cluster-primary.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './create-services.js';
 import { createLogger } from './observability/logger.js';
@@ -46,10 +49,13 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
   return [];
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.logLevel);
+async function main(config: Config): Promise<void> {
+  // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
+  const logger = cluster.isWorker
+    ? createLogger(config.logLevel).child({ worker: cluster.worker?.id, pid: process.pid })
+    : createLogger(config.logLevel);
   const metrics = createMetrics();
+  const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
   const clock = systemClock;
 
   if (config.store.kind === 'memory') {
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     clock,
     logger,
     metrics,
+    renderMetrics,
     isShuttingDown: () => shuttingDown,
     jwt: services.jwt,
     decisionCache: services.decisionCache,
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
   const metricsServer: Server | undefined =
     config.metricsPort === undefined
       ? undefined
-      : createMetricsApp({ registry: metrics.registry, bearerToken: config.metricsBearerToken, logger }).listen(
+      : createMetricsApp({ registry: metrics.registry, bearerToken: config.metricsBearerToken, logger, render: renderMetrics }).listen(
           config.metricsPort,
           config.host,
         );
@@ -157,4 +164,9 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void services.jwt.reloadKeys());
 }
 
-await main();
+const config = readConfig();
+if (config.workers > 1 && cluster.isPrimary) {
+  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel) });
+} else {
+  await main(config);
+}

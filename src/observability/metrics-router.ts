@@ -7,6 +7,8 @@ export interface MetricsRouterDeps {
   registry: Registry;
   /** When set, scrapes must send `Authorization: Bearer <token>`. */
   bearerToken: string | undefined;
+  /** What the scrape gets instead of `registry`'s own metrics (WORKERS > 1: every worker's, aggregated). */
+  render?: () => Promise<string>;
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -26,7 +28,8 @@ export function createMetricsRouter(deps: MetricsRouterDeps): Router {
       }
     }
     res.setHeader('Cache-Control', 'no-store');
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+    const text = deps.render ? await deps.render() : await deps.registry.metrics();
+    res.type(deps.registry.contentType).send(text);
   });
   return router;
 }

@@ -73,6 +73,17 @@ export function createMetrics() {
       help: '1 when the last readiness check reached the token store, 0 when it did not.',
       labelNames: ['store'] as const,
       registers: [registry],
+      // With WORKERS > 1, /metrics aggregates the workers: the store is up only if every worker reached it.
+      aggregator: 'min',
+    }),
+    workers: new Gauge({
+      name: 'wcs_auth_workers',
+      help: 'Processes serving requests: 1, or the live workers when WORKERS > 1 (summed over workers).',
+      registers: [registry],
+      aggregator: 'sum',
+      collect() {
+        this.set(1);
+      },
     }),
     adminTokens: new Counter({
       name: 'wcs_auth_admin_token_operations_total',
