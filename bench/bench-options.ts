@@ -10,6 +10,8 @@ export interface BenchOptions {
   scalingConnections: number[];
   /** Target names to run (baselines are always run: every ratio needs them). Empty: all. */
   only: string[];
+  /** Another build's main.js: every chosen service target also runs from it, for before/after ratios. */
+  compare: string | undefined;
   logLevel: string;
   pin: boolean;
   outDir: string;
@@ -23,6 +25,8 @@ const USAGE = `npm run bench [-- options]
   --reps=<n>              measurements per target and concurrency, interleaved across targets (default 3)
   --connections=<list>    concurrencies, e.g. 1,50,200 (default)
   --only=<list>           service targets to run, e.g. memory,redis (baselines always run)
+  --compare=<main.js>     also run each chosen service target from another build (e.g. main's dist/main.js),
+                          interleaved with this one, as <target>@compare: before/after in one run
   --log-level=<level>     LOG_LEVEL of the service under test (default info: the decision log line is part of the cost)
   --no-pin                do not pin processes to cores with taskset
   --out=<dir>             where the raw JSON goes (default bench/results)
@@ -52,6 +56,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
       reps: { type: 'string' },
       connections: { type: 'string' },
       only: { type: 'string' },
+      compare: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'no-pin': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
@@ -70,6 +75,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     connections,
     scalingConnections: connections.filter((c) => c >= 50),
     only: values.only ? values.only.split(',').map((name) => name.trim()).filter(Boolean) : [],
+    compare: values.compare,
     logLevel: values['log-level'] ?? 'info',
     pin: !(values['no-pin'] ?? false),
     outDir: values.out ?? 'bench/results',

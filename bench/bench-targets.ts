@@ -38,6 +38,8 @@ export interface TargetSpec {
   group: 'baseline' | 'main' | 'scaling';
   usesRedis: boolean;
   start(context: TargetContext): Promise<RunningTarget>;
+  /** The same configuration run from another build of the service (`--compare`), for before/after figures. */
+  atBuild?(entry: string, label: string): TargetSpec;
 }
 
 /** The same bodies as the allow configurations, with tokens nobody checks: the echo servers see identical bytes. */
@@ -83,24 +85,31 @@ interface ServiceSetup {
  * A service configuration: the env it runs with, and the requests it is measured with (built once the service runs,
  * since they carry tokens it issued). Adding a configuration (e.g. a JWT verifier) is one more entry below.
  */
-function service(options: {
+interface ServiceOptions {
   name: string;
   description: string;
   group?: 'main' | 'scaling';
   store: 'memory' | 'redis';
   workers?: number;
   env?: Record<string, string>;
+  /** The compiled service to run; dist/main.js unless comparing builds. */
+  entry?: string;
   requests(setup: ServiceSetup): Promise<BenchRequest[]>;
-}): TargetSpec {
+}
+
+function service(options: ServiceOptions): TargetSpec {
   const workers = options.workers ?? 1;
   const group = options.group ?? 'main';
+  const entry = options.entry ?? SERVICE_ENTRY;
   return {
     name: options.name,
     description: options.description,
     group,
     usesRedis: options.store === 'redis',
+    atBuild: (otherEntry, label) =>
+      service({ ...options, name: `${options.name}@${label}`, description: `${options.description} [${otherEntry}]`, entry: otherEntry }),
     start: async (context) => {
-      if (!existsSync(SERVICE_ENTRY)) throw new Error(`${SERVICE_ENTRY} is missing: run \`npm run build\` (npm run bench does)`);
+      if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` (npm run bench does)`);
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
       const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
@@ -115,12 +124,12 @@ function service(options: {
       };
       if (options.store === 'redis') {
         env.REDIS_URL = (await context.redis()).url;
-        env.REDIS_KEY_PREFIX = `bench:${options.name}:`;
+        env.REDIS_KEY_PREFIX = `bench:${options.name.replace(/[^A-Za-z0-9_.-]/g, "-")}:`;
       }
       const process = await startBenchProcess({
         name: options.name,
         command: globalThis.process.execPath,
-        args: [...(context.nodeArgs ?? []), SERVICE_ENTRY],
+        args: [...(context.nodeArgs ?? []), entry],
         env,
         cpus: group === 'scaling' ? context.layout.wide : context.layout.server,
         ready: async () => (await fetch(`${baseUrl}/readyz`)).ok && (await workersServing(baseUrl)) === workers,
@@ -259,10 +268,18 @@ export const TARGETS: readonly TargetSpec[] = [
   }),
 ];
 
-export function selectTargets(only: readonly string[]): TargetSpec[] {
+/**
+ * The baselines and the chosen service targets. With `compareEntry`, each chosen single-process service target
+ * also runs from that other build, interleaved with this one (`memory@compare` next to `memory`).
+ */
+export function selectTargets(only: readonly string[], compareEntry?: string): TargetSpec[] {
   const unknown = only.filter((name) => !TARGETS.some((target) => target.name === name));
   if (unknown.length > 0) {
     throw new Error(`unknown target(s) ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
   }
-  return TARGETS.filter((target) => target.group === 'baseline' || only.length === 0 || only.includes(target.name));
+  const chosen = TARGETS.filter((target) => target.group === 'baseline' || only.length === 0 || only.includes(target.name));
+  if (compareEntry === undefined) return chosen;
+  return chosen.flatMap((target) =>
+    target.group === 'main' && target.atBuild ? [target, target.atBuild(compareEntry, 'compare')] : [target],
+  );
 }

@@ -76,14 +76,17 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '50' },
       top: { type: 'string', default: '30' },
+      build: { type: 'string' },
     },
   });
   const name = values.target ?? 'memory';
-  const spec = selectTargets([name]).find((t) => t.name === name);
-  if (!spec) throw new Error(`unknown --target ${name}`);
+  const chosen = selectTargets([name]).find((t) => t.name === name);
+  if (!chosen) throw new Error(`unknown --target ${name}`);
+  // --build=<main.js>: profile another build of the service (e.g. main's) for before/after figures.
+  const spec = values.build && chosen.atBuild ? chosen.atBuild(values.build, 'build') : chosen;
   const layout = planCpuLayout(true);
   pinSelf(layout.loadGenerator);
-  const dir = resolve('bench/results/profiles', `${name}-${Date.now()}`);
+  const dir = resolve('bench/results/profiles', `${spec.name.replace('@', '-')}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
   let redis: BenchRedis | undefined;
   const running = await spec.start({

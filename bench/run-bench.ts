@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const options = parsed;
-  const specs = selectTargets(options.only);
+  const specs = selectTargets(options.only, options.compare);
   const layout = planCpuLayout(options.pin);
   pinSelf(layout.loadGenerator);
   const startedAt = new Date();
