@@ -23,27 +23,23 @@ test('an allowed playHLS writes one decision line with every field, an ISO time,
     assert.equal(decisions.length, 1);
     const line = decisions[0];
     assert.ok(line);
-    assert.deepEqual(
-      { ...line, time: undefined, durationMs: undefined },
-      {
-        level: 30,
-        time: undefined,
-        service: 'wcs-token-auth',
-        event: 'decision',
-        allow: true,
-        reason: 'valid',
-        method: 'playHLS',
-        stream: 'test',
-        appKey: 'defaultApp',
-        tokenId: issued.body.record.id,
-        tokenKind: 'opaque',
-        clientIp: '192.168.1.100',
-        viewerSessionId: newerPlayHlsBody().mediaSessionId,
-        requestId: answer.headers['x-request-id'],
-        durationMs: undefined,
-        msg: 'decision',
-      },
-    );
+    const expected: Record<string, unknown> = {
+      level: 30,
+      service: 'wcs-token-auth',
+      event: 'decision',
+      allow: true,
+      reason: 'valid',
+      method: 'playHLS',
+      stream: 'test',
+      appKey: 'defaultApp',
+      tokenId: issued.body.record.id,
+      tokenKind: 'opaque',
+      clientIp: '192.168.1.100',
+      viewerSessionId: newerPlayHlsBody().mediaSessionId,
+      requestId: answer.headers['x-request-id'],
+      msg: 'decision',
+    };
+    for (const [field, value] of Object.entries(expected)) assert.deepEqual(line[field], value, field);
     assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(typeof line.durationMs, 'number');
     assert.ok(!t.logs.text().includes(token), 'the token never reaches the log');
