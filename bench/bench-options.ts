@@ -19,9 +19,9 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench [-- options]
 
-  --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (~30 s)
-  --duration=<s>          seconds per measurement (default 3)
-  --warmup=<s>            warm-up seconds per target and concurrency before its first measurement (default 1.5)
+  --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (about a minute)
+  --duration=<s>          seconds per measurement (default 2)
+  --warmup=<s>            warm-up seconds per target and concurrency before its first measurement (default 1)
   --reps=<n>              measurements per target and concurrency, interleaved across targets (default 3)
   --connections=<list>    concurrencies, e.g. 1,50,200 (default)
   --only=<list>           service targets to run, e.g. memory,redis (baselines always run)
@@ -69,8 +69,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
   const connections = numberList('connections', values.connections, quick ? [1, 50] : [1, 50, 200]);
   return {
     quick,
-    durationSeconds: positiveNumber('duration', values.duration, quick ? 1 : 3),
-    warmupSeconds: positiveNumber('warmup', values.warmup, quick ? 0.5 : 1.5),
+    durationSeconds: positiveNumber('duration', values.duration, quick ? 1 : 2),
+    warmupSeconds: positiveNumber('warmup', values.warmup, quick ? 0.5 : 1),
     repetitions: positiveNumber('reps', values.reps, quick ? 1 : 3),
     connections,
     scalingConnections: connections.filter((c) => c >= 50),

@@ -10,6 +10,8 @@ export interface Measurement {
   load: LoadResult;
   /** Decisions the service counted during the run (null for the baselines). */
   decisions: number | null;
+  /** The same by `result/reason`, e.g. `deny/store_unavailable`: what an unexpected status was. */
+  decisionsByReason: Record<string, number> | null;
   redis: RedisActivity | null;
   /** CPU time the server (all its processes) used during the run; null where /proc is missing. */
   serverCpuMs: number | null;

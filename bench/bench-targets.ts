@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import jwt from 'jsonwebtoken';
 import { freePort } from '../test/helpers/free-port.js';
 import { startBenchProcess, type BenchProcess } from './bench-process.js';
 import type { BenchRedis } from './bench-redis.js';
@@ -25,8 +26,11 @@ export interface RunningTarget {
   baseUrl: string;
   requests: BenchRequest[];
   process: BenchProcess;
-  /** Decisions the service made so far (from its /metrics, summed over workers); undefined for the baselines. */
-  decisions?: () => Promise<number>;
+  /**
+   * Decisions the service made so far by `result/reason` (from its /metrics, summed over workers); undefined for
+   * the baselines.
+   */
+  decisions?: () => Promise<Record<string, number>>;
   /** Secrets that the JSON report must not contain. */
   env: Record<string, string>;
 }
@@ -139,18 +143,14 @@ function service(options: ServiceOptions): TargetSpec {
         baseUrl,
         adminKey,
         issue: async (streams = [BENCH_STREAM]) => {
-          const response = await fetch(`${baseUrl}/v1/tokens`, {
-            method: 'POST',
-            headers: admin,
-            body: JSON.stringify({ streams, ttlSeconds: 3600 }),
-          });
-          if (response.status !== 201) throw new Error(`${options.name}: issuing a token got ${response.status}`);
+          const response = await withRetries(`${options.name}: issuing a token`, () =>
+            fetch(`${baseUrl}/v1/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ streams, ttlSeconds: 3600 }) }),
+          );
           const issued = (await response.json()) as { token: string; record: { id: string } };
           return { token: issued.token, id: issued.record.id };
         },
         revoke: async (id) => {
-          const response = await fetch(`${baseUrl}/v1/tokens/${id}`, { method: 'DELETE', headers: admin });
-          if (!response.ok) throw new Error(`${options.name}: revoking a token got ${response.status}`);
+          await withRetries(`${options.name}: revoking a token`, () => fetch(`${baseUrl}/v1/tokens/${id}`, { method: 'DELETE', headers: admin }));
         },
       };
       let requests: BenchRequest[];
@@ -163,6 +163,22 @@ function service(options: ServiceOptions): TargetSpec {
       return { baseUrl, requests, process, decisions: () => decisionsMade(baseUrl), env };
     },
   };
+}
+
+/**
+ * Setup calls go through the admin API, whose store calls have the service's STORE_TIMEOUT_MS: on a machine busy
+ * enough to miss it once (503), trying again is the right thing for a setup step. Bounded by count.
+ */
+async function withRetries(what: string, call: () => Promise<Response>): Promise<Response> {
+  let last = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const response = await call();
+    if (response.ok) return response;
+    last = response.status;
+    if (response.status !== 503) break;
+    await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
+  }
+  throw new Error(`${what} got ${last}`);
 }
 
 async function metricsText(baseUrl: string): Promise<string> {
@@ -179,8 +195,16 @@ function sumSamples(text: string, metric: string): number {
   return sum;
 }
 
-async function decisionsMade(baseUrl: string): Promise<number> {
-  return sumSamples(await metricsText(baseUrl), 'wcs_auth_decisions_total');
+async function decisionsMade(baseUrl: string): Promise<Record<string, number>> {
+  const byReason: Record<string, number> = {};
+  for (const line of (await metricsText(baseUrl)).split('\n')) {
+    if (!line.startsWith('wcs_auth_decisions_total{')) continue;
+    const result = /result="([^"]*)"/.exec(line)?.[1] ?? '?';
+    const reason = /reason="([^"]*)"/.exec(line)?.[1] ?? '?';
+    const key = `${result}/${reason}`;
+    byReason[key] = (byReason[key] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return byReason;
 }
 
 /** Worker processes behind the port (1 for a single-process service). */
@@ -192,9 +216,10 @@ async function workersServing(baseUrl: string): Promise<number> {
 
 async function allowRequests(setup: ServiceSetup, signingSecret?: string): Promise<BenchRequest[]> {
   const requests: BenchRequest[] = [];
-  for (let index = 0; index < TOKENS_PER_TARGET; index++) {
-    const { token } = await setup.issue();
-    requests.push(playHlsRequest({ kind: 'allow', token, index, expectStatus: 200, signingSecret }));
+  // Eight at a time: quicker than one by one, gentle enough for a service that is still warming up.
+  for (let batch = 0; batch < TOKENS_PER_TARGET; batch += 8) {
+    const issued = await Promise.all(Array.from({ length: 8 }, () => setup.issue()));
+    issued.forEach(({ token }, i) => requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret })));
   }
   return requests;
 }
@@ -221,6 +246,23 @@ async function mixedRequests(setup: ServiceSetup): Promise<BenchRequest[]> {
 }
 
 const SIGNING_SECRET = `bench-signing-${randomBytes(12).toString('hex')}`;
+
+/** JWT keys made for this run. The service gets them through JWT_KEYS=kid:ALG=env:VARIABLE. */
+const JWT_HS256_SECRET = `bench-jwt-hs256-${randomBytes(32).toString('hex')}`;
+const JWT_ES256_KEYS = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+/**
+ * JWTs minted independently (jsonwebtoken), each with its own jti: the service checks the jti against revocations
+ * in Redis, so a JWT decision costs the signature check plus one store round trip, like an opaque one.
+ */
+function jwtRequests(sign: (claims: object) => string): Promise<BenchRequest[]> {
+  const run = randomBytes(4).toString('hex');
+  return Promise.resolve(
+    Array.from({ length: TOKENS_PER_TARGET }, (_, index) =>
+      playHlsRequest({ kind: 'allow', token: sign({ streams: [BENCH_STREAM], jti: `bench-${run}-${index}` }), index, expectStatus: 200 }),
+    ),
+  );
+}
 
 export const TARGETS: readonly TargetSpec[] = [
   baseline('node-http', 'bench/baselines/node-http-echo.mjs', 'bare node:http echo (platform ceiling)'),
@@ -249,6 +291,25 @@ export const TARGETS: readonly TargetSpec[] = [
     description: 'service, Redis store, 1/2 allowed, 1/2 refused after a lookup',
     store: 'redis',
     requests: mixedRequests,
+  }),
+  service({
+    name: 'jwt-hs256',
+    description: 'service, JWT HS256 with a jti checked in Redis, all allowed',
+    store: 'redis',
+    env: { JWT_KEYS: 'bench-hs:HS256=env:BENCH_JWT_HS256_SECRET', BENCH_JWT_HS256_SECRET: JWT_HS256_SECRET },
+    requests: () =>
+      jwtRequests((claims) => jwt.sign(claims, JWT_HS256_SECRET, { algorithm: 'HS256', keyid: 'bench-hs', expiresIn: 3600 })),
+  }),
+  service({
+    name: 'jwt-es256',
+    description: 'service, JWT ES256 with a jti checked in Redis, all allowed',
+    store: 'redis',
+    env: {
+      JWT_KEYS: 'bench-es:ES256=env:BENCH_JWT_ES256_PUBLIC_KEY',
+      BENCH_JWT_ES256_PUBLIC_KEY: JWT_ES256_KEYS.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
+    requests: () =>
+      jwtRequests((claims) => jwt.sign(claims, JWT_ES256_KEYS.privateKey, { algorithm: 'ES256', keyid: 'bench-es', expiresIn: 3600 })),
   }),
   service({
     name: 'redis-w1',

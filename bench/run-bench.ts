@@ -19,6 +19,14 @@ interface Started {
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+
+function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [key, value] of Object.entries(after)) if (value - (before[key] ?? 0) > 0) delta[key] = value - (before[key] ?? 0);
+  return delta;
+}
+
 /** Every target once per round, in an order rotated each round, so no target always runs right after another. */
 function rotated<T>(items: readonly T[], by: number): T[] {
   const shift = by % Math.max(1, items.length);
@@ -52,7 +60,8 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
     connections,
     repetition,
     load,
-    decisions: decisionsBefore !== null && decisionsAfter !== null ? decisionsAfter - decisionsBefore : null,
+    decisions: decisionsBefore !== null && decisionsAfter !== null ? total(decisionsAfter) - total(decisionsBefore) : null,
+    decisionsByReason: decisionsBefore !== null && decisionsAfter !== null ? difference(decisionsAfter, decisionsBefore) : null,
     redis: redisBefore && redisAfter ? redisActivity(redisBefore, redisAfter) : null,
     serverCpuMs: serverCpuBefore !== null && serverCpuAfter !== null ? serverCpuAfter - serverCpuBefore : null,
     redisCpuMs: redisCpuBefore !== null && redisCpuAfter !== null ? redisCpuAfter - redisCpuBefore : null,
@@ -64,7 +73,7 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
     `  ${spec.name.padEnd(11)} c=${String(connections).padEnd(3)} #${repetition + 1}  ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
       `  p50 ${load.latencyMs.p50.toFixed(3)} ms  p99 ${load.latencyMs.p99.toFixed(3)} ms` +
       (measurement.serverCpuMs === null ? '' : `  ${((measurement.serverCpuMs * 1000) / Math.max(1, load.requests)).toFixed(0)} µs CPU/req`) +
-      `${failed ? `  ${failed} errors` : ''}`,
+      `${failed ? `  ${failed} errors (statuses ${JSON.stringify(load.statuses)}, decisions ${JSON.stringify(measurement.decisionsByReason)})` : ''}`,
   );
   return measurement;
 }
@@ -144,7 +153,7 @@ async function main(): Promise<number> {
 
   mkdirSync(options.outDir, { recursive: true });
   const file = join(options.outDir, `bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-  const secrets = started.flatMap(({ running }) => Object.values(running.env).filter((v) => /bench-(admin|signing)-/.test(v)));
+  const secrets = started.flatMap(({ running }) => Object.values(running.env).filter((v) => /bench-(admin|signing|jwt)-/.test(v)));
   let json = JSON.stringify(
     {
       startedAt: startedAt.toISOString(),
@@ -162,7 +171,7 @@ async function main(): Promise<number> {
         name: spec.name,
         description: spec.description,
         group: spec.group,
-        env: Object.fromEntries(Object.entries(running.env).filter(([key]) => !/SECRET|ADMIN_API_KEYS/.test(key))),
+        env: Object.fromEntries(Object.entries(running.env).filter(([key]) => !/SECRET|ADMIN_API_KEYS|KEY$/.test(key))),
         requestKinds: [...new Set(running.requests.map((r) => r.kind))],
       })),
       summary,
