@@ -1,10 +1,12 @@
-import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Node's one-shot `crypto.hash` (20.12 and later) skips the Hash object and is several times cheaper for
- * token-sized input; every decision hashes the token it checks. Older Node 20 releases take the long way.
+ * token-sized input; every decision hashes the token it checks. Older Node 20 releases take the long way: read
+ * from the namespace, since a named import of a missing export would stop them from loading this module at all.
  */
-const oneShotHash: typeof hash | undefined = typeof hash === 'function' ? hash : undefined;
+const oneShotHash: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 export function sha256Hex(value: string | Buffer): string {
   return oneShotHash ? oneShotHash('sha256', value, 'hex') : createHash('sha256').update(value).digest('hex');
