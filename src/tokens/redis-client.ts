@@ -23,10 +23,10 @@ export type RedisClient = Redis | Cluster;
 const READONLY = /^READONLY/;
 
 /**
- * Builds the ioredis client for a connection. Every mode fails a command that Redis does not answer within
- * twice `commandTimeoutMs` (the callers' own bound is `commandTimeoutMs`) instead of letting it wait: the decision layer turns that into the configured failure policy,
- * and retrying inside ioredis would only make the caller wait longer. Reconnection goes on forever in the
- * background, so the service recovers by itself when Redis returns.
+ * Builds the ioredis client for a connection. Every mode fails a command that Redis does not answer within twice
+ * `commandTimeoutMs` (the callers' own bound is `commandTimeoutMs`) instead of letting it wait: the decision layer
+ * turns that into the configured failure policy, and retrying inside ioredis would only make the caller wait longer.
+ * Reconnection goes on forever in the background, so the service recovers by itself when Redis returns.
  */
 export function createRedisClient(connection: RedisConnection, options: { commandTimeoutMs: number }): RedisClient {
   const common: RedisOptions = {
