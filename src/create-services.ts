@@ -63,7 +63,11 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     });
     redisForJwt = { client: redisStore.redis, keyPrefix: config.store.keyPrefix };
     rawStore = config.redisWaitReplicas.count > 0 ? requireReplicaAcks(redisStore, config.redisWaitReplicas) : redisStore;
-    counters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: bruteForceWindowMs });
+    counters = new RedisFailureLimiter(redisStore.redis, {
+      keyPrefix: config.store.keyPrefix,
+      windowMs: bruteForceWindowMs,
+      learnLocally: true,
+    });
     adminCounters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: adminWindowMs });
     // The log must cover at least what a cached allow can outlive: the cache's TTL.
     revocations = new RedisRevocationChannel(redisStore.redis, config.store.keyPrefix, config.decisionCacheSettings.ttlSeconds * 1000 + 60_000);

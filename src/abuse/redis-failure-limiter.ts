@@ -1,38 +1,73 @@
 import type { RedisClient } from '../tokens/redis-client.js';
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
-/** INCR, and start the window on the first failure. A script so that a counter never lives without its expiry. */
+/**
+ * INCR, and start the window on the first failure. A script so that a counter never lives without its expiry.
+ * Returns the count and the window's remaining milliseconds.
+ */
 const RECORD_FAILURE_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return count
+return {count, redis.call('PTTL', KEYS[1])}
 `;
 
 interface RecordFailureCommand {
-  wtaRecordFailure(key: string, windowMs: string): Promise<number>;
+  wtaRecordFailure(key: string, windowMs: string): Promise<[number, number]>;
 }
+
+const MAX_LEARNED_KEYS = 100_000;
 
 /**
  * Counters shared by every instance using the same Redis, so a guesser cannot multiply its budget by spreading
  * requests over instances. Each counter is its own key (`<prefix>f:<name>`), touched by single-key commands only:
  * fine for Redis Cluster. Redis expires the counters: nothing to clean up.
+ *
+ * With `learnLocally` (the hook's guess throttle) the check costs no Redis round trip: a decision's budget is one
+ * round trip, spent on the token. Each failure's INCR returns the shared count, and once it reaches `max` this
+ * instance remembers the key as limited until the window ends. Another instance learns it at its own next failure
+ * for that key, so across N instances a guesser gets at most N-1 guesses more than `max` per window.
+ * Without it (the admin API, off the hot path) every check reads the counters.
  */
 export class RedisFailureLimiter implements FailureLimiter {
+  /** Redis key → time (ms, this machine's clock) until which it is known to be limited. */
+  private readonly learned = new Map<string, number>();
+
   constructor(
     private readonly redis: RedisClient,
-    private readonly options: { keyPrefix: string; windowMs: number },
+    private readonly options: { keyPrefix: string; windowMs: number; learnLocally?: boolean },
   ) {
     redis.defineCommand('wtaRecordFailure', { numberOfKeys: 1, lua: RECORD_FAILURE_SCRIPT });
   }
 
   async isLimited(keys: readonly LimitKey[]): Promise<boolean> {
+    if (this.options.learnLocally) {
+      const now = Date.now();
+      return keys.some(({ key }) => (this.learned.get(this.redisKey(key)) ?? 0) > now);
+    }
     const counts = await Promise.all(keys.map(({ key }) => this.redis.get(this.redisKey(key))));
     return keys.some(({ max }, index) => Number(counts[index] ?? 0) >= max);
   }
 
   async recordFailure(keys: readonly LimitKey[]): Promise<void> {
     const script = this.redis as unknown as RecordFailureCommand;
-    await Promise.all(keys.map(({ key }) => script.wtaRecordFailure(this.redisKey(key), String(this.options.windowMs))));
+    const replies = await Promise.all(keys.map(({ key }) => script.wtaRecordFailure(this.redisKey(key), String(this.options.windowMs))));
+    if (!this.options.learnLocally) return;
+    const now = Date.now();
+    keys.forEach(({ key, max }, index) => {
+      const [count = 0, remainingMs = 0] = replies[index] ?? [];
+      if (count >= max && remainingMs > 0) this.learn(this.redisKey(key), now + remainingMs, now);
+    });
+  }
+
+  private learn(redisKey: string, until: number, now: number): void {
+    this.learned.set(redisKey, until);
+    if (this.learned.size <= MAX_LEARNED_KEYS) return;
+    for (const [key, end] of this.learned) if (end <= now) this.learned.delete(key);
+    // Still full of live windows: drop the oldest rather than grow without bound.
+    if (this.learned.size > MAX_LEARNED_KEYS) {
+      const oldest = this.learned.keys().next();
+      if (!oldest.done) this.learned.delete(oldest.value);
+    }
   }
 
   private redisKey(key: string): string {

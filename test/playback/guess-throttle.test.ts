@@ -78,14 +78,20 @@ describe('brute-force throttling with Redis (shared by every instance)', { timeo
     await redis?.stop();
   });
 
-  test('guesses spread over two instances add up: the fourth from one IP is throttled wherever it arrives', async () => {
+  test('guesses spread over two instances add up in Redis: the instance that counts the limit throttles at once, the other after at most one more guess', async () => {
     assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'unknown_token']);
     assert.deepEqual(await guess(b, '10.1.0.1'), [403, 'unknown_token']);
     assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'unknown_token']);
-    // Counting is not awaited by the decision: give the last INCR a moment to land before asking B.
+    // Counting is not awaited by the decision: give the last INCR a moment to land.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'throttled'], 'A counted the third guess: it knows');
+    // B learns the shared count with its own next failure (the check itself costs no Redis round trip).
+    assert.deepEqual(await guess(b, '10.1.0.1'), [403, 'unknown_token']);
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(await guess(b, '10.1.0.1'), [403, 'throttled']);
-    assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'throttled']);
+    const counters = await redis.client.keys(`${redis.keyPrefix}f:g:ip:*`);
+    assert.equal(counters.length, 1);
+    assert.equal(await redis.client.get(counters[0]!), '4', 'four guesses in all: the limit of 3 plus one per other instance');
   });
 
   test('counters live in Redis under the prefix, expire with the window, and never hold the IP or stream in clear', async () => {
@@ -101,13 +107,14 @@ describe('brute-force throttling with Redis (shared by every instance)', { timeo
   test('BRUTE_FORCE_MAX_PER_STREAM: many addresses guessing on one stream get that stream throttled; other streams are not', async () => {
     for (let i = 0; i < 5; i++) assert.deepEqual(await guess(i % 2 ? a : b, `10.2.0.${i}`, 'targeted'), [403, 'unknown_token']);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(await guess(a, '10.2.1.1', 'targeted'), [403, 'throttled']);
+    // B counted the fifth guess on the stream, so B refuses the next one from any address.
+    assert.deepEqual(await guess(b, '10.2.1.1', 'targeted'), [403, 'throttled']);
     const { token } = await issueToken(a.url, { streams: ['elsewhere'] });
     const answer = await playHls(b.url, token, { clientIp: '10.2.1.1', stream: 'elsewhere' });
     assert.deepEqual([answer.status, reasonOf(b, answer)], [200, 'valid']);
   });
 
-  test('when Redis does not answer the throttle check, the request gets the failure policy within the timeout', async (t) => {
+  test('when Redis does not answer, a guess gets the failure policy within the timeout', async (t) => {
     if (!redis.owned) return t.skip('needs a Redis the tests started');
     redis.stall();
     try {
