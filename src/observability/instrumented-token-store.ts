@@ -16,21 +16,34 @@ export function storeErrorKind(error: unknown): 'timeout' | 'connection' | 'othe
   return 'other';
 }
 
-/** Times every store operation and counts its failures by kind, without changing what it returns or throws. */
+/**
+ * Wraps a store call so that it is timed (`wcs_auth_store_operation_duration_seconds`) and its failures counted by
+ * kind (`wcs_auth_store_errors_total`), without changing what it returns or throws. Used for every store: tokens,
+ * JWT ids, brute-force counters.
+ */
+export function timedStoreOperation<A extends unknown[], R>(
+  metrics: Pick<Metrics, 'storeDuration' | 'storeErrors'>,
+  store: string,
+  operation: string,
+  call: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    const end = metrics.storeDuration.startTimer({ store, operation });
+    try {
+      return await call(...args);
+    } catch (error) {
+      metrics.storeErrors.inc({ store, operation, kind: storeErrorKind(error) });
+      throw error;
+    } finally {
+      end();
+    }
+  };
+}
+
+/** Times every token store operation and counts its failures by kind. */
 export function instrumentTokenStore(store: TokenStore, metrics: Metrics): TokenStore {
-  const timed =
-    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const end = metrics.storeDuration.startTimer({ store: store.kind, operation });
-      try {
-        return await call(...args);
-      } catch (error) {
-        metrics.storeErrors.inc({ store: store.kind, operation, kind: storeErrorKind(error) });
-        throw error;
-      } finally {
-        end();
-      }
-    };
+  const timed = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    timedStoreOperation(metrics, store.kind, operation, call);
   return {
     kind: store.kind,
     create: timed('create', (hash, record) => store.create(hash, record)),

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis-client.js';
 import type { Logger } from 'pino';
-import { storeErrorKind } from '../../observability/instrumented-token-store.js';
+import { timedStoreOperation } from '../../observability/instrumented-token-store.js';
 import { createJwtMetrics } from '../../observability/jwt-metrics.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../shared/clock.js';
@@ -53,23 +53,14 @@ export interface JwtRuntimeDeps {
 
 /** Times jti operations in the store metrics, like the token store's own operations. */
 function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
-  const timed =
-    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const end = metrics.storeDuration.startTimer({ store: store.kind, operation });
-      try {
-        return await call(...args);
-      } catch (error) {
-        metrics.storeErrors.inc({ store: store.kind, operation, kind: storeErrorKind(error) });
-        throw error;
-      } finally {
-        end();
-      }
-    };
   return {
     kind: store.kind,
-    check: timed('jti_check', (jti, use) => store.check(jti, use)),
-    revoke: timed('jti_revoke', (jti, at, until) => store.revoke(jti, at, until)),
+    check: timedStoreOperation(metrics, store.kind, 'jti_check', (jti: string, use: Parameters<JtiStore['check']>[1]) =>
+      store.check(jti, use),
+    ),
+    revoke: timedStoreOperation(metrics, store.kind, 'jti_revoke', (jti: string, at: number, until: number) =>
+      store.revoke(jti, at, until),
+    ),
     close: () => store.close(),
   };
 }
