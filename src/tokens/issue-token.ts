@@ -40,19 +40,24 @@ export const policyFields = {
   bindIpOnFirstUse: z.boolean(),
 };
 
+/** What a token grants and for how long: the issue fields shared by opaque tokens and JWTs. */
+export const grantRequestFields = {
+  streams: z
+    .array(z.string().regex(STREAM_PATTERN, { message: 'must be 1-256 characters without spaces or control characters' }))
+    .min(1)
+    .max(100),
+  appKeys: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
+  actions: z.array(z.enum(ACTIONS)).min(1).max(ACTIONS.length).optional(),
+  ttlSeconds: z.number().int().positive().optional(),
+  expiresAt: isoTime.optional(),
+  notBefore: isoTime.optional(),
+  headers: headerMapSchema.optional(),
+};
+
 export const issueTokenSchema = z
   .object({
     type: z.literal('opaque').optional(),
-    streams: z
-      .array(z.string().regex(STREAM_PATTERN, { message: 'must be 1-256 characters without spaces or control characters' }))
-      .min(1)
-      .max(100),
-    appKeys: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
-    actions: z.array(z.enum(ACTIONS)).min(1).max(ACTIONS.length).optional(),
-    ttlSeconds: z.number().int().positive().optional(),
-    expiresAt: isoTime.optional(),
-    notBefore: isoTime.optional(),
-    headers: headerMapSchema.optional(),
+    ...grantRequestFields,
     metadata: metadataSchema.optional(),
     maxUses: policyFields.maxUses.optional(),
     maxViewers: policyFields.maxViewers.optional(),

@@ -1,35 +1,16 @@
 import { z } from 'zod';
-import { headerMapSchema } from '../../shared/http-headers.js';
 import { randomSecret } from '../../shared/secrets.js';
-import { TokenInputError } from '../issue-token.js';
-import { STREAM_PATTERN } from '../stream-pattern.js';
-import { ACTIONS } from '../token-record.js';
-import { parseCidr } from '../../shared/ip-address.js';
+import { grantRequestFields, policyFields, TokenInputError } from '../issue-token.js';
 import { VIEWER_ID } from './jwt-claims.js';
 import type { SigningKey } from './jwt-key.js';
 import { signJwt } from './sign-jwt.js';
-
-const isoTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z' });
 
 /** `POST /v1/tokens` with `type: "jwt"`: the opaque policy fields that a signed token can carry, as claims. */
 export const issueJwtSchema = z
   .object({
     type: z.literal('jwt'),
-    streams: z
-      .array(z.string().regex(STREAM_PATTERN, { message: 'must be 1-256 characters without spaces or control characters' }))
-      .min(1)
-      .max(100),
-    appKeys: z.array(z.string().min(1).max(128)).min(1).max(100).optional(),
-    actions: z.array(z.enum(ACTIONS)).min(1).max(ACTIONS.length).optional(),
-    ttlSeconds: z.number().int().positive().optional(),
-    expiresAt: isoTime.optional(),
-    notBefore: isoTime.optional(),
-    headers: headerMapSchema.optional(),
-    allowedIps: z
-      .array(z.string().refine((value) => parseCidr(value) !== undefined, { message: 'must be an IP address or CIDR range' }))
-      .min(1)
-      .max(100)
-      .optional(),
+    ...grantRequestFields,
+    allowedIps: policyFields.allowedIps.optional(),
     once: z.boolean().optional(),
     viewerId: z.string().regex(VIEWER_ID, { message: 'must be 1-128 printable ASCII characters without spaces' }).optional(),
     subject: z.string().min(1).max(256).optional(),
