@@ -103,7 +103,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     }),
     jwt,
     decisionCache,
-    guessThrottle: new GuessThrottle(instrumentFailureLimiter(counters, metrics, rawStore.kind, 'guess_limit'), { maxPerIp: config.bruteForce.maxPerIp, maxPerStream: config.bruteForce.maxPerStream }),
+    guessThrottle: new GuessThrottle(instrumentFailureLimiter(counters, metrics, rawStore.kind, 'guess_limit', { checkIsLocal: true }), { maxPerIp: config.bruteForce.maxPerIp, maxPerStream: config.bruteForce.maxPerStream }),
     adminAuthLimiter: instrumentFailureLimiter(adminCounters, metrics, rawStore.kind, 'admin_auth_limit'),
     revocations,
     start: () => jwt.start(),

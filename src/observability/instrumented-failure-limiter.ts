@@ -4,14 +4,20 @@ import type { Metrics } from './metrics.js';
 
 /**
  * The brute-force counters live in the token store (Redis), so their calls are store operations like any other:
- * timed and counted by kind under `operation` = `<name>_check` / `<name>_record`. (The hook's guess check is
- * answered in process with Redis too, so its `_check` timings are near zero; its `_record` calls reach Redis.)
+ * timed and counted by kind under `operation` = `<name>_check` / `<name>_record`. A limiter whose check is answered
+ * in process (`checkIsLocal`: the hook's guess throttle, with either store) has only its `_record` calls timed, so
+ * the store latency series hold store work only.
  */
-export function instrumentFailureLimiter(limiter: FailureLimiter, metrics: Metrics, store: string, name: string): FailureLimiter {
+export function instrumentFailureLimiter(
+  limiter: FailureLimiter,
+  metrics: Metrics,
+  store: string,
+  name: string,
+  options: { checkIsLocal?: boolean } = {},
+): FailureLimiter {
+  const isLimited = (keys: Parameters<FailureLimiter['isLimited']>[0]) => limiter.isLimited(keys);
   return {
-    isLimited: timedStoreOperation(metrics, store, `${name}_check`, (keys: Parameters<FailureLimiter['isLimited']>[0]) =>
-      limiter.isLimited(keys),
-    ),
+    isLimited: options.checkIsLocal ? isLimited : timedStoreOperation(metrics, store, `${name}_check`, isLimited),
     recordFailure: timedStoreOperation(metrics, store, `${name}_record`, (keys: Parameters<FailureLimiter['recordFailure']>[0]) =>
       limiter.recordFailure(keys),
     ),

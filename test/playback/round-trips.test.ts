@@ -68,5 +68,10 @@ describe('Redis work per decision', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     });
     assert.deepEqual(work, { reads: 2, scripts: 2 });
+    // Only store work is timed as a store operation: the counter update, not the in-process throttle check.
+    const timed = (await t.metrics.registry.getMetricsAsJSON()).find((m) => m.name === 'wcs_auth_store_operation_duration_seconds');
+    const operations = new Set((timed?.values ?? []).map((v) => String((v.labels as Record<string, unknown>).operation)));
+    assert.ok(operations.has('guess_limit_record'), [...operations].join());
+    assert.ok(!operations.has('guess_limit_check'), [...operations].join());
   });
 });
