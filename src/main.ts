@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { createApp } from './app.js';
@@ -92,7 +92,7 @@ async function main(config: Config): Promise<void> {
     revocations: services.revocations,
   });
 
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = createServer(app).listen(config.port, config.host);
   // WCS keeps connections to its REST backend alive; keep ours open a little longer than typical client pools.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

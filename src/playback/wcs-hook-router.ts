@@ -1,9 +1,13 @@
 import { isUtf8 } from 'node:buffer';
-import express, { Router, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Router, type Request, type Response } from 'express';
+import getRawBody from 'raw-body';
+import typeis from 'type-is';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
-import { requestIdOf, requireJson, sendError } from '../shared/http.js';
+import type { ErrorCode } from '../shared/app-error.js';
+import { requestIdOf, writeError, writeJson } from '../shared/http.js';
 import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
@@ -23,91 +27,124 @@ export interface WcsHookDeps extends AuthorizeDeps {
   enforcedMethods: ReadonlyMap<string, MethodRule>;
 }
 
+/** Answers one hook request; `method` is the last path segment, `requestId` already set on the response. */
+export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, requestId: string) => Promise<void>;
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
 /**
- * `POST <base>/<method>`: WCS's REST hooks. The body is read as raw bytes because the signature covers the bytes
- * as sent and the allow answer echoes them unchanged; JSON is parsed from those bytes afterwards.
+ * `POST <base>/<method>`: WCS's REST hooks, on plain node:http objects so the same code answers from the fast
+ * path in front of Express (app.ts) and from the Express route below. The body is read as raw bytes because the
+ * signature covers the bytes as sent and the allow answer echoes them unchanged; JSON is parsed from those bytes
+ * afterwards.
  */
-export function createWcsHookRouter(deps: WcsHookDeps): Router {
-  const router = Router();
+export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
   const allowHeaderEntries = Object.entries(deps.allowHeaders);
 
-  const answerDecision = (res: Response, decision: Decision, raw: Buffer) => {
+  const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => {
     if (decision.allow) {
       for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
-      res.status(200).type('application/json').send(raw);
+      for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
+      writeJson(res, 200, raw);
       return;
     }
     // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
     if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
-    sendError(res, 'forbidden', 'Access denied');
+    writeError(res, 'forbidden', 'Access denied', requestId);
   };
 
-  router.post(
-    '/:method',
-    requireJson,
-    express.raw({ type: () => true, limit: deps.bodyLimitBytes }),
-    async (req: Request<{ method: string }>, res: Response) => {
-      const started = process.hrtime.bigint();
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const method = req.params.method;
-      const rule = deps.enforcedMethods.get(method);
-      const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  return async (req, res, method, requestId) => {
+    const started = process.hrtime.bigint();
+    // typeis answers null for a request without a body (no Content-Length, no Transfer-Encoding): 415 too.
+    if (!typeis(req, JSON_TYPES)) return writeError(res, 'unsupported_media_type', 'Content-Type must be application/json', requestId);
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      return writeError(res, 'unsupported_media_type', 'Content-Encoding is not supported: send the body uncompressed', requestId);
+    }
+    let raw: Buffer;
+    try {
+      raw = await getRawBody(req, { length: req.headers['content-length'], limit: deps.bodyLimitBytes });
+    } catch (error) {
+      return writeBodyError(res, error, requestId);
+    }
+    const rule = deps.enforcedMethods.get(method);
+    const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
 
-      // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
-      if (secret && !isValidWcsSignature(secret, raw, req.get('authorization'))) {
-        const decision = deny('bad_signature');
-        recordDecision(deps, decision, contextOf(method, res), elapsedSeconds());
-        return answerDecision(res, decision, raw);
-      }
+    // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
+    if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
+      const decision = deny('bad_signature');
+      recordDecision(deps, decision, contextOf(method, requestId), elapsedSeconds());
+      return answerDecision(res, decision, raw, requestId);
+    }
 
-      // Decoding would replace invalid bytes with U+FFFD: a token would then be compared in a form nobody sent.
-      if (!isUtf8(raw)) return sendError(res, 'invalid_json', 'Request body is not valid UTF-8');
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return sendError(res, 'invalid_json', 'Request body is not valid JSON');
-      }
-      if (rule === undefined) {
-        res.status(200).type('application/json').send(raw);
-        return;
-      }
-      const unsafe = findUnsafeJson(body);
-      if (unsafe) return sendError(res, 'validation_failed', `${unsafe.field}: ${unsafe.message}`, [unsafe]);
+    // Decoding would replace invalid bytes with U+FFFD: a token would then be compared in a form nobody sent.
+    if (!isUtf8(raw)) return writeError(res, 'invalid_json', 'Request body is not valid UTF-8', requestId);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return writeError(res, 'invalid_json', 'Request body is not valid JSON', requestId);
+    }
+    if (rule === undefined) return writeJson(res, 200, raw);
+    const unsafe = findUnsafeJson(body);
+    if (unsafe) return writeError(res, 'validation_failed', `${unsafe.field}: ${unsafe.message}`, requestId, [unsafe]);
 
-      const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
-      if (!parsed.ok) {
-        return sendError(res, 'validation_failed', `${parsed.field}: ${parsed.message}`, [
-          { field: parsed.field, message: parsed.message },
-        ]);
-      }
-      const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
-      const decision = await authorizePlayback(
-        token,
-        { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream' },
-        deps,
-      );
-      recordDecision(
-        deps,
-        decision,
-        { ...contextOf(method, res), stream, appKey, clientIp, viewerSessionId: mediaSessionId },
-        elapsedSeconds(),
-      );
-      answerDecision(res, decision, raw);
-    },
-  );
+    const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
+    if (!parsed.ok) {
+      return writeError(res, 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
+        { field: parsed.field, message: parsed.message },
+      ]);
+    }
+    const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
+    const decision = await authorizePlayback(
+      token,
+      { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream' },
+      deps,
+    );
+    recordDecision(
+      deps,
+      decision,
+      { ...contextOf(method, requestId), stream, appKey, clientIp, viewerSessionId: mediaSessionId },
+      elapsedSeconds(),
+    );
+    answerDecision(res, decision, raw, requestId);
+  };
+}
+
+/**
+ * The Express route for the hook: answers what app.ts's fast path leaves to Express (a trailing slash, another
+ * letter case, a percent-encoded method name) with the same handler, so both give the same answer.
+ */
+export function createWcsHookRouter(handle: WcsHookHandler, metricsRoute: string): Router {
+  const router = Router();
+  router.post('/:method', (req: Request<{ method: string }>, res: Response) => {
+    // Express's baseUrl keeps the letter case the caller sent: the metrics label must not.
+    res.locals.route = metricsRoute;
+    return handle(req, res, req.params.method, requestIdOf(res));
+  });
   return router;
 }
 
-function contextOf(method: string, res: Response) {
+/** raw-body's errors (http-errors with a `type`), as body-parser's were answered before. */
+function writeBodyError(res: ServerResponse, error: unknown, requestId: string): void {
+  const type = (error as { type?: unknown } | null)?.type;
+  const [code, message]: [ErrorCode, string] =
+    type === 'entity.too.large'
+      ? ['payload_too_large', 'Request body is larger than the configured limit']
+      : ['invalid_json', 'Request body could not be read'];
+  // The rest of an oversized or broken body is not read: the connection cannot carry another request.
+  res.setHeader('Connection', 'close');
+  writeError(res, code, message, requestId);
+}
+
+function contextOf(method: string, requestId: string) {
   return {
     method: wcsMethodLabel(method),
     stream: undefined,
     appKey: undefined,
     clientIp: undefined,
     viewerSessionId: undefined,
-    requestId: requestIdOf(res),
+    requestId,
   };
 }

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -8,10 +9,14 @@ import { findUnsafeJson } from './json-safety.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Keeps a caller's X-Request-Id when it is sane (so WCS or nginx logs can be joined with ours), else makes one. */
+/** A caller's X-Request-Id when it is sane (so WCS or nginx logs can be joined with ours), else a new one. */
+export function requestIdFrom(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Every answer carries its request id (X-Request-Id), also in error bodies and log lines. */
 export const requestId: RequestHandler = (req, res, next) => {
-  const incoming = req.get('x-request-id');
-  const id = incoming && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = requestIdFrom(req.headers['x-request-id']);
   res.locals.requestId = id;
   res.setHeader('X-Request-Id', id);
   next();
@@ -22,7 +27,20 @@ export function requestIdOf(res: Response): string {
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
-  res.status(ERROR_STATUS[code]).json({ error: { code, message, requestId: requestIdOf(res), ...(details ? { details } : {}) } });
+  writeError(res, code, message, requestIdOf(res), details);
+}
+
+/** The error answer of every route, `{error:{code,message,requestId,details?}}`, on a plain node:http response. */
+export function writeError(res: ServerResponse, code: ErrorCode, message: string, requestId: string, details?: unknown): void {
+  writeJson(res, ERROR_STATUS[code], JSON.stringify({ error: { code, message, requestId, ...(details ? { details } : {}) } }));
+}
+
+/** What Express's res.json writes (status, `application/json; charset=utf-8`, Content-Length), without Express. */
+export function writeJson(res: ServerResponse, status: number, json: string | Buffer): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', typeof json === 'string' ? Buffer.byteLength(json) : json.length);
+  res.end(json);
 }
 
 /** 415 unless the request says it carries JSON. */

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/create-services.js';
@@ -18,7 +18,7 @@ import { ADMIN_KEY, READ_ONLY_KEY } from './test-app.js';
  */
 export interface ServiceInstance {
   url: string;
-  app: Express;
+  app: RequestListener;
   server: Server;
   config: Config;
   clock: ManualClock;
@@ -57,7 +57,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     jwt: services.jwt,
     revocations: services.revocations,
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {

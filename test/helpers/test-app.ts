@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { parseAdminKeys } from '../../src/admin/admin-keys.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -20,7 +20,7 @@ export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const READ_ONLY_KEY = 'test-reader-key-0123456789abcdef';
 
 export interface TestApp {
-  app: Express;
+  app: RequestListener;
   config: Config;
   clock: ManualClock;
   store: TokenStore;

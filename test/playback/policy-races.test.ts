@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { issueViaApi } from '../helpers/admin-client.js';
@@ -18,7 +18,7 @@ interface Instance {
 }
 
 async function listen(t: TestApp): Promise<Instance> {
-  const server = t.app.listen(0, '127.0.0.1');
+  const server = createServer(t.app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { t, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
@@ -120,7 +120,7 @@ describe('POST /v1/tokens with type "jwt"', () => {
   });
 
   test('another service verifies the issued tokens through this one\'s JWKS URL', async () => {
-    const server: Server = t.app.listen(0, '127.0.0.1');
+    const server: Server = createServer(t.app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const port = (server.address() as AddressInfo).port;
     const other = buildTestApp({

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { newerPlayHlsBody, pretty } from '../../helpers/wcs-bodies.js';
 
 export type MintAlg = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'ES256' | 'ES384' | 'EdDSA' | 'none';
@@ -117,6 +117,6 @@ export function keyDir() {
 export const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** The playHLS hook as WCS calls it (newer body shape, pretty-printed), with the token in `custom.token`. */
-export function playHls(app: Express, token: string, overrides: Record<string, unknown> = {}) {
+export function playHls(app: RequestListener, token: string, overrides: Record<string, unknown> = {}) {
   return request(app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(pretty(newerPlayHlsBody(overrides, { token })));
 }
