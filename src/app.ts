@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { FailureLimiter } from './abuse/failure-limiter.js';
@@ -8,7 +8,7 @@ import { createRevocationsRouter } from './admin/revocations-router.js';
 import { createTokensRouter } from './admin/tokens-router.js';
 import type { Config } from './config.js';
 import { createHealthRouter } from './observability/health-router.js';
-import { httpMetrics, recordHttpRequest } from './observability/http-metrics.js';
+import { httpMetrics } from './observability/http-metrics.js';
 import { createMetricsRouter } from './observability/metrics-router.js';
 import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
@@ -17,9 +17,10 @@ import { createNginxAuthRouter } from './playback/nginx-auth-router.js';
 import { StoreOutageMonitor } from './observability/store-outage-monitor.js';
 import { DecisionCache } from './playback/decision-cache.js';
 import type { GuessThrottle } from './playback/guess-throttle.js';
-import { createWcsHookHandler, createWcsHookRouter, type WcsHookHandler } from './playback/wcs-hook-router.js';
+import { withHookFastPath } from './playback/hook-fast-path.js';
+import { createWcsHookHandler, createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
-import { errorHandler, requestId, requestIdFrom, sendError, writeError } from './shared/http.js';
+import { errorHandler, requestId, sendError } from './shared/http.js';
 import { adminSecurityHeaders, noSniff } from './shared/security-headers.js';
 import { withTimeout } from './shared/with-timeout.js';
 import { createJwksRouter } from './tokens/jwt/jwks-router.js';
@@ -224,46 +225,4 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use((_req, res) => sendError(res, 'not_found', 'No such route'));
   app.use(errorHandler(logger));
   return withHookFastPath(app, { basePath: config.hookBasePath, route: hookRoute, hook, metrics, logger });
-}
-
-/** A WCS method name as WCS writes it in the URL; any other spelling is left to Express's routing. */
-const PLAIN_METHOD_NAME = /^[A-Za-z0-9_]{1,64}$/;
-
-/**
- * The hook is the one route on every viewer's start-up path, so it does not go through Express: `POST
- * <base>/<method>` with a plain method name is answered by the hook handler directly, with the same request id,
- * headers, metrics and error answers Express's middleware would give it. Everything else, including other
- * spellings of a hook URL, goes to Express, whose hook route calls the same handler. No route mounted before the
- * hook answers a POST with one path segment under the base path, so taking those first changes no answer.
- */
-function withHookFastPath(
-  app: RequestListener,
-  options: { basePath: string; route: string; hook: WcsHookHandler; metrics: Metrics; logger: Logger },
-): RequestListener {
-  const { route, hook, metrics, logger } = options;
-  const prefix = options.basePath === '/' ? '/' : `${options.basePath}/`;
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method === 'POST' ? plainHookMethod(req.url ?? '', prefix) : undefined;
-    if (method === undefined) return app(req, res);
-    const start = process.hrtime.bigint();
-    const id = requestIdFrom(req.headers['x-request-id']);
-    res.setHeader('X-Request-Id', id);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    hook(req, res, method, id).then(
-      () => recordHttpRequest(metrics, route, 'POST', res.statusCode, start),
-      (error: unknown) => {
-        logger.error({ err: error, requestId: id, route }, 'unhandled error');
-        if (res.headersSent) res.destroy();
-        else writeError(res, 'internal', 'Internal error', id);
-        recordHttpRequest(metrics, route, 'POST', 500, start);
-      },
-    );
-  };
-}
-
-function plainHookMethod(url: string, prefix: string): string | undefined {
-  if (!url.startsWith(prefix)) return undefined;
-  const query = url.indexOf('?', prefix.length);
-  const method = query === -1 ? url.slice(prefix.length) : url.slice(prefix.length, query);
-  return PLAIN_METHOD_NAME.test(method) ? method : undefined;
 }

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { createApp } from '../../src/app.js';
+import { parseAdminKeys } from '../../src/admin/admin-keys.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { plainHookMethod } from '../../src/playback/hook-fast-path.js';
+import type { TokenVerifier } from '../../src/tokens/token-verifier.js';
+import { issueViaApi } from '../helpers/admin-client.js';
+import { counterValue } from '../helpers/metric-value.js';
+import { assertMatchesContract } from '../helpers/openapi.js';
+import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
+
+/** The headers that say what an answer is, without the ones that change per request. */
+function stableHeaders(headers: Record<string, string>): Record<string, string> {
+  const { date: _date, 'x-request-id': _id, ...rest } = headers;
+  return rest;
+}
+
+describe('the hook fast path (POST <base>/<method> answered in front of Express)', () => {
+  it('takes only a plain method name under the base path', () => {
+    assert.equal(plainHookMethod('/wcs/playHLS', '/wcs/'), 'playHLS');
+    assert.equal(plainHookMethod('/wcs/playHLS?x=1&token=a', '/wcs/'), 'playHLS');
+    assert.equal(plainHookMethod('/wcs/connect_2', '/wcs/'), 'connect_2');
+    for (const url of ['/wcs/playHLS/', '/WCS/playHLS', '/wcs/play%48LS', '/wcs/', '/wcs', '/wcs/a/b', '/wcsx/playHLS', '/v1/tokens', `/wcs/${'a'.repeat(65)}`]) {
+      assert.equal(plainHookMethod(url, '/wcs/'), undefined, url);
+    }
+    assert.equal(plainHookMethod('/playHLS', '/'), 'playHLS');
+  });
+
+  describe('answers', () => {
+    let t: TestApp;
+    let token: string;
+    before(async () => {
+      t = buildTestApp({ store: 'memory', env: { HOOK_ALLOW_HEADERS: '{"X-Allowed-By":"wcs-token-auth"}' } });
+      token = (await issueViaApi(t.app, { streams: ['test'] })).token;
+    });
+    after(() => t.close());
+
+    const post = (path: string, raw: string) => request(t.app).post(path).set('Content-Type', 'application/json').send(raw);
+
+    it('gives other spellings of a hook URL (answered by Express) the same answers, under the same metrics label', async () => {
+      const allowRaw = pretty(newerPlayHlsBody({}, { token }));
+      const denyRaw = pretty(newerPlayHlsBody({}, { token: 'wta_unknown' }));
+      const before200 = await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '200' });
+      const fast = await post('/wcs/playHLS', allowRaw);
+      const fastDeny = await post('/wcs/playHLS', denyRaw);
+      assert.equal(fast.status, 200);
+      assert.equal(fast.text, allowRaw);
+      assert.equal(fast.headers['x-allowed-by'], 'wcs-token-auth');
+      assert.equal(fastDeny.status, 403);
+      for (const path of ['/wcs/playHLS/', '/WCS/playHLS', '/wcs/play%48LS']) {
+        const allowed = await post(path, allowRaw);
+        assert.equal(allowed.status, 200, path);
+        assert.equal(allowed.text, allowRaw, path);
+        assert.deepEqual(stableHeaders(allowed.headers), stableHeaders(fast.headers), path);
+        const denied = await post(path, denyRaw);
+        assert.equal(denied.status, 403, path);
+        assert.deepEqual(stableHeaders(denied.headers), stableHeaders(fastDeny.headers), path);
+        assert.equal(denied.body.error.requestId, denied.headers['x-request-id']);
+      }
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '200' }), before200 + 4);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/WCS/:method', status: '200' }), 0);
+    });
+
+    it('sets the request id and nosniff headers itself, and keeps a sane incoming X-Request-Id', async () => {
+      const res = await request(t.app).post('/wcs/connect').set('Content-Type', 'application/json').set('X-Request-Id', 'wcs-42').send('{}');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-request-id'], 'wcs-42');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+      assert.equal(res.headers['x-powered-by'], undefined);
+    });
+
+    it('refuses a compressed body with 415 (it was a 500 before)', async () => {
+      const res = await request(t.app).post('/wcs/playHLS').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{}');
+      assert.equal(res.status, 415);
+      assert.equal(res.body.error.code, 'unsupported_media_type');
+      assertMatchesContract('post', '/wcs/{method}', res);
+      const identity = await request(t.app).post('/wcs/connect').set('Content-Type', 'application/json').set('Content-Encoding', 'identity').send('{}');
+      assert.equal(identity.status, 200);
+    });
+
+    it('leaves every other request to Express: GET on a hook URL and deeper paths get 404, admin routes still answer', async () => {
+      assert.equal((await request(t.app).get('/wcs/playHLS')).status, 404);
+      assert.equal((await post('/wcs/playHLS/extra', '{}')).status, 404);
+      assert.equal((await request(t.app).get('/healthz')).status, 200);
+      const unmatched = await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: 'unmatched', method: 'GET', status: '404' });
+      assert.ok(unmatched >= 1, 'a GET on a hook URL is not counted under the hook route');
+    });
+  });
+
+  it('works with WCS_HOOK_BASE_PATH=/ without hiding the other routes', async () => {
+    const t = buildTestApp({ store: 'memory', env: { WCS_HOOK_BASE_PATH: '/' } });
+    try {
+      const { token } = await issueViaApi(t.app, { streams: ['test'] });
+      const raw = pretty(newerPlayHlsBody({}, { token }));
+      const allowed = await request(t.app).post('/playHLS').set('Content-Type', 'application/json').send(raw);
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.text, raw);
+      assert.equal((await request(t.app).get('/healthz')).status, 200);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/:method', status: '200' }), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers a failure inside the handler with 500 internal, logged, without the details', async () => {
+    const t = buildTestApp({ store: 'memory' });
+    // A verdict whose header cannot be written: setHeader throws inside the handler, after the decision.
+    const verifier: TokenVerifier = {
+      verify: () =>
+        Promise.resolve({ valid: true, kind: 'opaque', tokenId: 'tok_1', headers: { 'X-Bad': 'line\nbreak' } }),
+    };
+    const app = createApp({
+      config: t.config,
+      adminKeys: parseAdminKeys(`admin=${ADMIN_KEY}`),
+      store: t.store,
+      verifier,
+      clock: t.clock,
+      logger: createLogger('info', t.logs),
+      metrics: t.metrics,
+    });
+    try {
+      const res = await request(app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(pretty(newerPlayHlsBody({}, { token: 'wta_x' })));
+      assert.equal(res.status, 500);
+      assert.equal(res.body.error.code, 'internal');
+      assert.equal(res.body.error.message, 'Internal error');
+      assert.doesNotMatch(res.text, /line|break|X-Bad/);
+      assertMatchesContract('post', '/wcs/{method}', res);
+      assert.ok(t.logs.lines.some((line) => line.msg === 'unhandled error' && line.requestId === res.headers['x-request-id']));
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 1);
+    } finally {
+      await t.close();
+    }
+  });
+});
