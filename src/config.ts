@@ -177,6 +177,7 @@ const envSchema = z.object({
   ADMIN_BATCH_BODY_LIMIT_BYTES: integerString(1024, 50 * 1024 * 1024).default(1024 * 1024),
   ADMIN_API_KEYS: adminKeysString.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_ASYNC: booleanString.default(false),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
   METRICS_PORT: integerString(0, 65535).optional(),
   METRICS_BEARER_TOKEN: z
@@ -244,6 +245,8 @@ export interface Config {
   /** undefined: none configured (main.ts decides what that means for the store in use). */
   adminKeys: AdminKey[] | undefined;
   logLevel: string;
+  /** LOG_ASYNC: buffer log lines and write them from a background thread instead of one write per line. */
+  logAsync: boolean;
   shutdownTimeoutMs: number;
   /** undefined: /metrics is served on the main port; otherwise only on this one. */
   metricsPort: number | undefined;
@@ -328,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminBatchBodyLimitBytes: e.ADMIN_BATCH_BODY_LIMIT_BYTES,
     adminKeys: e.ADMIN_API_KEYS,
     logLevel: e.LOG_LEVEL,
+    logAsync: e.LOG_ASYNC,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     metricsPort: e.METRICS_PORT,
     metricsBearerToken: e.METRICS_BEARER_TOKEN,

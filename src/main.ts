@@ -8,7 +8,7 @@ import { clusterMetricsRenderer } from './cluster/cluster-metrics.js';
 import { runClusterPrimary } from './cluster/run-cluster-primary.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './create-services.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, stdoutDestination } from './observability/logger.js';
 import { createMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
@@ -52,8 +52,8 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
 async function main(config: Config): Promise<void> {
   // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
   const logger = cluster.isWorker
-    ? createLogger(config.logLevel).child({ worker: cluster.worker?.id, pid: process.pid })
-    : createLogger(config.logLevel);
+    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })).child({ worker: cluster.worker?.id, pid: process.pid })
+    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }));
   const metrics = createMetrics();
   const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
   const clock = systemClock;
@@ -166,7 +166,7 @@ async function main(config: Config): Promise<void> {
 
 const config = readConfig();
 if (config.workers > 1 && cluster.isPrimary) {
-  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel) });
+  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })) });
 } else {
   await main(config);
 }

@@ -80,6 +80,37 @@ describe('the service entry point', () => {
     assert.match(service.stdout(), /"msg":"stopped"/);
   });
 
+  /** Starts the service with a memory store and `env`, and has it make one decision (a refused unknown token). */
+  async function oneDecision(env: Record<string, string>): Promise<{ service: Started; requestId: string }> {
+    const port = await freePort();
+    const service = startService({ PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEYS: 'ops=0123456789abcdef0123', ...env });
+    await waitFor(() => service.stdout().includes('wcs-token-auth listening'), 'listening');
+    const hook = await fetch(`http://127.0.0.1:${port}/wcs/playHLS`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(newerPlayHlsBody({}, { token: `wta_${'L'.repeat(43)}` })),
+    });
+    assert.equal(hook.status, 403);
+    return { service, requestId: hook.headers.get('x-request-id') ?? 'missing' };
+  }
+
+  it('writes each log line as it is logged by default (LOG_ASYNC=false)', async () => {
+    const { service, requestId } = await oneDecision({});
+    // Written before the answer left (only reading our end of the pipe can lag), not at LOG_ASYNC's 1 s flush.
+    await waitFor(() => service.stdout().includes(requestId), 'the decision line', 900);
+    assert.match(service.stdout(), new RegExp(`"event":"decision".*"requestId":"${requestId}"`));
+    service.child.kill('SIGTERM');
+    assert.equal(await service.exit, 0);
+  });
+
+  it('with LOG_ASYNC=true buffers lines, writes them within about a second, and flushes the rest at exit', async () => {
+    const { service, requestId } = await oneDecision({ LOG_ASYNC: 'true' });
+    await waitFor(() => service.stdout().includes(requestId), 'the buffered decision line', 5000);
+    service.child.kill('SIGTERM');
+    assert.equal(await service.exit, 0);
+    assert.match(service.stdout(), /"msg":"stopped"/, 'the last line, logged just before exit, was flushed');
+  });
+
   it('on SIGTERM finishes an in-flight request before exiting 0', async () => {
     const redis = await startTestRedis();
     try {
