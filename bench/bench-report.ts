@@ -35,6 +35,15 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
       ]),
     ),
   ];
+  const floored = main.filter((r) => r.vsRedisFloor !== null);
+  if (floored.length > 0) {
+    parts.push(
+      table(
+        ['vs express-redis', 'conns', 'req/s × floor', 'p50 × floor', 'p99 × floor'],
+        floored.map((r) => [r.target, String(r.connections), num(r.vsRedisFloor?.rps ?? null, 2), num(r.vsRedisFloor?.p50 ?? null, 2), num(r.vsRedisFloor?.p99 ?? null, 2)]),
+      ),
+    );
+  }
   if (scaling.length > 0) {
     parts.push(
       table(

@@ -52,6 +52,11 @@ export interface SummaryRow {
   redisCpuUsPerDecision: number | null;
   /** Largest share of a core the load generator used in these runs. */
   loadGeneratorCpuShare: number;
+  /**
+   * Paired ratios to the `express-redis` baseline (the Express echo plus one Redis GET) for main targets that use
+   * Redis: how far the decision is from the floor that any Redis-backed handler on Express has on this machine.
+   */
+  vsRedisFloor: { rps: number | null; p50: number | null; p99: number | null } | null;
   redisCommandsPerDecision: number | null;
   redisReadsPerDecision: number | null;
   redisCommands: Record<string, number> | null;
@@ -64,6 +69,7 @@ export interface TargetCheck {
 }
 
 export const SCALING_REFERENCE = 'redis-w1';
+export const REDIS_FLOOR = 'express-redis';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -137,6 +143,14 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
       redisCpuUsPerDecision: perDecision(redisCpuMs * 1000),
       loadGeneratorCpuShare: Math.max(...rows.map((m) => m.loadGeneratorCpuShare)),
       reference: references.length ? reference : null,
+      vsRedisFloor:
+        first.group === 'main' && withRedis.length > 0 && rowsOf(REDIS_FLOOR, first.connections).length > 0
+          ? {
+              rps: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.requestsPerSecond),
+              p50: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.latencyMs.p50),
+              p99: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.latencyMs.p99),
+            }
+          : null,
       redisCommandsPerDecision: perDecision(totalCommands),
       redisReadsPerDecision: perDecision(reads),
       redisCommands: withRedis.length > 0 ? commands : null,

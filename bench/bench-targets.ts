@@ -53,13 +53,14 @@ function echoRequests(): BenchRequest[] {
   );
 }
 
-function baseline(name: string, script: string, description: string): TargetSpec {
+function baseline(name: string, script: string, description: string, options: { redis?: boolean } = {}): TargetSpec {
   return {
     name,
     description,
     group: 'baseline',
-    usesRedis: false,
-    start: async ({ layout, nodeArgs }) => {
+    usesRedis: options.redis ?? false,
+    start: async (context) => {
+      const { layout, nodeArgs } = context;
       const port = await freePort();
       const baseUrl = `http://127.0.0.1:${port}`;
       const requests = echoRequests();
@@ -68,7 +69,7 @@ function baseline(name: string, script: string, description: string): TargetSpec
         name,
         command: globalThis.process.execPath,
         args: [...(nodeArgs ?? []), script],
-        env: { PORT: String(port) },
+        env: { PORT: String(port), ...(options.redis ? { REDIS_URL: (await context.redis()).url, REDIS_KEY_PREFIX: `bench:${name}:` } : {}) },
         cpus: layout.server,
         ready: async () =>
           (await fetch(`${baseUrl}${first?.path}`, { method: 'POST', headers: first?.headers, body: first?.body })).ok,
@@ -267,6 +268,9 @@ function jwtRequests(sign: (claims: object) => string): Promise<BenchRequest[]> 
 export const TARGETS: readonly TargetSpec[] = [
   baseline('node-http', 'bench/baselines/node-http-echo.mjs', 'bare node:http echo (platform ceiling)'),
   baseline('express', 'bench/baselines/express-echo.mjs', 'bare Express 5 echo (framework ceiling)'),
+  baseline('express-redis', 'bench/baselines/express-redis-echo.mjs', 'bare Express 5 echo + one Redis GET (floor of a Redis-backed decision)', {
+    redis: true,
+  }),
   service({
     name: 'memory',
     description: 'service, memory store, all allowed',

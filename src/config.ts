@@ -203,6 +203,7 @@ const envSchema = z.object({
   JWT_SIGNING_ISSUER: z.string().min(1).max(256).default('wcs-token-auth'),
   JWT_SIGNING_AUDIENCE: z.string().min(1).max(256).optional(),
   JWT_VIEWER_ID_HEADER: headerName.default('X-Viewer-Id'),
+  JWT_VERIFIED_CACHE_SIZE: integerString(0, 1_000_000).default(10_000),
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
@@ -393,6 +394,7 @@ function jwtConfig(e: z.infer<typeof envSchema>, env: Record<string, string | un
     signingIssuer: e.JWT_SIGNING_ISSUER,
     signingAudience: e.JWT_SIGNING_AUDIENCE,
     viewerIdHeader: e.JWT_VIEWER_ID_HEADER,
+    verifiedCacheSize: e.JWT_VERIFIED_CACHE_SIZE,
   };
 }
 

@@ -9,6 +9,12 @@ export function createJwtMetrics(registry: Registry) {
       labelNames: ['trigger', 'result'] as const,
       registers: [registry],
     }),
+    verifiedCache: new Counter({
+      name: 'wcs_auth_jwt_verified_cache_total',
+      help: 'JWT authentications by whether the signature check was skipped for a token verified before (hit) or made (miss).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     keyReloads: new Counter({
       name: 'wcs_auth_jwt_key_reloads_total',
       help: 'Reloads of the JWT key files by result (ok, error: the previous keys were kept).',

@@ -88,6 +88,17 @@ export function checkClaims(payload: unknown, policy: ClaimPolicy, nowSeconds: n
   return { ok: true, claims };
 }
 
+/**
+ * The checks of checkClaims that depend on the time, on claims that passed it once: what a token verified earlier
+ * (VerifiedJwtCache) must still pass now. Same comparisons, same reasons; null = still valid.
+ */
+export function claimTimeReason(claims: Pick<JwtClaims, 'nbf' | 'exp' | 'iat'>, clockSkewSeconds: number, nowSeconds: number): TokenDenyReason | null {
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds + clockSkewSeconds) return 'not_yet_valid';
+  if (claims.exp !== undefined && nowSeconds >= claims.exp + clockSkewSeconds) return 'expired';
+  if (claims.iat !== undefined && claims.iat > nowSeconds + clockSkewSeconds) return 'not_yet_valid';
+  return null;
+}
+
 /** The claims as a Grant, so JWTs go through the same checks as opaque tokens. The skew widens the window. */
 export function grantFromClaims(claims: JwtClaims, clockSkewSeconds: number): Grant {
   return {

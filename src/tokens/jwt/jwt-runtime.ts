@@ -11,6 +11,7 @@ import { JwtTokenVerifier } from './jwt-token-verifier.js';
 import { KeyRing } from './key-ring.js';
 import { MemoryJtiStore } from './memory-jti-store.js';
 import { RedisJtiStore } from './redis-jti-store.js';
+import { VerifiedJwtCache } from './verified-jwt-cache.js';
 
 /** The JWT settings (see config.ts and README's configuration table). */
 export interface JwtConfig {
@@ -27,6 +28,8 @@ export interface JwtConfig {
   signingIssuer: string;
   signingAudience: string | undefined;
   viewerIdHeader: string | null;
+  /** JWT_VERIFIED_CACHE_SIZE: tokens whose signature check is remembered (0 = every request checks it). */
+  verifiedCacheSize: number;
 }
 
 export interface JwtRuntime {
@@ -89,6 +92,8 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
         jwks,
         jtis,
         clock: deps.clock,
+        verified: new VerifiedJwtCache(config.verifiedCacheSize),
+        onVerifiedCacheLookup: (hit) => jwtMetrics.verifiedCache.inc({ result: hit ? 'hit' : 'miss' }),
         options: {
           requireExp: config.requireExp,
           clockSkewSeconds: config.clockSkewSeconds,

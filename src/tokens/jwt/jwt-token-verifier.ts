@@ -9,9 +9,10 @@ import { decodePayload, parseCompactJws, verifyEdDsa, type CompactJws } from './
 import type { JtiStore } from './jti-store.js';
 import type { JwksCache } from './jwks-cache.js';
 import { isJwtAlgorithm, type JwtAlgorithm } from './jwt-algorithms.js';
-import { checkClaims, grantFromClaims, type ClaimPolicy, type JwtClaims } from './jwt-claims.js';
+import { checkClaims, claimTimeReason, grantFromClaims, type ClaimPolicy, type JwtClaims } from './jwt-claims.js';
 import type { JwtKey } from './jwt-key.js';
 import type { KeyRing } from './key-ring.js';
+import type { VerifiedJwtCache } from './verified-jwt-cache.js';
 
 export interface JwtVerifierOptions extends ClaimPolicy {
   /** How long a decision waits for a JWKS re-fetch caused by an unknown kid (below STORE_TIMEOUT_MS). */
@@ -26,6 +27,10 @@ export interface JwtVerifierDeps {
   jtis: Pick<JtiStore, 'check'>;
   clock: Clock;
   options: JwtVerifierOptions;
+  /** Tokens verified before, whose signature check can be skipped; absent = every request checks it. */
+  verified?: VerifiedJwtCache;
+  /** Told, when the cache is on, whether each authentication found its token there. */
+  onVerifiedCacheLookup?(hit: boolean): void;
 }
 
 /** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
@@ -93,8 +98,35 @@ export class JwtTokenVerifier implements TokenVerifier {
     return { valid: true, kind: 'jwt', tokenId, headers };
   }
 
-  /** Everything that needs no store. Never throws: an unexpected error here must be a refusal, not a failure policy. */
+  /**
+   * Everything that needs no store. Never throws: an unexpected error here must be a refusal, not a failure policy.
+   * A token that passed before with a key that is still the configured one skips the signature and claim checks
+   * except the time claims (see VerifiedJwtCache).
+   */
   private async authenticate(token: string, nowSeconds: number): Promise<Authenticated> {
+    const cache = this.deps.verified?.enabled ? this.deps.verified : undefined;
+    const cached = cache?.lookup(token);
+    const hit = cached?.entry;
+    if (cached && hit) {
+      // The same key object: not removed, not replaced by a reload or a JWKS refresh, same algorithm list.
+      const reason = this.currentKey(hit.kid, hit.alg) === hit.key ? claimTimeReason(hit.claims, this.deps.options.clockSkewSeconds, nowSeconds) : 'unknown_key';
+      if (reason === null) {
+        this.deps.onVerifiedCacheLookup?.(true);
+        return { ok: true, claims: hit.claims, tokenId: hit.tokenId };
+      }
+      // Expired since, or its key was removed or replaced: the full check below gives the answer and its reason.
+      cache?.forget(cached.fingerprint);
+    }
+    if (cache) this.deps.onVerifiedCacheLookup?.(false);
+    const authenticated = await this.authenticateFully(token, nowSeconds);
+    if (cache && cached && authenticated.ok) cache.remember(cached.fingerprint, { ...authenticated.verified, claims: authenticated.claims, tokenId: authenticated.tokenId });
+    return authenticated;
+  }
+
+  private async authenticateFully(
+    token: string,
+    nowSeconds: number,
+  ): Promise<(Authenticated & { ok: false }) | (Authenticated & { ok: true; verified: { key: JwtKey; kid: string | undefined; alg: JwtAlgorithm } })> {
     try {
       const jws = parseCompactJws(token);
       if (!jws) return { ok: false, reason: 'malformed_token', tokenId: null };
@@ -111,7 +143,8 @@ export class JwtTokenVerifier implements TokenVerifier {
       if (!payload.ok) return payload;
       const tokenId = this.tokenIdOf(token, payload.value);
       const checked = checkClaims(payload.value, this.deps.options, nowSeconds);
-      return checked.ok ? { ok: true, claims: checked.claims, tokenId } : { ok: false, reason: checked.reason, tokenId };
+      if (!checked.ok) return { ok: false, reason: checked.reason, tokenId };
+      return { ok: true, claims: deepFreeze(checked.claims), tokenId, verified: { key, kid, alg } };
     } catch {
       return { ok: false, reason: 'malformed_token', tokenId: null };
     }
@@ -148,18 +181,24 @@ export class JwtTokenVerifier implements TokenVerifier {
   }
 
   private async findKey(kid: string | undefined, alg: JwtAlgorithm): Promise<JwtKey | undefined> {
+    const { jwks } = this.deps;
+    const known = this.currentKey(kid, alg);
+    if (known || kid === undefined || !jwks) return known;
+    // The provider may have rotated its keys. The fetch is rate-limited and shared; the decision waits only a little,
+    // and a fetch that takes longer still completes in the background for the viewer's next attempt.
+    await waitAtMost(jwks.refetchForUnknownKid(), this.deps.options.unknownKidWaitMs);
+    return jwks.find(kid);
+  }
+
+  /** The key configured now for this kid and alg, without fetching anything. */
+  private currentKey(kid: string | undefined, alg: JwtAlgorithm): JwtKey | undefined {
     const { keys, jwks } = this.deps;
     if (kid === undefined) {
       // Without a kid, a key is chosen only when exactly one allows this alg: never try keys one after another.
       const candidates = [...keys.keysFor(alg), ...(jwks?.keysFor(alg) ?? [])];
       return candidates.length === 1 ? candidates[0] : undefined;
     }
-    const known = keys.find(kid) ?? jwks?.find(kid);
-    if (known || !jwks) return known;
-    // The provider may have rotated its keys. The fetch is rate-limited and shared; the decision waits only a little,
-    // and a fetch that takes longer still completes in the background for the viewer's next attempt.
-    await waitAtMost(jwks.refetchForUnknownKid(), this.deps.options.unknownKidWaitMs);
-    return jwks.find(kid);
+    return keys.find(kid) ?? jwks?.find(kid);
   }
 
   /** The jti, else a fingerprint: logs name a token without ever containing it. */
@@ -167,4 +206,13 @@ export class JwtTokenVerifier implements TokenVerifier {
     const jti = (payload as { jti?: unknown } | null)?.jti;
     return typeof jti === 'string' && jti.length > 0 && jti.length <= 256 ? jti : `jwt:${sha256Hex(token).slice(0, 16)}`;
   }
+}
+
+/** Claims shared by every request that presents the same token (VerifiedJwtCache): nobody may change them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
