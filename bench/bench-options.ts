@@ -19,7 +19,7 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench [-- options]
 
-  --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (about a minute)
+  --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (about two minutes)
   --duration=<s>          seconds per measurement (default 2)
   --warmup=<s>            warm-up seconds per target and concurrency before its first measurement (default 1)
   --reps=<n>              measurements per target and concurrency, interleaved across targets (default 3)
