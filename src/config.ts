@@ -129,7 +129,7 @@ const suffixRegexString = z.string().transform((value, ctx) => {
  * Every setting the service reads, with its default. This is the only place that looks at process.env;
  * README's configuration table documents the same names.
  */
-const envSchema = z.object({
+export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: integerString(0, 65535).default(8080),
   WCS_HOOK_BASE_PATH: pathString.default('/wcs'),
