@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import jwt from 'jsonwebtoken';
 import { parse } from 'yaml';
 import { freePort } from '../helpers/free-port.js';
 import {
@@ -24,6 +25,7 @@ import { newerPlayHlsBody, olderPlayHlsBody, pretty, wcsSignature } from '../hel
 const ADMIN_KEY = `prometheus-test-admin-${randomBytes(8).toString('hex')}`;
 const METRICS_TOKEN = `prometheus-test-metrics-${randomBytes(8).toString('hex')}`;
 const SIGNING_SECRET = `prometheus-test-signing-${randomBytes(8).toString('hex')}`;
+const JWT_SECRET = `prometheus-test-jwt-${randomBytes(16).toString('hex')}`;
 const STREAM = `live-${randomBytes(5).toString('hex')}`;
 const OTHER_STREAM = `other-${randomBytes(5).toString('hex')}`;
 /** Grafana's `$__rate_interval`: any window that spans the whole (short) test works. */
@@ -51,7 +53,7 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
   let serviceInstance: string;
   let deadInstance: string;
   let job: string;
-  const secrets: string[] = [ADMIN_KEY, METRICS_TOKEN, SIGNING_SECRET];
+  const secrets: string[] = [ADMIN_KEY, METRICS_TOKEN, SIGNING_SECRET, JWT_SECRET];
   const unbounded: string[] = [STREAM, OTHER_STREAM];
 
   const admin = (method: string, path: string, body?: unknown, key = ADMIN_KEY) =>
@@ -104,6 +106,9 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
         REDIS_KEY_PREFIX: redis.keyPrefix,
         ADMIN_API_KEYS: `admin=${ADMIN_KEY}`,
         WCS_SIGNING_SECRET: SIGNING_SECRET,
+        // JWTs too, for the verified-JWT cache panel.
+        JWT_KEYS: 'prom:HS256=env:PROM_TEST_JWT_SECRET',
+        PROM_TEST_JWT_SECRET: JWT_SECRET,
         // Long enough that a loaded machine never turns a healthy lookup into store_unavailable.
         STORE_TIMEOUT_MS: '1000',
         STORE_HEALTH_CHECK_INTERVAL_MS: '250',
@@ -149,7 +154,11 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
     const elsewhere = await issue([OTHER_STREAM]);
     const revoked = await issue([STREAM]);
     assert.equal((await admin('DELETE', `/v1/tokens/${revoked.id}`)).status, 200);
+    const jwtToken = jwt.sign({ streams: [STREAM], jti: randomBytes(8).toString('hex') }, JWT_SECRET, { algorithm: 'HS256', keyid: 'prom', expiresIn: 600 });
+    secrets.push(jwtToken);
     for (let round = 0; round < ROUNDS; round++) {
+      // The same JWT every round, as a player's reloads present it: the first check is a miss, the rest hits.
+      assert.equal(await hook(newerPlayHlsBody({ name: STREAM }, { token: jwtToken })), 200);
       assert.equal(await hook(newerPlayHlsBody({ name: STREAM }, { token: allowed.token })), 200);
       assert.equal(await hook(olderPlayHlsBody({ name: STREAM, token: allowed.token })), 200);
       assert.equal(await hook(newerPlayHlsBody({ name: STREAM }, { token: allowed.token })), 200);
