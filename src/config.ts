@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
-import { parseCidrList, type Cidr } from './shared/cidr-list.js';
+import { parseCidrList, type IpRange } from './shared/ip-address.js';
 import { headerMapSchema } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
@@ -261,7 +261,7 @@ export interface Config {
   /** GET endpoint for nginx's auth_request. */
   nginxAuthPath: string;
   /** Direct peers whose X-Real-IP / X-Forwarded-For are believed. */
-  trustedProxies: Cidr[];
+  trustedProxies: IpRange[];
   /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
   nginxStreamVariantSuffix: RegExp | null;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
-import { CidrList, type Cidr } from '../shared/cidr-list.js';
+import { IpRangeList, type IpRange } from '../shared/ip-address.js';
 import { requestIdOf, sendError } from '../shared/http.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
@@ -14,7 +14,7 @@ export interface NginxAuthDeps extends AuthorizeDeps {
   metrics: Metrics;
   nginxAuthPath: string;
   tokenQueryParam: string;
-  trustedProxies: readonly Cidr[];
+  trustedProxies: readonly IpRange[];
   nginxStreamVariantSuffix: RegExp | null;
   allowHeaders: Readonly<Record<string, string>>;
   exposeDenyReason: boolean;
@@ -33,7 +33,7 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
  */
 export function createNginxAuthRouter(deps: NginxAuthDeps): Router {
   const router = Router();
-  const trustedProxies = new CidrList(deps.trustedProxies);
+  const trustedProxies = new IpRangeList(deps.trustedProxies);
   const allowHeaderEntries = Object.entries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 

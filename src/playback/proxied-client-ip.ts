@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { CidrList } from '../shared/cidr-list.js';
+import type { IpRangeList } from '../shared/ip-address.js';
 
 function normalize(address: string | undefined): string | undefined {
   if (address === undefined) return undefined;
@@ -18,10 +18,10 @@ function normalize(address: string | undefined): string | undefined {
 export function proxiedClientIp(
   peer: string | undefined,
   headers: { realIp: string | undefined; forwardedFor: string | undefined },
-  trustedProxies: CidrList,
+  trustedProxies: IpRangeList,
 ): string | undefined {
   const direct = normalize(peer);
-  if (!trustedProxies.contains(direct)) return direct;
+  if (!trustedProxies.includesAddress(direct)) return direct;
   const realIp = normalize(headers.realIp);
   if (realIp !== undefined) return realIp;
   let candidate = direct;
@@ -30,7 +30,7 @@ export function proxiedClientIp(
     const address = normalize(hop);
     if (address === undefined) break;
     candidate = address;
-    if (!trustedProxies.contains(address)) break;
+    if (!trustedProxies.includesAddress(address)) break;
   }
   return candidate;
 }

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /**
  * An IP address in one canonical form. Every address lives in the IPv6 space, IPv4 as IPv4-mapped
@@ -79,20 +79,90 @@ export function normalizeIp(input: string): NormalizedIp | undefined {
  * `10.0.0.0/8`. Returns undefined for anything that is not a valid range.
  */
 export function parseCidr(input: string): IpRange | undefined {
+  const read = readCidr(input);
+  return 'problem' in read ? undefined : read;
+}
+
+/** parseCidr, or what is wrong with the input, for messages that name it. */
+export function readCidr(input: string): IpRange | { problem: string } {
   const [address = '', prefixText, extra] = input.trim().split('/');
-  if (extra !== undefined || address.includes('%')) return undefined;
-  const family = isIP(address);
-  if (family === 0) return undefined;
+  const family = address.includes('%') ? 0 : isIP(address);
+  if (family === 0 || extra !== undefined) return { problem: 'is not an IP address or CIDR block' };
   const maxPrefix = family === 4 ? 32 : 128;
-  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
+  if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return { problem: 'has a bad prefix length' };
   const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-  if (prefix > maxPrefix) return undefined;
+  if (prefix > maxPrefix) return { problem: `has a prefix length over ${maxPrefix}` };
   const bytes = family === 4 ? ipv4Bytes(address) : ipv6Bytes(address);
   const bits = family === 4 ? prefix + 96 : prefix;
   for (let bit = bits; bit < 128; bit++) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7));
   // Clearing host bits below 96 also clears the ffff marker, so only a range of at least 96 bits reads as IPv4.
   const { text, family: shownAs } = textOf(bytes);
   return { cidr: `${text}/${shownAs === 4 ? bits - 96 : bits}`, hex: bytes.toString('hex'), bits };
+}
+
+/**
+ * Parses a comma-separated list of addresses and CIDR blocks (`127.0.0.0/8, ::1/128, 10.0.0.5`). A bare address
+ * is a single host. Throws with a message naming the bad entry.
+ */
+export function parseCidrList(value: string): IpRange[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const read = readCidr(entry);
+      if ('problem' in read) throw new Error(`"${entry}" ${read.problem}`);
+      return read;
+    });
+}
+
+/**
+ * Membership in a set of ranges (node's BlockList over the canonical forms). Every address is compared in one
+ * space: an IPv4 client matches an IPv4 range whether it arrives as `1.2.3.4` or `::ffff:1.2.3.4`, as in the Redis
+ * script. Used for a token's `allowedIps` and for TRUSTED_PROXY_CIDRS.
+ */
+export class IpRangeList {
+  private readonly list = new BlockList();
+  private readonly empty: boolean;
+
+  constructor(ranges: readonly Pick<IpRange, 'cidr'>[]) {
+    for (const { cidr } of ranges) {
+      const [network = '', prefix = ''] = cidr.split('/');
+      this.list.addSubnet(network, Number(prefix), network.includes(':') ? 'ipv6' : 'ipv4');
+    }
+    this.empty = ranges.length === 0;
+  }
+
+  /** From canonical CIDR strings, as records and claims keep them; throws on one that is not. */
+  static fromCidrs(cidrs: readonly string[]): IpRangeList {
+    return new IpRangeList(
+      cidrs.map((cidr) => {
+        const range = parseCidr(cidr);
+        if (!range) throw new Error(`not a CIDR range: ${cidr}`);
+        return range;
+      }),
+    );
+  }
+
+  includes(ip: NormalizedIp): boolean {
+    return !this.empty && this.list.check(ip.text, ip.family === 4 ? 'ipv4' : 'ipv6');
+  }
+
+  /** The same for an address as text; false for anything that is not an address. */
+  includesAddress(address: string | undefined): boolean {
+    if (this.empty || address === undefined) return false;
+    const ip = normalizeIp(address);
+    return ip !== undefined && this.includes(ip);
+  }
+}
+
+/** The ranges the Redis script compares against, stored next to the record so the script need not parse CIDRs. */
+export function ipRangesOf(cidrs: readonly string[]): Pick<IpRange, 'hex' | 'bits'>[] {
+  return cidrs.map((cidr) => {
+    const range = parseCidr(cidr);
+    if (!range) throw new Error(`not a CIDR range: ${cidr}`);
+    return { hex: range.hex, bits: range.bits };
+  });
 }
 
 /**

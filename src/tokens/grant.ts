@@ -1,5 +1,5 @@
 import { normalizeIp } from '../shared/ip-address.js';
-import type { IpRules } from './ip-rules.js';
+import type { IpRangeList } from '../shared/ip-address.js';
 import { streamMatches } from './stream-pattern.js';
 import type { Action } from './token-record.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
@@ -14,7 +14,7 @@ export interface Grant {
   disabled: boolean;
   revoked: boolean;
   /** Absent: any client IP. */
-  ipRules?: IpRules;
+  ipRules?: IpRangeList;
 }
 
 /**
@@ -34,7 +34,7 @@ export function checkGrant(grant: Grant, request: AccessRequest, now: number): T
   if (grant.ipRules) {
     // No known client IP cannot prove it is inside the list.
     const ip = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
-    if (!ip || !grant.ipRules.allows(ip)) return 'ip_not_allowed';
+    if (!ip || !grant.ipRules.includes(ip)) return 'ip_not_allowed';
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { checkGrant, type Grant } from './grant.js';
-import { IpRules } from './ip-rules.js';
+import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
@@ -18,7 +18,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 interface Entry {
   hash: string;
   record: TokenRecord;
-  ipRules: IpRules | undefined;
+  ipRules: IpRangeList | undefined;
   usage: TokenUsage;
   /** Every session the token started (tokens without maxUses: up to recordedSessionsMax). */
   sessions: Map<string, ViewerSession>;
@@ -107,7 +107,7 @@ export class MemoryTokenStore implements TokenStore {
     if (entry.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
     const next = structuredClone(change(snapshot(entry)));
     entry.record = deepFreeze({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
-    entry.ipRules = next.allowedIps ? new IpRules(next.allowedIps) : undefined;
+    entry.ipRules = next.allowedIps ? IpRangeList.fromCidrs(next.allowedIps) : undefined;
     if (!next.bindIpOnFirstUse) entry.usage.boundIp = null;
     if (next.maxViewers === undefined) entry.active.clear();
     return snapshot(entry);
@@ -151,7 +151,7 @@ export class MemoryTokenStore implements TokenStore {
     return {
       hash,
       record: deepFreeze(structuredClone(record)),
-      ipRules: record.allowedIps ? new IpRules(record.allowedIps) : undefined,
+      ipRules: record.allowedIps ? IpRangeList.fromCidrs(record.allowedIps) : undefined,
       usage: { uses: 0, boundIp: null },
       sessions: new Map(),
       active: new Map(),

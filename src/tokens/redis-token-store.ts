@@ -1,4 +1,4 @@
-import { ipRangesOf } from './ip-rules.js';
+import { ipRangesOf } from '../shared/ip-address.js';
 import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from './redis-client.js';
 import { AUTHORIZE_SCRIPT, CREATE_SCRIPT, PRUNE_INDEX_SCRIPT, UPDATE_SCRIPT } from './redis-scripts.js';
 import { listPosition } from './token-list.js';

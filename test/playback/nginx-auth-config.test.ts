@@ -7,7 +7,7 @@ describe('configuration of the nginx auth_request endpoint', () => {
     const config = loadConfig({});
     assert.equal(config.nginxAuthPath, '/nginx/auth');
     assert.deepEqual(
-      config.trustedProxies.map((cidr) => `${cidr.address}/${cidr.prefix}`),
+      config.trustedProxies.map((range) => range.cidr),
       ['127.0.0.0/8', '::1/128'],
     );
     assert.equal('live-1080p'.replace(config.nginxStreamVariantSuffix ?? /$^/, ''), 'live');

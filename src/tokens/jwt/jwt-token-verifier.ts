@@ -3,8 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { checkGrant } from '../grant.js';
 import type { AccessRequest, TokenDenyReason, TokenVerifier, Verdict } from '../token-verifier.js';
-import { normalizeIp } from '../../shared/ip-address.js';
-import { IpRules } from '../ip-rules.js';
+import { IpRangeList, normalizeIp } from '../../shared/ip-address.js';
 import { decodePayload, parseCompactJws, verifyEdDsa, type CompactJws } from './compact-jws.js';
 import type { JtiStore } from './jti-store.js';
 import type { JwksCache } from './jwks-cache.js';
@@ -76,7 +75,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
     if (reason) return refuse(reason, tokenId);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
-    if (claims.allowedIps && (clientIp === undefined || !new IpRules(claims.allowedIps).allows(clientIp))) {
+    if (claims.allowedIps && (clientIp === undefined || !IpRangeList.fromCidrs(claims.allowedIps).includes(clientIp))) {
       return refuse('ip_not_allowed', tokenId);
     }
 
