@@ -1,35 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { freePort } from './helpers/free-port.js';
 import { startTestRedis } from './helpers/redis-server.js';
+import { spawnService, type SpawnedService } from './helpers/service-process.js';
 import { newerPlayHlsBody } from './helpers/wcs-bodies.js';
-
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
-const children: ChildProcess[] = [];
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-/** Runs the real entry point (src/main.ts through tsx) with only the given environment. */
-function startService(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -39,13 +13,9 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_00
   }
 }
 
-after(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
 describe('the service entry point', () => {
   it('refuses to start on invalid config: exit code 1 and a message naming the variable', async () => {
-    const service = startService({ PORT: 'eighty', STORE_FAILURE_POLICY: 'panic' });
+    const service = spawnService({ PORT: 'eighty', STORE_FAILURE_POLICY: 'panic' });
     assert.equal(await service.exit, 1);
     assert.match(service.stderr(), /PORT: must be a whole number/);
     assert.match(service.stderr(), /STORE_FAILURE_POLICY: must be deny or allow/);
@@ -53,7 +23,7 @@ describe('the service entry point', () => {
 
   it('quick start: with the memory store and no admin key it prints one key, which then works', async () => {
     const port = await freePort();
-    const service = startService({ PORT: String(port), HOST: '127.0.0.1' });
+    const service = spawnService({ PORT: String(port), HOST: '127.0.0.1' });
     await waitFor(() => service.stdout().includes('wcs-token-auth listening'), 'listening');
     const key = /(wta_admin_[A-Za-z0-9_-]{43})/.exec(service.stderr())?.[1];
     assert.ok(key, 'a generated admin key is printed on stderr');
@@ -81,9 +51,9 @@ describe('the service entry point', () => {
   });
 
   /** Starts the service with a memory store and `env`, and has it make one decision (a refused unknown token). */
-  async function oneDecision(env: Record<string, string>): Promise<{ service: Started; requestId: string }> {
+  async function oneDecision(env: Record<string, string>): Promise<{ service: SpawnedService; requestId: string }> {
     const port = await freePort();
-    const service = startService({ PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEYS: 'ops=0123456789abcdef0123', ...env });
+    const service = spawnService({ PORT: String(port), HOST: '127.0.0.1', ADMIN_API_KEYS: 'ops=0123456789abcdef0123', ...env });
     await waitFor(() => service.stdout().includes('wcs-token-auth listening'), 'listening');
     const hook = await fetch(`http://127.0.0.1:${port}/wcs/playHLS`, {
       method: 'POST',
@@ -115,7 +85,7 @@ describe('the service entry point', () => {
     const redis = await startTestRedis();
     try {
       const port = await freePort();
-      const service = startService({
+      const service = spawnService({
         PORT: String(port),
         HOST: '127.0.0.1',
         TOKEN_STORE: 'redis',
@@ -151,7 +121,7 @@ describe('the service entry point', () => {
 
   it('with Redis and no admin keys it starts, warns, and the admin API refuses every request', async () => {
     const port = await freePort();
-    const service = startService({
+    const service = spawnService({
       PORT: String(port),
       HOST: '127.0.0.1',
       TOKEN_STORE: 'redis',

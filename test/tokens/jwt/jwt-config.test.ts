@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { renameSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { JwtKeyError } from '../../../src/tokens/jwt/key-ring.js';
+import { spawnService } from '../../helpers/service-process.js';
 import { buildTestApp } from '../../helpers/test-app.js';
 import { eventually } from './jwks-server.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
@@ -125,43 +125,26 @@ describe('key rotation without a restart', () => {
 });
 
 describe('the service process', () => {
-  const children: ChildProcess[] = [];
-  after(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  });
-
-  function startService(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ADMIN_API_KEYS: 'ops=service-test-admin-key-0123456789', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    const out = { stdout: '', stderr: '' };
-    child.stdout?.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, out, exited };
-  }
+  const startService = (env: Record<string, string>) =>
+    spawnService({ HOST: '127.0.0.1', PORT: '0', ADMIN_API_KEYS: 'ops=service-test-admin-key-0123456789', ...env });
 
   test('an invalid PEM file stops the service with exit code 1 and a message naming JWT_KEYS', async () => {
     const path = files.write('broken.pem', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n');
     const service = startService({ JWT_KEYS: `idp:ES256=file:${path}` });
-    assert.equal(await service.exited, 1);
-    assert.match(service.out.stderr, /JWT_KEYS: entry 1 \(kid "idp"\): is not a valid PEM/);
-    assert.match(service.out.stderr, /did not start/);
-    assert.ok(!service.out.stderr.includes('AAAA'));
+    assert.equal(await service.exit, 1);
+    assert.match(service.stderr(), /JWT_KEYS: entry 1 \(kid "idp"\): is not a valid PEM/);
+    assert.match(service.stderr(), /did not start/);
+    assert.ok(!service.stderr().includes('AAAA'));
   });
 
   test('SIGHUP reloads the key files: a rotated key is accepted without a restart', async () => {
     const path = files.write('hup.pem', keys.ec256.publicPem);
     const service = startService({ JWT_KEYS: `k:ES256=file:${path}`, JWT_KEYS_RELOAD_INTERVAL_SECONDS: '0', EXPOSE_DENY_REASON: 'true' });
-    await eventually(() => /"wcs-token-auth listening"/.test(service.out.stdout), 2400);
-    const listening = service.out.stdout.split('\n').find((line) => line.includes('wcs-token-auth listening')) ?? '';
-    const port = (JSON.parse(listening) as { address: { port: number } }).address.port;
+    const { url } = await service.listening();
     const now = seconds(Date.now());
     const byNew = mintJwt('ES256', { exp: now + 600, streams: ['test'] }, keys.ec256Other.privateKey, { kid: 'k' });
     const play = async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/wcs/playHLS`, {
+      const response = await fetch(`${url}/wcs/playHLS`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'test', custom: { token: byNew } }),
@@ -172,9 +155,9 @@ describe('the service process', () => {
     assert.equal((await play()).headers.get('x-deny-reason'), 'invalid_signature');
     renameSync(files.write('hup.next', keys.ec256Other.publicPem), path);
     service.child.kill('SIGHUP');
-    await eventually(() => service.out.stdout.includes('jwt_keys_reloaded'));
+    await eventually(() => service.stdout().includes('jwt_keys_reloaded'));
     assert.equal((await play()).status, 200);
     service.child.kill('SIGTERM');
-    assert.equal(await service.exited, 0);
+    assert.equal(await service.exit, 0);
   });
 });
