@@ -1,30 +1,24 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, READ_ONLY_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, buildTestApp, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
 const WINDOW_SECONDS = 30;
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`POST /v1/decisions and GET /v1/tokens/{id}/sessions with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
+    freshAppPerTest(storeKind, () => ({ STORE_TIMEOUT_MS: '5000', VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS) }), (app, r) => {
+      t = app;
+      redis = r;
     });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis, env: { STORE_TIMEOUT_MS: '5000', VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS) } });
-    });
-    afterEach(() => t.close());
 
     const dryRun = async (body: unknown, key = READ_ONLY_KEY) => {
       const res = await request(t.app).post('/v1/decisions').set('Authorization', bearer(key)).send(body as object);

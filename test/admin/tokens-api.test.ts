@@ -1,28 +1,22 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, buildTestApp, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`admin token API with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
+    freshAppPerTest(storeKind, () => ({}), (app, r) => {
+      t = app;
+      redis = r;
     });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis });
-    });
-    afterEach(() => t.close());
 
     it('issues a token: 201, the secret once, a record without it, Location and no-store', async () => {
       const res = await request(t.app)

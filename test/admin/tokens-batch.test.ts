@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, READ_ONLY_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, buildTestApp, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
@@ -14,25 +14,19 @@ interface Issued {
   record: { id: string; streams: string[]; maxUses: number | null; maxViewers: number | null };
 }
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`POST /v1/tokens/batch with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
     let prefixes = 0;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
-    });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({
-        store: storeKind,
-        redis,
-        env: { STORE_TIMEOUT_MS: '5000', ...(redis ? { REDIS_KEY_PREFIX: `${redis.keyPrefix}${++prefixes}:` } : {}) },
-      });
-    });
-    afterEach(() => t.close());
+    freshAppPerTest(
+      storeKind,
+      (r) => ({ STORE_TIMEOUT_MS: '5000', ...(r ? { REDIS_KEY_PREFIX: `${r.keyPrefix}${++prefixes}:` } : {}) }),
+      (app, r) => {
+        t = app;
+        redis = r;
+      },
+    );
 
     const batch = async (body: unknown, key = ADMIN_KEY) => {
       const res = await request(t.app).post('/v1/tokens/batch').set('Authorization', bearer(key)).send(body as object);

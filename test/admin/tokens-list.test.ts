@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi, revokeViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, READ_ONLY_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, buildTestApp, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
@@ -14,26 +14,20 @@ interface Page {
   nextCursor: string | null;
 }
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`GET /v1/tokens with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
     let prefixes = 0;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
-    });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
       // Each test lists only its own tokens: a fresh key prefix per test.
-      t = buildTestApp({
-        store: storeKind,
-        redis,
-        env: { STORE_TIMEOUT_MS: '5000', ...(redis ? { REDIS_KEY_PREFIX: `${redis.keyPrefix}${++prefixes}:` } : {}) },
-      });
-    });
-    afterEach(() => t.close());
+    freshAppPerTest(
+      storeKind,
+      (r) => ({ STORE_TIMEOUT_MS: '5000', ...(r ? { REDIS_KEY_PREFIX: `${r.keyPrefix}${++prefixes}:` } : {}) }),
+      (app, r) => {
+        t = app;
+        redis = r;
+      },
+    );
 
     const list = async (query: string, key = READ_ONLY_KEY) => {
       const res = await request(t.app).get(`/v1/tokens${query}`).set('Authorization', bearer(key));

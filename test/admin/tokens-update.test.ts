@@ -1,30 +1,24 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi, revokeViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, READ_ONLY_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`PATCH /v1/tokens/{id} with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
+    freshAppPerTest(storeKind, () => ({ STORE_TIMEOUT_MS: '5000' }), (app, r) => {
+      t = app;
+      redis = r;
     });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis, env: { STORE_TIMEOUT_MS: '5000' } });
-    });
-    afterEach(() => t.close());
 
     const patch = async (id: string, body: unknown, key = ADMIN_KEY) => {
       const res = await request(t.app).patch(`/v1/tokens/${id}`).set('Authorization', bearer(key)).send(body as object);

@@ -14,7 +14,8 @@ import type { TokenStore } from '../../src/tokens/token-store.js';
 import { sessionPolicyFrom } from '../../src/tokens/viewer-session.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
-import type { TestRedis } from './redis-server.js';
+import { after, afterEach, before, beforeEach } from 'node:test';
+import { startTestRedis, type TestRedis } from './redis-server.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const READ_ONLY_KEY = 'test-reader-key-0123456789abcdef';
@@ -89,3 +90,31 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
   };
   return { app, config, clock, store, redisStore, logs, metrics, jwt, close };
 }
+
+export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis'];
+
+/**
+ * The hooks of a describe block whose tests run against one store: a private redis-server for the whole block
+ * (redis only), and a fresh app for each test, built with `env` (given that Redis, e.g. for a key prefix of its own)
+ * and closed after it. `use` receives each test's app and the block's Redis.
+ */
+export function freshAppPerTest(
+  storeKind: StoreKind,
+  env: (redis: TestRedis | undefined) => Record<string, string>,
+  use: (app: TestApp, redis: TestRedis | undefined) => void,
+): void {
+  let redis: TestRedis | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    if (storeKind === 'redis') redis = await startTestRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  beforeEach(() => {
+    app = buildTestApp({ store: storeKind, redis, env: env(redis) });
+    use(app, redis);
+  });
+  afterEach(() => app?.close());
+}
+

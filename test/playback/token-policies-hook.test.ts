@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { freshAppPerTest, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 
 const WINDOW_SECONDS = 30;
@@ -149,20 +148,12 @@ function hookBody(token: string, step: Step): unknown {
   return body;
 }
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`token policies through the playHLS hook with the ${storeKind} store`, () => {
-    let redis: TestRedis | undefined;
     let t: TestApp;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
+    freshAppPerTest(storeKind, () => ({ VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS), STORE_TIMEOUT_MS: '5000' }), (app) => {
+      t = app;
     });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis, env: { VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS), STORE_TIMEOUT_MS: '5000' } });
-    });
-    afterEach(() => t.close());
 
     for (const c of cases) {
       it(c.name, async () => {

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi, revokeViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { buildTestApp, freshAppPerTest, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 
 const HOUR_MS = 3_600_000;
@@ -156,22 +155,11 @@ const cases: Case[] = [
   },
 ];
 
-for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
+for (const storeKind of STORE_KINDS) {
   describe(`playHLS decisions with the ${storeKind} store`, () => {
-    let redis: TestRedis | undefined;
     let t: TestApp;
-
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
-    });
-    after(async () => {
-      await redis?.stop();
-    });
-    beforeEach(() => {
-      t = buildTestApp({ store: storeKind, redis, env: { HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' } });
-    });
-    afterEach(async () => {
-      await t.close();
+    freshAppPerTest(storeKind, () => ({ HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' }), (app) => {
+      t = app;
     });
 
     for (const c of cases) {
