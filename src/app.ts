@@ -13,11 +13,11 @@ import { createMetricsRouter } from './observability/metrics-router.js';
 import { storeErrorKind } from './observability/instrumented-token-store.js';
 import type { Metrics } from './observability/metrics.js';
 import { enforcedMethodRules } from './playback/enforced-methods.js';
-import { createNginxAuthRouter } from './playback/nginx-auth-router.js';
+import { createNginxAuthHandler, createNginxAuthRouter } from './playback/nginx-auth-router.js';
 import { StoreOutageMonitor } from './observability/store-outage-monitor.js';
 import { DecisionCache } from './playback/decision-cache.js';
 import type { GuessThrottle } from './playback/guess-throttle.js';
-import { withHookFastPath } from './playback/hook-fast-path.js';
+import { isExactPath, plainHookMethod, withFastRoutes, type FastRoute } from './playback/fast-routes.js';
 import { createWcsHookHandler, createWcsHookRouter } from './playback/wcs-hook-router.js';
 import type { Clock } from './shared/clock.js';
 import { errorHandler, requestId, sendError } from './shared/http.js';
@@ -133,15 +133,14 @@ export function createApp(deps: AppDeps): RequestListener {
     app.use(createMetricsRouter({ registry: metrics.registry, bearerToken: config.metricsBearerToken, render: deps.renderMetrics }));
   }
   // Before the hook router: NGINX_AUTH_PATH may sit under WCS_HOOK_BASE_PATH.
-  app.use(
-    createNginxAuthRouter({
-      ...config,
-      logger,
-      metrics,
-      verifier: deps.verifier,
-      ...failureHandling,
-    }),
-  );
+  const nginxAuth = createNginxAuthHandler({
+    ...config,
+    logger,
+    metrics,
+    verifier: deps.verifier,
+    ...failureHandling,
+  });
+  app.use(createNginxAuthRouter(nginxAuth, config.nginxAuthPath));
   const hook = createWcsHookHandler({
     ...config,
     logger,
@@ -152,6 +151,22 @@ export function createApp(deps: AppDeps): RequestListener {
   });
   const hookRoute = `${config.hookBasePath === '/' ? '' : config.hookBasePath}/:method`;
   app.use(config.hookBasePath, createWcsHookRouter(hook, hookRoute));
+  // The same two handlers, answered in front of Express for the URLs as nginx and WCS write them. Neither overlaps a
+  // route mounted before it above: health, metrics and JWKS answer GET on their own paths (config.ts refuses an
+  // NGINX_AUTH_PATH equal to one of them), and nothing before the hook answers a POST.
+  const hookPrefix = config.hookBasePath === '/' ? '/' : `${config.hookBasePath}/`;
+  const fastRoutes: FastRoute[] = [
+    {
+      route: config.nginxAuthPath,
+      match: (method, url) => ((method === 'GET' || method === 'HEAD') && isExactPath(url, config.nginxAuthPath) ? '' : undefined),
+      handle: (req, res, _param, requestId) => nginxAuth(req, res, requestId),
+    },
+    {
+      route: hookRoute,
+      match: (method, url) => (method === 'POST' ? plainHookMethod(url, hookPrefix) : undefined),
+      handle: hook,
+    },
+  ];
   const onRevoked = async (tokenId: string) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
@@ -224,5 +239,5 @@ export function createApp(deps: AppDeps): RequestListener {
 
   app.use((_req, res) => sendError(res, 'not_found', 'No such route'));
   app.use(errorHandler(logger));
-  return withHookFastPath(app, { basePath: config.hookBasePath, route: hookRoute, hook, metrics, logger });
+  return withFastRoutes(app, fastRoutes, { metrics, logger });
 }

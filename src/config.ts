@@ -289,6 +289,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on PORT)']);
   }
+  if (['/healthz', '/readyz', '/metrics'].includes(e.NGINX_AUTH_PATH)) {
+    throw new ConfigError([`NGINX_AUTH_PATH: ${e.NGINX_AUTH_PATH} is the service's own endpoint; choose another path (default /nginx/auth)`]);
+  }
   if (e.WORKERS > 1 && e.TOKEN_STORE !== 'redis') {
     // Each worker is its own process: with the memory store a token issued through one would be unknown to the others.
     throw new ConfigError([

@@ -1,9 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
-import { requestIdOf, sendError } from '../shared/http.js';
+import { requestIdOf, writeError } from '../shared/http.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
 import { parseHlsUri } from './hls-uri.js';
@@ -25,45 +26,55 @@ export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+/** Answers one auth_request subrequest; `requestId` is already set on the response. */
+export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+
+/** A request header as one string (node keeps only Set-Cookie as an array). */
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /**
  * `GET <NGINX_AUTH_PATH>`: the target of nginx's `auth_request`. nginx describes the viewer's request in headers
  * (`X-Original-URI`, `X-Original-Method`, `X-Real-IP`); the answer is 204 (allow), 401 (no token) or 403 (denied),
  * the only statuses auth_request understands. The decision is the WCS hook's, with `method` = `nginx` in logs and
- * metrics.
+ * metrics. On plain node:http objects, like the WCS hook: app.ts answers it in front of Express (every playlist and
+ * segment fetch behind nginx asks it), and the Express route below calls the same handler.
  */
-export function createNginxAuthRouter(deps: NginxAuthDeps): Router {
-  const router = Router();
+export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const trustedProxies = new IpRangeList(deps.trustedProxies);
   const allowHeaderEntries = Object.entries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
-  const answer = (res: Response, decision: Decision) => {
+  const answer = (res: ServerResponse, decision: Decision, requestId: string) => {
     if (decision.allow) {
       for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+      for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
       if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
-      res.status(204).end();
+      res.statusCode = 204;
+      res.end();
       return;
     }
     if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
     // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
-    if (decision.reason === 'missing_token') return sendError(res, 'unauthorized', 'A token is required');
-    sendError(res, 'forbidden', 'Access denied');
+    if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
+    writeError(res, 'forbidden', 'Access denied', requestId);
   };
 
-  router.get(deps.nginxAuthPath, async (req: Request, res: Response) => {
+  return async (req, res, requestId) => {
     const started = process.hrtime.bigint();
-    const originalUri = req.get('x-original-uri');
+    const originalUri = header(req, 'x-original-uri');
     if (originalUri === undefined || originalUri === '') {
       // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
-      return sendError(res, 'validation_failed', 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)', [
+      return writeError(res, 'validation_failed', 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)', requestId, [
         { field: 'X-Original-URI', message: 'header is required' },
       ]);
     }
-    const method = (req.get('x-original-method') ?? 'GET').toUpperCase();
+    const method = (header(req, 'x-original-method') ?? 'GET').toUpperCase();
     const clientIp = proxiedClientIp(
       req.socket.remoteAddress,
-      { realIp: req.get('x-real-ip'), forwardedFor: req.get('x-forwarded-for') },
+      { realIp: header(req, 'x-real-ip'), forwardedFor: header(req, 'x-forwarded-for') },
       trustedProxies,
     );
     const hls = parseHlsUri(originalUri, uriOptions);
@@ -92,12 +103,21 @@ export function createNginxAuthRouter(deps: NginxAuthDeps): Router {
         appKey: hls?.appKey,
         clientIp,
         viewerSessionId,
-        requestId: requestIdOf(res),
+        requestId,
         resource: hls?.resource,
       },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-    answer(res, decision);
+    answer(res, decision, requestId);
+  };
+}
+
+/** The Express route for what the fast path leaves to Express (a trailing slash, another letter case). */
+export function createNginxAuthRouter(handle: NginxAuthHandler, path: string): Router {
+  const router = Router();
+  router.get(path, (req: Request, res: Response) => {
+    res.locals.route = path;
+    return handle(req, res, requestIdOf(res));
   });
   return router;
 }

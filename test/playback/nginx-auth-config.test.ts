@@ -21,6 +21,8 @@ describe('configuration of the nginx auth_request endpoint', () => {
 
   const invalid: [string, string, RegExp][] = [
     ['NGINX_AUTH_PATH', 'nginx/auth', /NGINX_AUTH_PATH: must be a URL path/],
+    ['NGINX_AUTH_PATH', '/healthz', /NGINX_AUTH_PATH: \/healthz is the service's own endpoint/],
+    ['NGINX_AUTH_PATH', '/metrics', /NGINX_AUTH_PATH: \/metrics is the service's own endpoint/],
     ['TRUSTED_PROXY_CIDRS', '10.0.0.0/40', /TRUSTED_PROXY_CIDRS: "10\.0\.0\.0\/40" has a prefix length over 32/],
     ['TRUSTED_PROXY_CIDRS', 'proxy.local', /TRUSTED_PROXY_CIDRS: "proxy\.local" is not an IP address/],
     ['NGINX_STREAM_VARIANT_SUFFIX', '-(720p', /NGINX_STREAM_VARIANT_SUFFIX: must be a valid regular expression/],

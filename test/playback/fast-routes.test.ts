@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.js';
 import { parseAdminKeys } from '../../src/admin/admin-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { plainHookMethod } from '../../src/playback/hook-fast-path.js';
+import { isExactPath, plainHookMethod } from '../../src/playback/fast-routes.js';
 import type { TokenVerifier } from '../../src/tokens/token-verifier.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
@@ -18,7 +18,7 @@ function stableHeaders(headers: Record<string, string>): Record<string, string> 
   return rest;
 }
 
-describe('the hook fast path (POST <base>/<method> answered in front of Express)', () => {
+describe('the fast routes: the WCS hook and nginx auth_request answered in front of Express', () => {
   it('takes only a plain method name under the base path', () => {
     assert.equal(plainHookMethod('/wcs/playHLS', '/wcs/'), 'playHLS');
     assert.equal(plainHookMethod('/wcs/playHLS?x=1&token=a', '/wcs/'), 'playHLS');
@@ -27,6 +27,12 @@ describe('the hook fast path (POST <base>/<method> answered in front of Express)
       assert.equal(plainHookMethod(url, '/wcs/'), undefined, url);
     }
     assert.equal(plainHookMethod('/playHLS', '/'), 'playHLS');
+  });
+
+  it('takes the nginx auth path only as written, with or without a query string', () => {
+    assert.equal(isExactPath('/nginx/auth', '/nginx/auth'), true);
+    assert.equal(isExactPath('/nginx/auth?x=1', '/nginx/auth'), true);
+    for (const url of ['/nginx/auth/', '/nginx/authz', '/NGINX/auth', '/nginx', '/nginx/auth/x']) assert.equal(isExactPath(url, '/nginx/auth'), false, url);
   });
 
   describe('answers', () => {
@@ -82,6 +88,35 @@ describe('the hook fast path (POST <base>/<method> answered in front of Express)
       assert.equal(identity.status, 200);
     });
 
+    it('gives other spellings of the nginx auth path (answered by Express) the same answers, under the same metrics label', async () => {
+      const nginx = (path: string, uri: string, method: 'get' | 'head' = 'get') =>
+        request(t.app)[method](path).set('X-Original-URI', uri).set('X-Original-Method', 'GET');
+      // `token` is for the stream `test`: a refusal.
+      const otherStreamUri = `/live/live.m3u8?token=${token}`;
+      const live = (await issueViaApi(t.app, { streams: ['live'] })).token;
+      const count204 = (method: string) => counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', method, status: '204' });
+      const [getsBefore, headsBefore] = [await count204('GET'), await count204('HEAD')];
+      const fast = await nginx('/nginx/auth', `/live/live.m3u8?token=${live}`);
+      const fastDeny = await nginx('/nginx/auth', otherStreamUri);
+      const fastMissing = await nginx('/nginx/auth', '/live/live.m3u8');
+      assert.deepEqual([fast.status, fastDeny.status, fastMissing.status], [204, 403, 401]);
+      assert.equal(fast.headers['x-allowed-by'], 'wcs-token-auth');
+      assert.ok(fast.headers['x-auth-token-id']);
+      for (const path of ['/nginx/auth/', '/NGINX/auth']) {
+        const allowed = await nginx(path, `/live/live.m3u8?token=${live}`);
+        assert.equal(allowed.status, 204, path);
+        assert.deepEqual(stableHeaders(allowed.headers), stableHeaders(fast.headers), path);
+        const denied = await nginx(path, otherStreamUri);
+        assert.equal(denied.status, 403, path);
+        assert.deepEqual(stableHeaders(denied.headers), stableHeaders(fastDeny.headers), path);
+      }
+      const head = await nginx('/nginx/auth', `/live/live.m3u8?token=${live}`, 'head');
+      assert.equal(head.status, 204);
+      assert.equal(await count204('GET'), getsBefore + 3);
+      assert.equal(await count204('HEAD'), headsBefore + 1);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/NGINX/auth', status: '204' }), 0);
+    });
+
     it('leaves every other request to Express: GET on a hook URL and deeper paths get 404, admin routes still answer', async () => {
       assert.equal((await request(t.app).get('/wcs/playHLS')).status, 404);
       assert.equal((await post('/wcs/playHLS/extra', '{}')).status, 404);
@@ -106,7 +141,7 @@ describe('the hook fast path (POST <base>/<method> answered in front of Express)
     }
   });
 
-  it('answers a failure inside the handler with 500 internal, logged, without the details', async () => {
+  it('answers a failure inside either handler with 500 internal, logged, without the details', async () => {
     const t = buildTestApp({ store: 'memory' });
     // A verdict whose header cannot be written: setHeader throws inside the handler, after the decision.
     const verifier: TokenVerifier = {
@@ -131,6 +166,11 @@ describe('the hook fast path (POST <base>/<method> answered in front of Express)
       assertMatchesContract('post', '/wcs/{method}', res);
       assert.ok(t.logs.lines.some((line) => line.msg === 'unhandled error' && line.requestId === res.headers['x-request-id']));
       assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 1);
+      const nginx = await request(app).get('/nginx/auth').set('X-Original-URI', '/test/test.m3u8?token=wta_x');
+      assert.equal(nginx.status, 500);
+      assert.equal(nginx.body.error.code, 'internal');
+      assertMatchesContract('get', '/nginx/auth', nginx);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 1);
     } finally {
       await t.close();
     }
