@@ -77,7 +77,35 @@ export function createRedisClient(connection: RedisConnection, options: { comman
   }
   // Connection errors surface as rejected commands (and in /readyz); without a listener ioredis would print them.
   client.on('error', () => {});
+  if (client instanceof Redis) keepConnected(client);
   return client;
+}
+
+/** Clients this service closed on purpose: the only ones that may stay closed. */
+const closedOnPurpose = new WeakSet<RedisClient>();
+const RESTART_DELAY_MS = 100;
+
+/**
+ * Connects again when ioredis gives a client up for good. ioredis ends a client ("Connection is closed.") when its
+ * connector is told to disconnect while it is still connecting. With Sentinel that happens by itself: the failover
+ * detector left over from the previous connection receives `+switch-master` while the client is asking a sentinel
+ * where the master went, and the client would then fail every command until a restart (seen in
+ * test/tokens/redis-sentinel.test.ts on a loaded machine). Only a close by this service (closeRedisClient,
+ * disconnectRedisClient) ends a client.
+ */
+export function keepConnected(client: Redis): void {
+  client.on('end', () => {
+    if (closedOnPurpose.has(client)) return;
+    setTimeout(() => {
+      if (!closedOnPurpose.has(client) && client.status === 'end') client.connect().catch(() => undefined);
+    }, RESTART_DELAY_MS).unref();
+  });
+}
+
+/** Closes a client at once, for good (keepConnected leaves it closed). */
+export function disconnectRedisClient(client: RedisClient): void {
+  closedOnPurpose.add(client);
+  client.disconnect();
 }
 
 /**
@@ -97,6 +125,7 @@ export async function waitForReplicas(client: RedisClient, wait: WaitReplicas): 
  * ioredis keeps to the sentinels for failover detection, which would otherwise keep reconnecting forever.
  */
 export async function closeRedisClient(client: RedisClient): Promise<void> {
+  closedOnPurpose.add(client);
   await client.quit().catch(() => undefined);
   client.disconnect();
 }

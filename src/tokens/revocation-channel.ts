@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import type { RedisClient } from './redis-client.js';
+import { disconnectRedisClient, keepConnected, type RedisClient } from './redis-client.js';
 
 const TOKEN_ID_MESSAGE = /^[\x21-\x7e]{1,256}$/;
 /** Instances' clocks differ; a resync reads this much further back than the gap itself. */
@@ -70,6 +70,7 @@ export class RedisRevocationChannel {
         : this.publisher.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null });
     this.subscriber = subscriber;
     subscriber.on('error', () => {});
+    if (!(subscriber instanceof Cluster)) keepConnected(subscriber);
     let gapSince: number | undefined;
     const interrupt = () => {
       gapSince ??= Date.now();
@@ -90,7 +91,7 @@ export class RedisRevocationChannel {
   }
 
   async close(): Promise<void> {
-    this.subscriber?.disconnect();
+    if (this.subscriber) disconnectRedisClient(this.subscriber);
   }
 
   private async catchUp(sinceMs: number): Promise<string[] | undefined> {
