@@ -15,7 +15,7 @@ for (const storeKind of STORE_KINDS) {
   describe(`POST /v1/decisions and GET /v1/tokens/{id}/sessions with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    freshAppPerTest(storeKind, () => ({ STORE_TIMEOUT_MS: '5000', VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS) }), (app, r) => {
+    freshAppPerTest(storeKind, { STORE_TIMEOUT_MS: '5000', VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS) }, (app, r) => {
       t = app;
       redis = r;
     });

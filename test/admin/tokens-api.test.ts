@@ -13,7 +13,7 @@ for (const storeKind of STORE_KINDS) {
   describe(`admin token API with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    freshAppPerTest(storeKind, () => ({}), (app, r) => {
+    freshAppPerTest(storeKind, {}, (app, r) => {
       t = app;
       redis = r;
     });

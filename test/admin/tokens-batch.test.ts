@@ -18,14 +18,15 @@ for (const storeKind of STORE_KINDS) {
   describe(`POST /v1/tokens/batch with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    let prefixes = 0;
+    // Each test lists only its own tokens: keys of its own.
     freshAppPerTest(
       storeKind,
-      (r) => ({ STORE_TIMEOUT_MS: '5000', ...(r ? { REDIS_KEY_PREFIX: `${r.keyPrefix}${++prefixes}:` } : {}) }),
+      { STORE_TIMEOUT_MS: '5000' },
       (app, r) => {
         t = app;
         redis = r;
       },
+      { keyPrefixPerTest: true },
     );
 
     const batch = async (body: unknown, key = ADMIN_KEY) => {

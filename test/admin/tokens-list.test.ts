@@ -18,15 +18,15 @@ for (const storeKind of STORE_KINDS) {
   describe(`GET /v1/tokens with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    let prefixes = 0;
-      // Each test lists only its own tokens: a fresh key prefix per test.
+    // Each test lists only its own tokens: keys of its own.
     freshAppPerTest(
       storeKind,
-      (r) => ({ STORE_TIMEOUT_MS: '5000', ...(r ? { REDIS_KEY_PREFIX: `${r.keyPrefix}${++prefixes}:` } : {}) }),
+      { STORE_TIMEOUT_MS: '5000' },
       (app, r) => {
         t = app;
         redis = r;
       },
+      { keyPrefixPerTest: true },
     );
 
     const list = async (query: string, key = READ_ONLY_KEY) => {

@@ -15,7 +15,7 @@ for (const storeKind of STORE_KINDS) {
   describe(`PATCH /v1/tokens/{id} with the ${storeKind} store`, () => {
     let redis: TestRedis | undefined;
     let t: TestApp;
-    freshAppPerTest(storeKind, () => ({ STORE_TIMEOUT_MS: '5000' }), (app, r) => {
+    freshAppPerTest(storeKind, { STORE_TIMEOUT_MS: '5000' }, (app, r) => {
       t = app;
       redis = r;
     });

@@ -95,16 +95,19 @@ export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis'];
 
 /**
  * The hooks of a describe block whose tests run against one store: a private redis-server for the whole block
- * (redis only), and a fresh app for each test, built with `env` (given that Redis, e.g. for a key prefix of its own)
- * and closed after it. `use` receives each test's app and the block's Redis.
+ * (redis only), and a fresh app for each test, built with `env` and closed after it. With `keyPrefixPerTest`, each
+ * test also gets Redis keys of its own (for tests that list what the store holds). `use` receives each test's app
+ * and the block's Redis.
  */
 export function freshAppPerTest(
   storeKind: StoreKind,
-  env: (redis: TestRedis | undefined) => Record<string, string>,
+  env: Record<string, string>,
   use: (app: TestApp, redis: TestRedis | undefined) => void,
+  options: { keyPrefixPerTest?: boolean } = {},
 ): void {
   let redis: TestRedis | undefined;
   let app: TestApp | undefined;
+  let tests = 0;
   before(async () => {
     if (storeKind === 'redis') redis = await startTestRedis();
   });
@@ -112,7 +115,8 @@ export function freshAppPerTest(
     await redis?.stop();
   });
   beforeEach(() => {
-    app = buildTestApp({ store: storeKind, redis, env: env(redis) });
+    const ownPrefix: Record<string, string> = redis && options.keyPrefixPerTest ? { REDIS_KEY_PREFIX: `${redis.keyPrefix}${++tests}:` } : {};
+    app = buildTestApp({ store: storeKind, redis, env: { ...env, ...ownPrefix } });
     use(app, redis);
   });
   afterEach(() => app?.close());

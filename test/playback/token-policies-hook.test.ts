@@ -151,7 +151,7 @@ function hookBody(token: string, step: Step): unknown {
 for (const storeKind of STORE_KINDS) {
   describe(`token policies through the playHLS hook with the ${storeKind} store`, () => {
     let t: TestApp;
-    freshAppPerTest(storeKind, () => ({ VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS), STORE_TIMEOUT_MS: '5000' }), (app) => {
+    freshAppPerTest(storeKind, { VIEWER_SESSION_WINDOW_SECONDS: String(WINDOW_SECONDS), STORE_TIMEOUT_MS: '5000' }, (app) => {
       t = app;
     });
 

@@ -158,7 +158,7 @@ const cases: Case[] = [
 for (const storeKind of STORE_KINDS) {
   describe(`playHLS decisions with the ${storeKind} store`, () => {
     let t: TestApp;
-    freshAppPerTest(storeKind, () => ({ HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' }), (app) => {
+    freshAppPerTest(storeKind, { HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' }, (app) => {
       t = app;
     });
 
