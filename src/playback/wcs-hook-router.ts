@@ -2,12 +2,11 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type Request, type Response } from 'express';
 import getRawBody from 'raw-body';
-import typeis from 'type-is';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import type { ErrorCode } from '../shared/app-error.js';
-import { requestIdOf, writeError, writeJson } from '../shared/http.js';
+import { isJsonRequest, NOT_JSON_MESSAGE, requestIdOf, writeError, writeJson } from '../shared/http.js';
 import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
@@ -29,8 +28,6 @@ export interface WcsHookDeps extends AuthorizeDeps {
 
 /** Answers one hook request; `method` is the last path segment, `requestId` already set on the response. */
 export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, requestId: string) => Promise<void>;
-
-const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
  * `POST <base>/<method>`: WCS's REST hooks, on plain node:http objects so the same code answers from the fast
@@ -56,8 +53,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
 
   return async (req, res, method, requestId) => {
     const started = process.hrtime.bigint();
-    // typeis answers null for a request without a body (no Content-Length, no Transfer-Encoding): 415 too.
-    if (!typeis(req, JSON_TYPES)) return writeError(res, 'unsupported_media_type', 'Content-Type must be application/json', requestId);
+    if (!isJsonRequest(req)) return writeError(res, 'unsupported_media_type', NOT_JSON_MESSAGE, requestId);
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       return writeError(res, 'unsupported_media_type', 'Content-Encoding is not supported: send the body uncompressed', requestId);

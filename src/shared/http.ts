@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import typeis from 'type-is';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -43,10 +44,19 @@ export function writeJson(res: ServerResponse, status: number, json: string | Bu
   res.end(json);
 }
 
+const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
+
+/** Whether a request says it carries JSON; false also for a request without a body (no Content-Length, no chunks). */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  return Boolean(typeis(req, JSON_MEDIA_TYPES));
+}
+
+export const NOT_JSON_MESSAGE = 'Content-Type must be application/json';
+
 /** 415 unless the request says it carries JSON. */
 export const requireJson: RequestHandler = (req, res, next) => {
-  if (req.is(['application/json', 'application/*+json'])) return next();
-  sendError(res, 'unsupported_media_type', 'Content-Type must be application/json');
+  if (isJsonRequest(req)) return next();
+  sendError(res, 'unsupported_media_type', NOT_JSON_MESSAGE);
 };
 
 const INVALID_UTF8 = 'encoding.invalid_utf8';
