@@ -64,7 +64,8 @@ describe('the service entry point', () => {
     return { service, requestId: hook.headers.get('x-request-id') ?? 'missing' };
   }
 
-  it('writes each log line as it is logged by default (LOG_ASYNC=false)', async () => {
+  // That the default is synchronous (not pino's unbuffered async mode) is checked in log-destination.test.ts.
+  it('by default (LOG_ASYNC=false) a decision line is on stdout well before LOG_ASYNC=true would flush it', async () => {
     const { service, requestId } = await oneDecision({});
     // Written before the answer left (only reading our end of the pipe can lag), not at LOG_ASYNC's 1 s flush.
     await waitFor(() => service.stdout().includes(requestId), 'the decision line', 900);
