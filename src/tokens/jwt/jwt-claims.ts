@@ -84,7 +84,9 @@ export function checkClaims(payload: unknown, policy: ClaimPolicy, nowSeconds: n
     const presented = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!presented.some((aud) => audiences.includes(aud))) return { ok: false, reason: 'wrong_audience' };
   }
-  if (claims.iat !== undefined && claims.iat > nowSeconds + policy.clockSkewSeconds) return { ok: false, reason: 'not_yet_valid' };
+  // nbf and exp passed above; this adds an iat in the future, with the same comparisons a cached token gets later.
+  const timeReason = claimTimeReason(claims, policy.clockSkewSeconds, nowSeconds);
+  if (timeReason) return { ok: false, reason: timeReason };
   return { ok: true, claims };
 }
 
