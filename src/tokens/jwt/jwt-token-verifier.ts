@@ -75,7 +75,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
     if (reason) return refuse(reason, tokenId);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
-    if (claims.allowedIps && (clientIp === undefined || !IpRangeList.fromCidrs(claims.allowedIps).includes(clientIp))) {
+    if (claims.allowedIps && (clientIp === undefined || !ipRulesOf(claims, claims.allowedIps).includes(clientIp))) {
       return refuse('ip_not_allowed', tokenId);
     }
 
@@ -215,3 +215,15 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** A token's allowedIps as a range list, built once per claims object (a cached token's claims are shared). */
+const ipRulesByClaims = new WeakMap<JwtClaims, IpRangeList>();
+function ipRulesOf(claims: JwtClaims, allowedIps: readonly string[]): IpRangeList {
+  let rules = ipRulesByClaims.get(claims);
+  if (rules === undefined) {
+    rules = IpRangeList.fromCidrs(allowedIps);
+    ipRulesByClaims.set(claims, rules);
+  }
+  return rules;
+}
+

@@ -69,6 +69,15 @@ describe('JWT_VERIFIED_CACHE_SIZE: a token verified once is not signature-checke
     assert.equal((await playHls(t.app, token, { name: 'other' })).headers['x-deny-reason'], 'stream_not_allowed');
   });
 
+  test('allowedIps are still checked on a hit, for every client address', async () => {
+    const { token } = ecToken(t, { allowedIps: ['10.0.0.0/8'] });
+    const from = (ip: string) => playHls(t.app, token, { sessionId: `/${ip}:5555/192.168.1.5:8445` });
+    assert.equal((await from('10.1.2.3')).status, 200);
+    assert.equal((await from('10.9.9.9')).status, 200);
+    assert.equal((await from('192.0.2.7')).headers['x-deny-reason'], 'ip_not_allowed');
+    assert.equal((await from('10.1.2.3')).status, 200);
+  });
+
   test('a cached token with its signature altered, or signed by another key, is refused', async () => {
     const { token, payload } = ecToken(t);
     assert.equal((await playHls(t.app, token)).status, 200);
