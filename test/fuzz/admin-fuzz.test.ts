@@ -133,12 +133,11 @@ describe('fuzzing the admin API', { timeout: 120_000 }, () => {
   test('arbitrary token ids in the path, read and revoke: 404 (the list for an empty id), never 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 40 }), fc.constantFrom('GET', 'DELETE'), async (id, method) => {
-        const answer = await timedRequest(`${instance.url}/v1/tokens/${encodeURIComponent(id)}`, {
-          method,
-          headers: { authorization: `Bearer ${ADMIN_KEY}` },
-        });
-        // `GET /v1/tokens/` (empty id) is the token list; anything else names no token.
-        if (id === '' && method === 'GET') return assert.equal(answer.status, 200);
+        const url = `${instance.url}/v1/tokens/${encodeURIComponent(id)}`;
+        const answer = await timedRequest(url, { method, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+        // `GET /v1/tokens/` is the token list: an empty id, or `.`, which the URL parser resolves away before
+        // sending (encodeURIComponent keeps dots). Anything else names no token.
+        if (new URL(url).pathname === '/v1/tokens/' && method === 'GET') return assert.equal(answer.status, 200);
         assert.equal(answer.status, 404, `status ${answer.status}`);
         assertErrorShape(answer.text, answer.status);
       }),
