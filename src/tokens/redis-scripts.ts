@@ -220,6 +220,28 @@ for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
 return 1
 `;
 
+/**
+ * Writes a token's index entries, and makes both index keys expire with the last record they list (the highest
+ * purge time), so that no key of the service lives without a TTL. KEYS: 1 listing index, 2 expiry index.
+ * ARGV: 1 member, 2 purge at (ms), 3 new entry (1: add to both; 0: move the purge time of an entry, if listed).
+ */
+export const INDEX_SCRIPT = `
+if not string.match(ARGV[2], '^%d+$') then return redis.error_reply('ERR purge time must be an integer') end
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+else
+  redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+end
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if last[2] then
+  local at = string.format('%.0f', tonumber(last[2]))
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', KEYS[2], at)
+end
+return 1
+`;
+
 /** Drops index entries of records past their purge time. KEYS: 1 listing index, 2 expiry index. ARGV: 1 now. */
 export const PRUNE_INDEX_SCRIPT = `
 local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 1000)

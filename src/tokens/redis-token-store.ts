@@ -3,6 +3,7 @@ import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnec
 import {
   AUTHORIZE_SCRIPT,
   CREATE_SCRIPT,
+  INDEX_SCRIPT,
   PAST_DEADLINE,
   PRUNE_INDEX_SCRIPT,
   redisInteger,
@@ -96,6 +97,7 @@ export class RedisTokenStore implements TokenStore {
     this.redis.defineCommand('wtaUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT });
     this.redis.defineCommand('wtaDeleteIfOurs', { numberOfKeys: 3, lua: DELETE_IF_OURS_SCRIPT });
     this.redis.defineCommand('wtaDeleteIdIfOurs', { numberOfKeys: 1, lua: DELETE_ID_IF_OURS_SCRIPT });
+    this.redis.defineCommand('wtaIndex', { numberOfKeys: 2, lua: INDEX_SCRIPT });
     this.redis.defineCommand('wtaPruneIndex', { numberOfKeys: 2, lua: PRUNE_INDEX_SCRIPT });
   }
 
@@ -168,8 +170,7 @@ export class RedisTokenStore implements TokenStore {
       throw new Error('token id already exists');
     }
     const member = `${listPosition(record)}:${tokenHash}`;
-    const indexed = await this.redis.multi().zadd(this.indexKey(), 0, member).zadd(this.expiryIndexKey(), purgeAt, member).exec();
-    if (!indexed || indexed.some(([error]) => error)) throw new Error('token could not be indexed');
+    await this.scripts.wtaIndex(this.indexKey(), this.expiryIndexKey(), member, purgeAt, '1');
   }
 
   private async removeOne(tokenHash: string, record: TokenRecord): Promise<void> {
@@ -250,7 +251,7 @@ export class RedisTokenStore implements TokenStore {
       const member = `${listPosition(next)}:${hash}`;
       await Promise.all([
         this.redis.pexpireat(this.idKey(id), purgeAt),
-        this.redis.zadd(this.expiryIndexKey(), 'XX', purgeAt, member),
+        this.scripts.wtaIndex(this.indexKey(), this.expiryIndexKey(), member, purgeAt, '0'),
       ]);
       return { record: next, usage: { ...current.usage, boundIp: forgetBoundIp ? null : current.usage.boundIp } };
     }
@@ -316,6 +317,7 @@ interface ScriptCommands {
   wtaUpdate(...args: string[]): Promise<unknown>;
   wtaDeleteIfOurs(record: string, sessions: string, active: string, data: string): Promise<unknown>;
   wtaDeleteIdIfOurs(key: string, hash: string): Promise<unknown>;
+  wtaIndex(index: string, expiryIndex: string, member: string, purgeAt: string, added: '1' | '0'): Promise<unknown>;
   wtaPruneIndex(index: string, expiryIndex: string, now: string): Promise<unknown>;
 }
 
