@@ -92,7 +92,8 @@ local revokedAt = fields[2]
 local uses = tonumber(fields[3] or '0')
 local boundIp = fields[4]
 local decoded, r = pcall(cjson.decode, data)
-local rangesOk, ranges = pcall(cjson.decode, fields[5] or '[]')
+local rangesOk, ranges = true, {}
+if fields[5] then rangesOk, ranges = pcall(cjson.decode, fields[5]) end
 if not decoded or type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
   return {'${UNREADABLE_RECORD}', '', ''}
