@@ -5,6 +5,7 @@ import request from 'supertest';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
+import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
 /**
  * Differential test (issue 13): the memory store and the Redis store (a real redis-server) are driven through the
@@ -76,12 +77,24 @@ function decide(step: Partial<Extract<Command, { kind: 'decide' }>>): Command {
   return { kind: 'decide', token: 0, name: 'a', appKey: 'app', ip: '192.168.1.100', session: undefined, ...step };
 }
 
+/** A JWT decided by both stores: claims with hostile values, `once` and `jti` for the jti store's state. */
+const jwtStep = fc.record({
+  streams: fc.array(pattern, { minLength: 1, maxLength: 2 }),
+  // Seconds from now, or an absolute NumericDate (huge, fractional, past year 9999).
+  exp: rarely(fc.constantFrom(600, 5, -5), fc.constantFrom(1e20, 253_402_300_800, 253_402_300_799, 1.5)),
+  once: fc.boolean(),
+  jti: fc.option(rarely(fc.constantFrom('j1', 'j2'), fc.constantFrom('j\ud800', 'j\udc00')), { nil: undefined }),
+  name: streamName,
+  session: fc.constantFrom('s1', 's2'),
+});
+
 type Command =
   | { kind: 'issue'; body: Record<string, unknown> }
   | { kind: 'patch'; token: number; body: Record<string, unknown> }
   | { kind: 'revoke'; token: number }
   | { kind: 'read'; token: number }
   | { kind: 'advance'; ms: number }
+  | ({ kind: 'jwt' } & JwtStep)
   | { kind: 'decide'; token: number; name: string; appKey: string; ip: string; session: string | undefined };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -90,8 +103,22 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.nat(5).map((token) => ({ kind: 'revoke' as const, token })) },
   { weight: 1, arbitrary: fc.nat(5).map((token) => ({ kind: 'read' as const, token })) },
   { weight: 1, arbitrary: fc.constantFrom(1_000, 30_000, 61_000).map((ms) => ({ kind: 'advance' as const, ms })) },
+  { weight: 3, arbitrary: jwtStep.map((step) => ({ kind: 'jwt' as const, ...step })) },
   { weight: 10, arbitrary: decideStep.map((step) => ({ kind: 'decide' as const, ...step }) as Command) },
 );
+
+interface JwtStep {
+  streams: string[];
+  exp: number;
+  once: boolean;
+  jti: string | undefined;
+  name: string;
+  session: string;
+}
+
+const keys = generateTestKeys();
+const files = keyDir();
+after(() => files.cleanup());
 
 /** One store's side of a run: its app, and the tokens it issued, in order. */
 interface Side {
@@ -133,6 +160,17 @@ async function run(side: Side, cmd: Command): Promise<unknown> {
     case 'advance':
       t.clock.advance(cmd.ms);
       return 'advanced';
+    case 'jwt': {
+      const now = seconds(t.clock.now());
+      // Small values are seconds from now; the hostile ones are absolute.
+      const exp = Math.abs(cmd.exp) <= 600 ? now + cmd.exp : cmd.exp;
+      const claims = { iat: now, exp, streams: cmd.streams, ...(cmd.once ? { once: true } : {}), ...(cmd.jti === undefined ? {} : { jti: cmd.jti }) };
+      const token = mintJwt('ES256', claims, keys.ec256.privateKey, { kid: 'ec' });
+      const body = newerPlayHlsBody({ name: cmd.name, mediaSessionId: cmd.session }, { token });
+      const res = await request(t.app).post('/wcs/playHLS').set('content-type', 'application/json').send(pretty(body));
+      const line = t.logs.decisions().find((decision) => decision.requestId === res.headers['x-request-id']);
+      return { status: res.status, reason: line?.reason, code: res.body?.error?.code };
+    }
     case 'decide': {
       const token = pick(cmd.token)?.token ?? 'wta_unknown';
       const body = newerPlayHlsBody(
@@ -157,8 +195,10 @@ describe('differential: memory and Redis stores decide alike (random command seq
   let runs = 0;
   /** What the decisions said, over all runs: the property is only worth something if they said many things. */
   const seen = new Map<string, number>();
+  let jwtKeyFile: string;
   before(async () => {
     redis = await startTestRedis();
+    jwtKeyFile = files.write('ec.pem', keys.ec256.publicPem);
   });
   after(async () => {
     await redis.stop();
@@ -169,7 +209,12 @@ describe('differential: memory and Redis stores decide alike (random command seq
       // Starting with an issue, so that most sequences decide about a token that exists.
       fc.asyncProperty(fc.tuple(issueBody, fc.array(command, { minLength: 1, maxLength: 25 })), async ([first, rest]) => {
         const commands: Command[] = [{ kind: 'issue', body: first }, ...rest];
-        const env = { STORE_TIMEOUT_MS: '5000', VIEWER_SESSION_WINDOW_SECONDS: '60', BRUTE_FORCE_MAX_PER_IP: '0' };
+        const env = {
+          STORE_TIMEOUT_MS: '5000',
+          VIEWER_SESSION_WINDOW_SECONDS: '60',
+          BRUTE_FORCE_MAX_PER_IP: '0',
+          JWT_KEYS: `ec:ES256=file:${jwtKeyFile}`,
+        };
         const memory: Side = { t: buildTestApp({ store: 'memory', env }), tokens: [] };
         // A key prefix per run: runs never see each other's tokens.
         const onRedis: Side = {
@@ -180,7 +225,7 @@ describe('differential: memory and Redis stores decide alike (random command seq
           for (const [index, cmd] of commands.entries()) {
             const [fromMemory, fromRedis] = [await run(memory, cmd), await run(onRedis, cmd)];
             assert.deepEqual(fromRedis, fromMemory, `command ${index + 1} of ${commands.length}: ${JSON.stringify(cmd)}`);
-            if (cmd.kind === 'decide') {
+            if (cmd.kind === 'decide' || cmd.kind === 'jwt') {
               const { status, reason } = fromMemory as { status: number; reason?: string };
               const key = `${status}:${reason ?? ''}`;
               seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -192,7 +237,7 @@ describe('differential: memory and Redis stores decide alike (random command seq
         }
       }),
       {
-        numRuns: 80,
+        numRuns: 60,
         // Always run, whatever the seed: each stateful policy reached, and the strings that once split the stores.
         examples: [
           [
@@ -211,6 +256,10 @@ describe('differential: memory and Redis stores decide alike (random command seq
                 decide({ token: 1, session: 's\ud800' }),
                 { kind: 'read', token: 0 },
                 { kind: 'read', token: 1 },
+                { kind: 'jwt', streams: ['a*'], exp: 1e20, once: true, jti: 'j1', name: 'a', session: 's1' },
+                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's1' },
+                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's2' },
+                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j\ud800', name: 'a', session: 's2' },
               ],
             ],
           ],
@@ -219,7 +268,7 @@ describe('differential: memory and Redis stores decide alike (random command seq
     );
     assert.ok((seen.get('200:valid') ?? 0) > 0, `some decisions allowed: ${JSON.stringify([...seen])}`);
     assert.ok((seen.get('400:') ?? 0) > 0, 'some hook bodies refused with 400');
-    for (const reason of ['ip_mismatch', 'use_limit_reached', 'viewer_limit_reached', 'stream_not_allowed']) {
+    for (const reason of ['ip_mismatch', 'use_limit_reached', 'viewer_limit_reached', 'stream_not_allowed', 'already_used', 'invalid_claims']) {
       assert.ok((seen.get(`403:${reason}`) ?? 0) > 0, `some decisions refused with ${reason}: ${JSON.stringify([...seen])}`);
     }
     assert.ok(seen.size >= 8, `decisions of many kinds: ${JSON.stringify([...seen])}`);
