@@ -122,6 +122,19 @@ for (const storeKind of STORE_KINDS) {
       assert.deepEqual([longest.status, reasonOf(t, longest)], [200, 'valid']);
     });
 
+    test('nginx mode: an encoded lone surrogate or a 257-character stream is refused as unrecognized_uri; a token with one is unknown', async () => {
+      const { token } = await issueViaApi(t.app, { streams: ['*'] });
+      const nginx = (uri: string) => request(t.app).get('/nginx/auth').set('X-Original-URI', uri);
+      for (const uri of [`/live%ED%A0%80/index.m3u8?token=${token}`, `/%F0%9F%98/index.m3u8?token=${token}`, `/${'a'.repeat(257)}/index.m3u8?token=${token}`]) {
+        const res = await nginx(uri);
+        assert.deepEqual([res.status, reasonOf(t, res)], [403, 'unrecognized_uri'], uri.slice(0, 40));
+      }
+      const lone = await nginx(`/live/index.m3u8?token=${token}%ED%A0%80`);
+      assert.deepEqual([lone.status, reasonOf(t, lone)], [403, 'unknown_token'], 'the query decodes to U+FFFD, never a lone surrogate');
+      const fine = await nginx(`/${'a'.repeat(256)}/index.m3u8?token=${token}`);
+      assert.deepEqual([fine.status, reasonOf(t, fine)], [204, 'valid']);
+    });
+
     test('crafted globs match the same in both stores: parts in order, stars spanning emoji and accents', async () => {
       const { token } = await issueViaApi(t.app, { streams: ['a*b*c', '*😀', 'é*é'] });
       const expected: [string, number][] = [
