@@ -23,6 +23,18 @@ export interface AuthorizeDeps {
 }
 
 const THROTTLED = Symbol('throttled');
+/** At most this much of the end of STORE_TIMEOUT_MS is closed to writes (a tenth of it for short timeouts). */
+const WRITE_MARGIN_MAX_MS = 20;
+
+/**
+ * From when a decision may no longer change state (wall-clock ms): a little before the timeout, so that a store
+ * reply still on its way when the timeout answers cannot come from a write (the margin covers the reply's trip
+ * and a clock difference between this host and Redis up to that size). The stores check it: a refused request
+ * never burns a token, binds an address or claims a one-time JWT after the fact.
+ */
+function writeDeadlineOf(startedAt: number, storeTimeoutMs: number): number {
+  return startedAt + storeTimeoutMs - Math.min(WRITE_MARGIN_MAX_MS, Math.floor(storeTimeoutMs / 10));
+}
 
 /**
  * throttle check → extract token → verify it (load, check scope) → decide. The one place where a failing or slow
@@ -41,13 +53,14 @@ export async function authorizePlayback(
   if (token === undefined) return deny('missing_token');
   if (token === null) return deny('malformed_token');
   const throttle = deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
+  const bounded: AccessRequest = { ...request, writeDeadline: writeDeadlineOf(Date.now(), deps.storeTimeoutMs) };
   let abandoned = false;
   const decide = async (): Promise<Verdict | typeof THROTTLED> => {
     // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
     if (throttle && (await throttle.isThrottled(request))) return THROTTLED;
     // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
     if (abandoned) throw new Error('decision abandoned after its deadline');
-    return deps.verifier.verify(token, request);
+    return deps.verifier.verify(token, bounded);
   };
 
   let verdict: Verdict | typeof THROTTLED;
