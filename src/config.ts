@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
-import { headerMapSchema } from './shared/http-headers.js';
+import { headerMapSchema, headerNameProblem } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
@@ -97,8 +97,9 @@ const jwksAlgorithms = z.string().transform((value, ctx) => {
 
 const headerName = z.string().transform((value, ctx) => {
   if (value === 'off') return null;
-  if (!headerMapSchema.safeParse({ [value]: 'x' }).success) {
-    ctx.addIssue({ code: 'custom', message: 'must be an RFC 9110 header name that is not reserved, or off' });
+  const problem = headerNameProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `${problem}; or off` });
     return z.NEVER;
   }
   return value;
