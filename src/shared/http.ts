@@ -127,6 +127,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof AppError) return writeErrorSafely(res, error.code, error.message, requestIdOf(res));
+    // The router decodes path parameters; a malformed %-escape in them is the client's URL, not our failure.
+    if (error instanceof URIError) {
+      return writeErrorSafely(res, 'validation_failed', 'The URL path is not valid percent-encoded UTF-8', requestIdOf(res));
+    }
     const type = (error as BodyParserError | null)?.type;
     switch (type) {
       case 'entity.too.large':
