@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
+import { secretsInEnvironment } from './config-secrets.js';
 import { headerMapSchema, headerNameProblem } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
@@ -267,6 +268,8 @@ export interface Config {
   nginxStreamVariantSuffix: RegExp | null;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
+  /** Configured secrets, removed from any error text in the log (config-secrets.ts). */
+  logSecrets: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -347,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
     workers: e.WORKERS,
+    logSecrets: secretsInEnvironment(env),
   };
 }
 
