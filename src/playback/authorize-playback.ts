@@ -12,8 +12,6 @@ export interface AuthorizeDeps {
   storeFailurePolicy: StoreFailurePolicy;
   /** Told about every store failure (error or timeout), for logs and metrics. */
   onStoreFailure(error: unknown): void;
-  /** Told when the store answered (after failures: it is back). */
-  onStoreSuccess?(): void;
   /** Recent allow decisions; required for the `cached` policy to allow anything. */
   decisionCache?: DecisionCache | undefined;
   /** Brute-force throttling of token guesses; absent = none. */
@@ -58,7 +56,6 @@ export async function authorizePlayback(
     deps.onStoreFailure(error);
     return answerWithoutStore(token, request, deps);
   }
-  deps.onStoreSuccess?.();
 
   if (verdict === THROTTLED) return deny('throttled');
   if (!verdict.valid) {
