@@ -168,12 +168,12 @@ export function createApp(deps: AppDeps): RequestListener {
       handle: hook,
     },
   ];
-  const onRevoked = async (tokenId: string) => {
+  const onRevoked = async (tokenId: string, timeoutMs = config.storeTimeoutMs) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
     if (!deps.revocations) return;
     try {
-      await withTimeout(deps.revocations.publish(tokenId), config.storeTimeoutMs);
+      await withTimeout(deps.revocations.publish(tokenId), timeoutMs);
       metrics.revocationMessages.inc({ event: 'published' });
     } catch (error) {
       // The revocation is stored, and every instance reads the store for each decision; only a cached allow
