@@ -22,7 +22,8 @@ interface KeyState {
  */
 export class FailureGate {
   private readonly states = new Map<string, KeyState>();
-  private changed = signal();
+  /** Per key, the attempts waiting for room, first come first served; each event wakes one, not all. */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly limiter: FailureLimiter) {}
 
@@ -31,15 +32,23 @@ export class FailureGate {
     if (keys.length === 0) return { finish: async () => {} };
     for (;;) {
       const remaining = await this.limiter.remaining(keys);
-      let waitForRoom = false;
+      let full: string | undefined;
       for (const [index, { key }] of keys.entries()) {
         const state = this.states.get(key);
         const left = (remaining[index] ?? 0) - (state?.recording ?? 0);
-        if (left <= 0) return 'limited';
-        if (left - (state?.inFlight ?? 0) <= 0) waitForRoom = true;
+        if (left <= 0) {
+          // Those queued behind this attempt are limited too: let the next one find out.
+          this.wakeOne(keys);
+          return 'limited';
+        }
+        if (full === undefined && left - (state?.inFlight ?? 0) <= 0) full = key;
       }
-      if (!waitForRoom) return this.ticketFor(keys);
-      await this.changed.promise;
+      if (full === undefined) {
+        const ticket = this.ticketFor(keys);
+        this.wakeOne(keys);
+        return ticket;
+      }
+      await new Promise<void>((resolve) => this.queueOf(full).push(resolve));
     }
   }
 
@@ -75,23 +84,31 @@ export class FailureGate {
     return state;
   }
 
-  /** Forgets idle keys (the map holds only keys with attempts under way) and wakes the waiters to look again. */
+  private queueOf(key: string): (() => void)[] {
+    let queue = this.waiting.get(key);
+    if (queue === undefined) {
+      queue = [];
+      this.waiting.set(key, queue);
+    }
+    return queue;
+  }
+
+  /** Lets the first waiter of each key look again (it wakes the next if there is still room, or if it is refused). */
+  private wakeOne(keys: readonly LimitKey[]): void {
+    for (const { key } of keys) {
+      const queue = this.waiting.get(key);
+      const next = queue?.shift();
+      if (queue?.length === 0) this.waiting.delete(key);
+      next?.();
+    }
+  }
+
+  /** Forgets idle keys (the map holds only keys with attempts under way) and wakes a waiter. */
   private settle(keys: readonly LimitKey[]): void {
     for (const { key } of keys) {
       const state = this.states.get(key);
       if (state && state.inFlight <= 0 && state.recording <= 0) this.states.delete(key);
     }
-    const wake = this.changed;
-    this.changed = signal();
-    wake.resolve();
+    this.wakeOne(keys);
   }
-}
-
-/** A promise and its resolve (Promise.withResolvers is not in Node 20). */
-function signal(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
 }
