@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
-import { headerMapSchema } from './shared/http-headers.js';
+import { secretsInEnvironment } from './config-secrets.js';
+import { headerMapSchema, headerNameProblem } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
@@ -97,8 +98,9 @@ const jwksAlgorithms = z.string().transform((value, ctx) => {
 
 const headerName = z.string().transform((value, ctx) => {
   if (value === 'off') return null;
-  if (!headerMapSchema.safeParse({ [value]: 'x' }).success) {
-    ctx.addIssue({ code: 'custom', message: 'must be an RFC 9110 header name that is not reserved, or off' });
+  const problem = headerNameProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `${problem}; or off` });
     return z.NEVER;
   }
   return value;
@@ -266,6 +268,8 @@ export interface Config {
   nginxStreamVariantSuffix: RegExp | null;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
+  /** Configured secrets, removed from any error text in the log (config-secrets.ts). */
+  logSecrets: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -346,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
     workers: e.WORKERS,
+    logSecrets: secretsInEnvironment(env),
   };
 }
 

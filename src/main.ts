@@ -52,8 +52,8 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
 async function main(config: Config): Promise<void> {
   // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
   const logger = cluster.isWorker
-    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })).child({ worker: cluster.worker?.id, pid: process.pid })
-    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }));
+    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }).child({ worker: cluster.worker?.id, pid: process.pid })
+    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets });
   const metrics = createMetrics();
   const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
   const clock = systemClock;
@@ -166,7 +166,7 @@ async function main(config: Config): Promise<void> {
 
 const config = readConfig();
 if (config.workers > 1 && cluster.isPrimary) {
-  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })) });
+  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }) });
 } else {
   await main(config);
 }

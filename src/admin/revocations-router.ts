@@ -8,6 +8,7 @@ import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js
 import { withTimeout } from '../shared/with-timeout.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
+import { remainingStoreMs } from './admin-deadline.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { validationDetails } from './tokens-router.js';
 
@@ -33,7 +34,8 @@ export interface RevocationsRouterDeps {
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /** Called after the jti is revoked: drops cached decisions of it here and on the other instances. */
-  onRevoked?(tokenId: string): Promise<void>;
+  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
+  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -62,13 +64,13 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
       // A token already past exp + skew is refused as expired: there is nothing to remember.
       if (revokedUntil > now) {
         try {
-          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), deps.storeTimeoutMs);
+          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), remainingStoreMs(res, deps.storeTimeoutMs));
         } catch (error) {
           deps.logger.warn({ err: error }, 'token store failed during a revocation');
           throw new AppError('store_unavailable', 'The token store is unavailable; the jti is not revoked, try again');
         }
       }
-      await deps.onRevoked?.(jti);
+      await deps.onRevoked?.(jti, remainingStoreMs(res, deps.storeTimeoutMs));
       metrics.adminTokens.inc({ operation: 'revoke_jti' });
       deps.logger.info(
         { event: 'audit', action: 'jwt.revoke', tokenId: jti, adminKeyId: (res.locals.adminKey as AdminKey).id, requestId: requestIdOf(res) },

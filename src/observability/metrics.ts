@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createResilienceMetrics } from './resilience-metrics.js';
+import { StoreAnswerSignal } from './store-answers.js';
 
 /** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
 const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -42,6 +43,8 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   return {
     registry,
+    /** Not a Prometheus metric: the signal that a store operation was answered (see store-answers.ts). */
+    storeAnswers: new StoreAnswerSignal(),
     decisions: new Counter({
       name: 'wcs_auth_decisions_total',
       help: 'Authorization decisions by WCS method (or nginx), result and reason code.',

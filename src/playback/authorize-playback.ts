@@ -2,7 +2,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { AccessRequest, TokenVerifier, Verdict } from '../tokens/token-verifier.js';
 import type { DecisionCache } from './decision-cache.js';
 import { deny, type Decision } from './decision.js';
-import type { GuessThrottle } from './guess-throttle.js';
+import type { GuessThrottle, ThrottledRequest } from './guess-throttle.js';
 
 export type StoreFailurePolicy = 'deny' | 'allow' | 'cached';
 
@@ -12,8 +12,6 @@ export interface AuthorizeDeps {
   storeFailurePolicy: StoreFailurePolicy;
   /** Told about every store failure (error or timeout), for logs and metrics. */
   onStoreFailure(error: unknown): void;
-  /** Told when the store answered (after failures: it is back). */
-  onStoreSuccess?(): void;
   /** Recent allow decisions; required for the `cached` policy to allow anything. */
   decisionCache?: DecisionCache | undefined;
   /** Brute-force throttling of token guesses; absent = none. */
@@ -47,7 +45,7 @@ function writeDeadlineOf(startedAt: number, storeTimeoutMs: number): number {
  */
 export async function authorizePlayback(
   token: string | undefined | null,
-  request: AccessRequest,
+  request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>,
   deps: AuthorizeDeps,
 ): Promise<Decision> {
   if (token === undefined) return deny('missing_token');
@@ -57,10 +55,20 @@ export async function authorizePlayback(
   let abandoned = false;
   const decide = async (): Promise<Verdict | typeof THROTTLED> => {
     // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
-    if (throttle && (await throttle.isThrottled(request))) return THROTTLED;
-    // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
-    if (abandoned) throw new Error('decision abandoned after its deadline');
-    return deps.verifier.verify(token, bounded);
+    const ticket = throttle ? await throttle.admit(request) : undefined;
+    if (ticket === 'throttled') return THROTTLED;
+    let verdict: Verdict | undefined;
+    try {
+      // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
+      if (abandoned) throw new Error('decision abandoned after its deadline');
+      verdict = await deps.verifier.verify(token, bounded);
+      return verdict;
+    } finally {
+      // Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by
+      // the answer, and a failure to count must not change it.
+      const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
+      ticket?.finish(guess).catch((error: unknown) => deps.onThrottleError?.(error));
+    }
   };
 
   let verdict: Verdict | typeof THROTTLED;
@@ -71,15 +79,10 @@ export async function authorizePlayback(
     deps.onStoreFailure(error);
     return answerWithoutStore(token, request, deps);
   }
-  deps.onStoreSuccess?.();
 
   if (verdict === THROTTLED) return deny('throttled');
   if (!verdict.valid) {
     deps.decisionCache?.forget(token, request);
-    if (throttle?.countsAsGuess(verdict.reason)) {
-      // Not awaited: counting must not slow the answer, and a failure to count must not change it.
-      throttle.recordGuess(request).catch((error: unknown) => deps.onThrottleError?.(error));
-    }
     return deny(verdict.reason, verdict.kind, verdict.tokenId);
   }
   if (deps.storeFailurePolicy === 'cached') {
