@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import type { EdgeSigningSettings } from './playback/edge-signature.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
 import { headerMapSchema } from './shared/http-headers.js';
@@ -207,6 +208,9 @@ export const envSchema = z.object({
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
+  EDGE_SIGNING_SECRET: z.string().min(32, { message: 'must be at least 32 characters (unset it to disable edge signatures)' }).optional(),
+  EDGE_SIGNATURE_TTL_SECONDS: integerString(1, 3600).default(30),
+  EDGE_SIGNATURE_BIND_ADDRESS: booleanString.default(true),
   WORKERS: integerString(1, 256).default(1),
 });
 
@@ -264,6 +268,8 @@ export interface Config {
   trustedProxies: IpRange[];
   /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
   nginxStreamVariantSuffix: RegExp | null;
+  /** Signatures nginx checks on segments without calling the service (EDGE_SIGNING_SECRET); undefined = off. */
+  edgeSigning: EdgeSigningSettings | undefined;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
 }
@@ -345,6 +351,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nginxAuthPath: e.NGINX_AUTH_PATH,
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
+    edgeSigning:
+      e.EDGE_SIGNING_SECRET === undefined
+        ? undefined
+        : { secret: e.EDGE_SIGNING_SECRET, ttlSeconds: e.EDGE_SIGNATURE_TTL_SECONDS, bindAddress: e.EDGE_SIGNATURE_BIND_ADDRESS },
     workers: e.WORKERS,
   };
 }
