@@ -208,7 +208,11 @@ export const envSchema = z.object({
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
-  EDGE_SIGNING_SECRET: z.string().min(32, { message: 'must be at least 32 characters (unset it to disable edge signatures)' }).optional(),
+  // The same value is written into nginx's config (secure_link_md5), where quotes, `$` or spaces would break it.
+  EDGE_SIGNING_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{32,512}$/, { message: 'must be 32-512 characters of letters, digits, + / = _ - (unset it to disable edge signatures)' })
+    .optional(),
   EDGE_SIGNATURE_TTL_SECONDS: integerString(1, 3600).default(30),
   EDGE_SIGNATURE_BIND_ADDRESS: booleanString.default(true),
   WORKERS: integerString(1, 256).default(1),
