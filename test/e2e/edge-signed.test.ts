@@ -182,6 +182,26 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     assert.equal(authCalls.length, callsBefore, 'nginx decided all of these without calling the service');
   });
 
+  test('signed mode: a new signature for the same segment is served from the segment cache (the signature is not in its key)', async () => {
+    const { token } = await issue([STREAM]);
+    const first = await signedMediaUrl(signedQuery, token);
+    service.clock.set(Date.now() + 5_000);
+    let second: string;
+    try {
+      second = await signedMediaUrl(signedQuery, token);
+    } finally {
+      service.clock.set(Date.now());
+    }
+    const path = new URL(first).pathname;
+    const sameSegment = second.replace(/\/[^/?]+\?/, `${path.slice(path.lastIndexOf('/'))}?`);
+    assert.notEqual(new URL(first).searchParams.get('wta_sig'), new URL(sameSegment).searchParams.get('wta_sig'));
+    const fetches = () => wcs.requests.filter((r) => r.path === path).length;
+    assert.equal((await get(first)).status, 200);
+    const before = fetches();
+    assert.equal((await get(sameSegment)).status, 200);
+    assert.equal(fetches(), before, 'the second signature was served from the cache');
+  });
+
   test('a signature never outlives its TTL: one issued 60 s ago (TTL 30 s) is refused as expired', async () => {
     const { token } = await issue([STREAM]);
     service.clock.set(Date.now() - 60_000);
