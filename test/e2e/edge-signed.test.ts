@@ -13,7 +13,7 @@ import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { playHls, startViewer } from './hls-viewer.js';
 import { httpGet } from './https-get.js';
-import { writeLlHlsStream } from './ll-hls-files.js';
+import { writeAbrStream, writeLlHlsStream } from './ll-hls-files.js';
 import { CERT_SCRIPT } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
 import { startShippedNginx, type ShippedNginx } from './shipped-nginx.js';
@@ -22,6 +22,7 @@ import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 const found = findE2ePrograms();
 const STREAM = 'live';
 const LL_STREAM = 'llive';
+const ABR_STREAM = 'abr';
 const EDGE_SECRET = randomBytes(32).toString('base64url');
 const MEDIA = /\.(?:ts|m4s|mp4|m4a|aac)(?:\?|$)/;
 
@@ -58,6 +59,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
 
     source = await startHlsSource({ ffmpeg, dir: join(dir, 'hls'), stream: STREAM, minSegments: 3, maxSeconds: 150, segmentType: 'fmp4' });
     writeLlHlsStream(join(dir, 'hls'), LL_STREAM);
+    writeAbrStream(join(dir, 'hls'), ABR_STREAM);
     wcs = new FakeWcs({ hlsDir: join(dir, 'hls'), blockingReloadMs: 1500 });
     oldWcs = new FakeWcs({ hlsDir: join(dir, 'hls'), copyQuery: false });
     await wcs.start();
@@ -256,6 +258,30 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     }
     const playlistChecks = service.logs.decisions().filter((line) => line.tokenId === id && line.resource === 'playlist' && line.allow);
     assert.equal(playlistChecks.length, 2, 'each blocking reload was a session check');
+  });
+
+  test('ABR: the master and each variant playlist are session checks, variant segments pass, in every mode', async () => {
+    const { token, id } = await issue([ABR_STREAM]);
+    const { token: other } = await issue([STREAM]);
+    for (const nginx of [serviceMode, signedQuery, signedRewrite]) {
+      const before = service.logs.decisions().filter((line) => line.tokenId === id && line.resource === 'playlist').length;
+      const master = await get(`${nginx.url}/${ABR_STREAM}/${ABR_STREAM}.m3u8?token=${token}`);
+      assert.equal(master.status, 200);
+      const variants = listedUris(master.body.toString('utf8'));
+      assert.equal(variants.length, 2);
+      for (const variant of variants) {
+        assert.match(variant, /[?&]token=/, 'the variant URI carries the token (copied by WCS, or written by nginx)');
+        const playlist = await get(`${nginx.url}/${ABR_STREAM}/${variant}`);
+        assert.equal(playlist.status, 200, variant);
+        const segment = listedUris(playlist.body.toString('utf8'))[0];
+        const variantDir = variant.split('?')[0]?.split('/')[0];
+        assert.equal((await get(`${nginx.url}/${ABR_STREAM}/${variantDir}/${segment}`)).status, 200, `${variantDir}/${segment}`);
+        const withOtherToken = variant.replace(/token=[^&]+/, `token=${other}`);
+        assert.equal((await get(`${nginx.url}/${ABR_STREAM}/${withOtherToken}`)).status, 403, "another stream's token");
+      }
+      const checks = service.logs.decisions().filter((line) => line.tokenId === id && line.resource === 'playlist' && line.allow);
+      assert.equal(checks.length - before, 3, 'master + two variants, each a session check');
+    }
   });
 
   test('URL forms: the stream at the root plays; a directory and a file name that disagree are refused', async () => {

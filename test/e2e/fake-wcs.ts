@@ -121,11 +121,14 @@ export class FakeWcs {
     // URIs written relative to the stream's directory (an assumption of this double: WCS's documentation does not
     // show that playlist's contents).
     const atRoot = parts.length === 1 && /^[A-Za-z0-9_-]{1,64}\.m3u8$/.test(parts[0] ?? '');
-    const [stream, file, ...rest] = atRoot ? [parts[0]?.slice(0, -'.m3u8'.length), parts[0]] : parts;
-    if (!stream || !file || rest.length > 0 || !NAME.test(stream)) return { status: 404 };
+    // ABR variants may sit in a directory inside the stream's: /live/720/720.m3u8.
+    const located = atRoot ? [parts[0]?.slice(0, -'.m3u8'.length) ?? '', parts[0] ?? ''] : parts;
+    const stream = located[0];
+    const file = located[located.length - 1];
+    if (!stream || !file || located.length < 2 || located.length > 3 || !located.slice(0, -1).every((d) => NAME.test(d))) return { status: 404 };
     const extension = file.slice(file.lastIndexOf('.'));
     if (!FILE_NAME.test(file.slice(0, -extension.length))) return { status: 404 };
-    const path = join(this.options.hlsDir, stream, file);
+    const path = join(this.options.hlsDir, ...located);
 
     const mediaType = MEDIA_TYPES[extension];
     if (mediaType !== undefined) {
@@ -169,8 +172,8 @@ export class FakeWcs {
     // The raw query string, as WCS copies it (parameter order kept: nginx reads the first of a repeated one).
     const copied = parsed.search.slice(1).split('&').filter((part) => part !== '' && !part.startsWith('_HLS_'));
     const segmentQuery = [...copied, `sessionId=${encodeURIComponent(mediaSessionId)}`].join('&');
-    const located = atRoot ? prefixUris(playlist, `${stream}/`) : playlist;
-    const body = this.options.copyQuery === false ? located : withQuery(located, segmentQuery);
+    const relocated = atRoot ? prefixUris(playlist, `${stream}/`) : playlist;
+    const body = this.options.copyQuery === false ? relocated : withQuery(relocated, segmentQuery);
     return { status: 200, headers: { 'Content-Type': 'application/vnd.apple.mpegurl' }, body };
   }
 

@@ -32,3 +32,25 @@ export function writeLlHlsStream(dir: string, stream: string): void {
   ].join('\n');
   writeFileSync(join(streamDir, `${stream}.m3u8`), playlist);
 }
+
+/**
+ * An ABR stream in `<dir>/<stream>/`: a master playlist listing two variants in the forms WCS uses, a suffixed
+ * variant directory (`<stream>-720p/<stream>-720p.m3u8`) and a quality directory (`360/360.m3u8`), each a short
+ * live playlist of MPEG-TS segments with placeholder bytes.
+ */
+export function writeAbrStream(dir: string, stream: string): void {
+  const variants = [`${stream}-720p`, '360'];
+  mkdirSync(join(dir, stream), { recursive: true });
+  const master = ['#EXTM3U'];
+  for (const [index, variant] of variants.entries()) {
+    master.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(index + 1) * 500_000}`, `${variant}/${variant}.m3u8`);
+    const variantDir = join(dir, stream, variant);
+    mkdirSync(variantDir, { recursive: true });
+    writeFileSync(join(variantDir, `${variant}0.ts`), Buffer.alloc(188, 0x47));
+    writeFileSync(
+      join(variantDir, `${variant}.m3u8`),
+      ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXTINF:2.0,', `${variant}0.ts`, ''].join('\n'),
+    );
+  }
+  writeFileSync(join(dir, stream, `${stream}.m3u8`), `${master.join('\n')}\n`);
+}
