@@ -175,6 +175,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
       ['a later expiry', withParam('wta_exp', String(Number(params.get('wta_exp')) + 3600)), 403],
       ['no expiry', withParam('wta_exp', null), 403],
       ['another token id', withParam('wta_tid', 'someone-else'), 403],
+      ['a token id with a separator', withParam('wta_tid', `${params.get('wta_tid')}|x`), 403],
       ['the address binding switched off', withParam('wta_ip', '0'), 403],
       ['another stream directory', url.href.replace(`/${STREAM}/`, '/other/').replace(/\/other\/live/, '/other/other'), 403],
       ['an ABR variant directory of the same stream', url.href.replace(`/${STREAM}/${STREAM}`, `/${STREAM}-720p/${STREAM}-720p`), 403],
