@@ -46,6 +46,7 @@ export interface AppDeps {
     | 'nginxAuthPath'
     | 'trustedProxies'
     | 'nginxStreamVariantSuffix'
+    | 'edgeSigning'
     | 'enforcedMethods'
     | 'viewerSessionWindowSeconds'
     | 'adminBatchBodyLimitBytes'
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps): RequestListener {
   // Before the hook router: NGINX_AUTH_PATH may sit under WCS_HOOK_BASE_PATH.
   const nginxAuth = createNginxAuthHandler({
     ...config,
+    clock: deps.clock,
     logger,
     metrics,
     verifier: deps.verifier,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import type { EdgeSigningSettings } from './playback/edge-signature.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
 import { secretsInEnvironment } from './config-secrets.js';
@@ -209,6 +210,13 @@ export const envSchema = z.object({
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
+  // The same value is written into nginx's config (secure_link_md5), where quotes, `$` or spaces would break it.
+  EDGE_SIGNING_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{32,512}$/, { message: 'must be 32-512 characters of letters, digits, + / = _ - (unset it to disable edge signatures)' })
+    .optional(),
+  EDGE_SIGNATURE_TTL_SECONDS: integerString(1, 3600).default(30),
+  EDGE_SIGNATURE_BIND_ADDRESS: booleanString.default(true),
   WORKERS: integerString(1, 256).default(1),
 });
 
@@ -266,6 +274,8 @@ export interface Config {
   trustedProxies: IpRange[];
   /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
   nginxStreamVariantSuffix: RegExp | null;
+  /** Signatures nginx checks on segments without calling the service (EDGE_SIGNING_SECRET); undefined = off. */
+  edgeSigning: EdgeSigningSettings | undefined;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
   /** Configured secrets, removed from any error text in the log (config-secrets.ts). */
@@ -349,6 +359,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nginxAuthPath: e.NGINX_AUTH_PATH,
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
+    edgeSigning:
+      e.EDGE_SIGNING_SECRET === undefined
+        ? undefined
+        : { secret: e.EDGE_SIGNING_SECRET, ttlSeconds: e.EDGE_SIGNATURE_TTL_SECONDS, bindAddress: e.EDGE_SIGNATURE_BIND_ADDRESS },
     workers: e.WORKERS,
     logSecrets: secretsInEnvironment(env),
   };

@@ -127,7 +127,7 @@ for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
       {
         name: 'a URI that is not a playlist or segment',
         token: async (t) => (await issue(t, { streams: ['live'] })).token,
-        uri: (token) => `/live/live.mp4?token=${token}`,
+        uri: (token) => `/live/live.mp3?token=${token}`,
         status: 403,
         reason: 'unrecognized_uri',
       },
