@@ -92,7 +92,7 @@ describe('every request example in openapi.yaml, sent to the running service wit
   it('the documented query parameter example (GET /v1/tokens?stream=…) is accepted', async () => {
     const params = ((document.paths['/v1/tokens']?.get as Json).parameters as Json[]).filter((p) => p.example !== undefined);
     assert.ok(params.length > 0);
-    const query = new URLSearchParams(params.map((p) => [String(p.name), String(p.example)])).toString();
+    const query = new URLSearchParams(params.map((p): [string, string] => [String(p.name), String(p.example)])).toString();
     const res = await call('get', `/v1/tokens?${query}`);
     assert.equal(res.status, 200, res.text);
     assertMatchesContract('get', '/v1/tokens', res);
