@@ -21,6 +21,8 @@ export interface FakeWcsOptions {
   hookUrl?: string;
   /** rest_hook_secret_key; unset = requests are not signed. */
   signingSecret?: string;
+  /** false: segment URIs without the playlist's query parameters, as WCS before 5.2.1959 writes them. */
+  propagateQuery?: boolean;
 }
 
 export interface FakeWcsRequest {
@@ -42,12 +44,15 @@ export class FakeWcs {
   readonly requests: FakeWcsRequest[] = [];
   readonly hookCalls: HookCall[] = [];
   signingSecret: string | undefined;
+  /** Whether segment URIs carry the playlist's query parameters (WCS 5.2.1959+); changeable between tests. */
+  propagateQuery: boolean;
   private server: Server | undefined;
   /** One mediaSessionId per viewer address and stream, so playlist reloads of one viewer keep their id. */
   private readonly mediaSessions = new Map<string, string>();
 
   constructor(private readonly options: FakeWcsOptions) {
     this.signingSecret = options.signingSecret;
+    this.propagateQuery = options.propagateQuery ?? true;
   }
 
   get port(): number {
@@ -123,6 +128,7 @@ export class FakeWcs {
       return { status: 404 };
     }
     const segmentQuery = new URLSearchParams({ ...query, sessionId: mediaSessionId }).toString();
+    if (!this.propagateQuery) return { status: 200, headers: { 'Content-Type': 'application/vnd.apple.mpegurl' }, body: playlist };
     const rewritten = playlist
       .split('\n')
       .map((line) => (line === '' || line.startsWith('#') ? line : `${line}?${segmentQuery}`))
