@@ -189,6 +189,8 @@ async function main(config: Config): Promise<void> {
 const config = readConfig();
 if (config.workers > 1 && cluster.isPrimary) {
   runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownDelayMs + config.shutdownTimeoutMs, logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })) });
+  // The primary stops its workers on SIGTERM; an orphaned primary sends itself one.
+  watchParent(() => process.kill(process.pid, 'SIGTERM'));
 } else {
   await main(config);
 }
