@@ -126,6 +126,7 @@ export function createApp(deps: AppDeps): RequestListener {
       store: deps.store,
       metrics,
       storeTimeoutMs: config.storeTimeoutMs,
+      failurePolicy: config.storeFailurePolicy,
       isShuttingDown: deps.isShuttingDown ?? (() => false),
       outage,
     }),

@@ -182,6 +182,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_ASYNC: booleanString.default(false),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
+  SHUTDOWN_DELAY_MS: integerString(0, 120_000).default(0),
   METRICS_PORT: integerString(0, 65535).optional(),
   METRICS_BEARER_TOKEN: z
     .string()
@@ -259,6 +260,8 @@ export interface Config {
   /** LOG_ASYNC: buffer log lines and write them from a background thread instead of one write per line. */
   logAsync: boolean;
   shutdownTimeoutMs: number;
+  /** After SIGTERM: how long to keep serving with /readyz failing, so load balancers stop sending first. */
+  shutdownDelayMs: number;
   /** undefined: /metrics is served on the main port; otherwise only on this one. */
   metricsPort: number | undefined;
   /** undefined: /metrics needs no credentials. */
@@ -351,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     logAsync: e.LOG_ASYNC,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     metricsPort: e.METRICS_PORT,
     metricsBearerToken: e.METRICS_BEARER_TOKEN,
     storeHealthCheckIntervalMs: e.STORE_HEALTH_CHECK_INTERVAL_MS,

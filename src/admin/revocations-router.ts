@@ -9,6 +9,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
 import { remainingStoreMs } from './admin-deadline.js';
+import { refuseUnknownQueryParams } from './query-params.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { validationDetails } from './tokens-router.js';
 
@@ -29,6 +30,8 @@ export interface RevocationsRouterDeps {
   metrics: Metrics;
   adminKeys: readonly AdminKey[];
   clockSkewSeconds: number;
+  /** A revocation is kept until the token's exp: no longer than a token may live (TOKEN_MAX_TTL_SECONDS). */
+  tokenMaxTtlSeconds: number;
   storeTimeoutMs: number;
   bodyLimitBytes: number;
   /** Rate limit on failed authentication; absent = none. */
@@ -49,6 +52,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
   router.post(
     '/revocations',
     authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit),
+    refuseUnknownQueryParams(),
     requireScope('tokens:write', metrics),
     requireJson,
     jsonBody(deps.bodyLimitBytes),
@@ -60,6 +64,14 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
       }
       const { jti, exp } = parsed.data;
       const now = deps.clock.now();
+      // Each revocation is a Redis key that lives until exp: without a cap, one call with a year-9999 exp would
+      // keep a key forever. No token of this service lives longer than TOKEN_MAX_TTL_SECONDS (the skew allows for
+      // the issuer's clock); a longer-lived JWT from another issuer is retired by rotating its key instead.
+      const maxExpSeconds = Math.floor(now / 1000) + deps.tokenMaxTtlSeconds + deps.clockSkewSeconds;
+      if (exp > maxExpSeconds) {
+        const message = `must be at most ${deps.tokenMaxTtlSeconds} seconds from now (TOKEN_MAX_TTL_SECONDS)`;
+        return sendError(res, 'validation_failed', `exp: ${message}`, [{ field: 'exp', message }]);
+      }
       const revokedUntil = (exp + deps.clockSkewSeconds) * 1000;
       // A token already past exp + skew is refused as expired: there is nothing to remember.
       if (revokedUntil > now) {

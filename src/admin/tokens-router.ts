@@ -10,6 +10,7 @@ import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
+import { refuseUnknownQueryParams } from './query-params.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
@@ -54,6 +55,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   const admin = createAdminContext(deps);
 
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
+  router.use(refuseUnknownQueryParams());
 
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
