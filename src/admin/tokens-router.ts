@@ -10,6 +10,8 @@ import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { idempotentIssue } from './idempotent-issue.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
@@ -34,6 +36,8 @@ export interface TokensRouterDeps {
   issueJwt?: (req: Request, res: Response) => Promise<void>;
   tokenQueryParam: string;
   viewerSessionWindowSeconds: number;
+  /** Where Idempotency-Key answers are kept (the token store's Redis, or this process's memory). */
+  idempotency: IdempotencyStore;
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /**
@@ -54,7 +58,9 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
 
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
 
-  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  const idempotency = { store: deps.idempotency, admin, logger: deps.logger, storeTimeoutMs: deps.storeTimeoutMs };
+  const issueOnce = idempotentIssue('POST /v1/tokens', idempotency);
+  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
     const parsed = issueTokenSchema.safeParse(req.body);
     if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
@@ -97,7 +103,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
     res.json(toTokenView(record, deps.clock.now(), entry?.usage));
   });
 
-  const groupDeps = { ...deps, admin };
+  const groupDeps = { ...deps, admin, issueBatchOnce: idempotentIssue('POST /v1/tokens/batch', idempotency) };
   router.use(createTokenListRouter(groupDeps));
   router.use(createTokenUpdateRouter(groupDeps));
   router.use(createTokenBatchRouter(groupDeps));
