@@ -46,7 +46,15 @@ export function idempotentIssue(route: string, deps: IdempotentIssueDeps): Reque
     const sealer = idempotencySealer(res.locals.adminKey as AdminKey, route, header);
     const fingerprint = sealer.fingerprint(req.body);
     const owner = randomUUID();
-    const claim = await deps.admin.storeCall(deps.store.claim(sealer.lookupId, fingerprint, owner, IDEMPOTENCY_PENDING_MS));
+    let claim;
+    try {
+      claim = await deps.admin.storeCall(deps.store.claim(sealer.lookupId, fingerprint, owner, IDEMPOTENCY_PENDING_MS));
+    } catch (error) {
+      // A claim we stopped waiting for may still be carried out when the store answers again; the release queued
+      // behind it on the same connection undoes it, so the caller's retry is not held off by a claim nobody owns.
+      deps.store.release(sealer.lookupId, owner).catch(() => undefined);
+      throw error;
+    }
     if (claim.kind !== 'claimed') {
       if (claim.fingerprint !== fingerprint) {
         return sendError(res, 'idempotency_key_reused', 'This Idempotency-Key was used with another request body; use a new key');

@@ -161,3 +161,29 @@ for (const storeKind of STORE_KINDS) {
     }
   });
 }
+
+describe('Idempotency-Key while Redis does not answer', () => {
+  let t: TestApp;
+  let redis: TestRedis | undefined;
+  freshAppPerTest('redis', { ...ENV, STORE_TIMEOUT_MS: '300' }, (app, r) => {
+    t = app;
+    redis = r;
+  });
+
+  it('answers 503 and claims nothing: the retry once Redis is back issues once', async () => {
+    redis!.stall();
+    let res;
+    try {
+      res = await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).set('Idempotency-Key', 'outage-1').send({ streams: ['cam'] });
+    } finally {
+      redis!.resume();
+    }
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error.code, 'store_unavailable');
+    const first = await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).set('Idempotency-Key', 'outage-1').send({ streams: ['cam'] });
+    assert.equal(first.status, 201);
+    assert.equal(first.headers['idempotent-replayed'], undefined);
+    const again = await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).set('Idempotency-Key', 'outage-1').send({ streams: ['cam'] });
+    assert.equal(again.body.token, first.body.token);
+  });
+});

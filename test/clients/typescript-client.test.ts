@@ -104,6 +104,18 @@ describe('TypeScript client against the real service (Redis store)', () => {
     await assert.rejects(c.issueToken({ streams: ['other'] }, { idempotencyKey: 'client-order-7' }), { code: 'idempotency_key_reused', status: 422 });
   });
 
+  it('a concurrent duplicate (409 idempotency_in_progress) is retried and gets the first answer', async () => {
+    const counting = countingFetch();
+    const c = createTokenAuthClient({ baseUrl: service.url, adminKey: ADMIN_KEY, fetch: counting.fetch, retry: { maxRetries: 5 } });
+    const body = { template: { streams: ['dup'] }, count: 300 };
+    const [a, b] = await Promise.all([c.issueBatch(body, { idempotencyKey: 'dup-batch' }), c.issueBatch(body, { idempotencyKey: 'dup-batch' })]);
+    assert.equal(a.batchId, b.batchId);
+    assert.deepEqual(
+      a.tokens.map((t) => t.token),
+      b.tokens.map((t) => t.token),
+    );
+  });
+
   it('retries a 503 (token store not answering) until the store is back, within the bound', async () => {
     const counting = countingFetch();
     const c = createTokenAuthClient({ baseUrl: service.url, adminKey: ADMIN_KEY, fetch: counting.fetch, retry: { maxRetries: 8, baseDelayMs: 100 } });
