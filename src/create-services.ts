@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { MemoryFailureLimiter, type FailureLimiter } from './abuse/failure-limiter.js';
 import { RedisFailureLimiter } from './abuse/redis-failure-limiter.js';
-import type { IdempotencyStore } from './admin/idempotency-store.js';
+import { instrumentIdempotencyStore, type IdempotencyStore } from './admin/idempotency-store.js';
 import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
 import { RedisIdempotencyStore } from './admin/redis-idempotency-store.js';
 import type { Config } from './config.js';
@@ -75,14 +75,14 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       learnLocally: true,
     });
     adminCounters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: adminWindowMs });
-    idempotency = new RedisIdempotencyStore({ redis: redisStore.redis, keyPrefix: config.store.keyPrefix });
+    idempotency = instrumentIdempotencyStore(new RedisIdempotencyStore({ redis: redisStore.redis, keyPrefix: config.store.keyPrefix }), metrics);
     // The log must cover at least what a cached allow can outlive: the cache's TTL.
     revocations = new RedisRevocationChannel(redisStore.redis, config.store.keyPrefix, config.decisionCacheSettings.ttlSeconds * 1000 + 60_000);
   } else {
     rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000);
     counters = new MemoryFailureLimiter({ windowMs: bruteForceWindowMs, clock });
     adminCounters = new MemoryFailureLimiter({ windowMs: adminWindowMs, clock });
-    idempotency = new MemoryIdempotencyStore(clock);
+    idempotency = instrumentIdempotencyStore(new MemoryIdempotencyStore(clock), metrics);
   }
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;

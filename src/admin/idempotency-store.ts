@@ -1,3 +1,6 @@
+import { timedStoreOperation } from '../observability/instrumented-token-store.js';
+import type { Metrics } from '../observability/metrics.js';
+
 /** What a claim on an idempotency entry found. */
 export type IdempotencyClaim =
   /** Nobody used this key: the caller now owns it and must complete or release it. */
@@ -24,4 +27,19 @@ export interface IdempotencyStore {
   /** Removes the pending entry if `owner` still owns it (the request issued nothing: the key may be used again). */
   release(id: string, owner: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Times the store's operations in the store metrics (`idempotency_claim`, …), like the token store's. */
+export function instrumentIdempotencyStore(store: IdempotencyStore, metrics: Pick<Metrics, 'storeDuration' | 'storeErrors'>): IdempotencyStore {
+  return {
+    kind: store.kind,
+    claim: timedStoreOperation(metrics, store.kind, 'idempotency_claim', (id: string, fp: string, owner: string, ms: number) =>
+      store.claim(id, fp, owner, ms),
+    ),
+    complete: timedStoreOperation(metrics, store.kind, 'idempotency_complete', (id: string, owner: string, sealed: string, ms: number) =>
+      store.complete(id, owner, sealed, ms),
+    ),
+    release: timedStoreOperation(metrics, store.kind, 'idempotency_release', (id: string, owner: string) => store.release(id, owner)),
+    close: () => store.close(),
+  };
 }
