@@ -10,6 +10,8 @@ const SECOND_ADMIN_KEY = 'second-admin-key-0123456789abcdef';
 const ENV = {
   ADMIN_API_KEYS: `admin=${ADMIN_KEY},other=${SECOND_ADMIN_KEY},reader=${READ_ONLY_KEY}#tokens:read`,
   STORE_TIMEOUT_MS: '5000',
+  JWT_SIGNING_KEYS: 'idem:HS256=env:IDEM_JWT_SECRET',
+  IDEM_JWT_SECRET: 'idempotency-test-jwt-secret-0123456789abcdef',
 };
 
 interface Issued {
@@ -127,6 +129,16 @@ for (const storeKind of STORE_KINDS) {
       const good = await post('/v1/tokens', { streams: ['cam-1'] }, 'fix-me');
       assert.equal(good.status, 201);
       assert.equal(good.headers['idempotent-replayed'], undefined);
+    });
+
+    it('a JWT issue request is idempotent too: the retry answers the same signed token', async () => {
+      const body = { type: 'jwt', streams: ['cam-1'], ttlSeconds: 600, once: true };
+      const first = await post('/v1/tokens', body, 'jwt-key');
+      assert.equal(first.status, 201, first.text);
+      const again = await post('/v1/tokens', body, 'jwt-key');
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal(again.body.token, first.body.token);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_admin_token_operations_total', { operation: 'issue_jwt' }), 1);
     });
 
     it('without the header, every request issues (no change for existing callers)', async () => {
