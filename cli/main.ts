@@ -1,10 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { adminKeyCommand } from './admin-key-command.js';
 import { EXIT, exitCodeFor, UsageError, type CliIo } from './cli-io.js';
-import { configCommand } from './config-check-command.js';
-import { hookCommand } from './hook-try-command.js';
-import { sessionsCommand } from './sessions-command.js';
-import { tokensCommand } from './tokens-command.js';
 
 export const MAIN_HELP = `Usage: wcs-token-auth <command> [options]
 
@@ -25,12 +20,15 @@ Exit status: 0 ok, 1 failed/denied/invalid, 2 usage, 3 not found, 4 unauthorized
   -V, --version   the version
   -h, --help      this help`;
 
-const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
-  tokens: tokensCommand,
-  sessions: sessionsCommand,
-  'admin-key': adminKeyCommand,
-  config: configCommand,
-  hook: hookCommand,
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+// Loaded on demand: `config check` pulls in the service's config and JWT modules, which the API commands never need.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  tokens: async () => (await import('./tokens-command.js')).tokensCommand,
+  sessions: async () => (await import('./sessions-command.js')).sessionsCommand,
+  'admin-key': async () => (await import('./admin-key-command.js')).adminKeyCommand,
+  config: async () => (await import('./config-check-command.js')).configCommand,
+  hook: async () => (await import('./hook-try-command.js')).hookCommand,
 };
 
 export function packageVersion(): string {
@@ -50,9 +48,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   try {
-    const run = COMMANDS[command];
-    if (!run) throw new UsageError(`unknown command "${command}"`);
-    return await run(rest, io);
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(`unknown command "${command}"`);
+    return await (await load())(rest, io);
   } catch (error) {
     return exitCodeFor(error, io);
   }

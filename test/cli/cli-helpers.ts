@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../cli/cli-io.js';
+import { runCli } from '../../cli/main.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -30,5 +32,14 @@ export async function runCliProcess(args: string[], env: Record<string, string> 
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code] = (await once(child, 'close')) as [number | null];
   clearTimeout(killer);
+  return { code, stdout, stderr };
+}
+
+/** The same command line through runCli in this process (what the bin runs), with exactly `env`. */
+export async function runCliInProcess(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { out: (text) => void (stdout += text), err: (text) => void (stderr += text), env };
+  const code = await runCli(args, io);
   return { code, stdout, stderr };
 }

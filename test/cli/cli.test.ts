@@ -7,7 +7,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { spawnService } from '../helpers/service-process.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from '../helpers/test-app.js';
-import { runCliProcess } from './cli-helpers.js';
+import { runCliInProcess, runCliProcess } from './cli-helpers.js';
 
 const SECRET = 'wcs-hook-secret-for-cli-tests';
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,16 +45,17 @@ describe('operator CLI, spawned as a user runs it', () => {
     assert.match(got.stdout, new RegExp(`^id\\s+${record.id}$`, 'm'));
     assert.ok(!got.stdout.includes(token), 'a read never shows the secret');
 
-    const updated = await runCliProcess(['tokens', 'update', record.id, '--max-uses', 'none', '--disabled', 'true', '--json'], env);
+    // The rest in-process (the same runCli the bin calls): spawning costs seconds on a busy machine.
+    const updated = await runCliInProcess(['tokens', 'update', record.id, '--max-uses', 'none', '--disabled', 'true', '--json'], env);
     assert.equal(updated.code, 0, updated.stderr);
     assert.deepEqual([JSON.parse(updated.stdout).maxUses, JSON.parse(updated.stdout).state], [null, 'disabled']);
 
-    const listed = await runCliProcess(['tokens', 'list', '--stream', 'cli-cam'], env);
+    const listed = await runCliInProcess(['tokens', 'list', '--stream', 'cli-cam'], env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^ID\s+STATE\s+STREAMS/m);
     assert.match(listed.stdout, new RegExp(`^${record.id}\\s+disabled\\s+cli-cam`, 'm'));
 
-    const revoked = await runCliProcess(['tokens', 'revoke', record.id, '--json'], env);
+    const revoked = await runCliInProcess(['tokens', 'revoke', record.id, '--json'], env);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.equal(JSON.parse(revoked.stdout).state, 'revoked');
   });
@@ -62,7 +63,7 @@ describe('operator CLI, spawned as a user runs it', () => {
   it('a retried batch with the same --idempotency-key prints the same tokens', async () => {
     const args = ['tokens', 'issue', '--stream', 'batch-cam', '--count', '3', '--idempotency-key', 'cli-batch-1', '--json'];
     const first = await runCliProcess(args, env);
-    const again = await runCliProcess(args, env);
+    const again = await runCliInProcess(args, env);
     assert.equal(first.code, 0, first.stderr);
     const tokens = (run: { stdout: string }) => (JSON.parse(run.stdout) as { tokens: { token: string }[] }).tokens.map((t) => t.token);
     assert.equal(tokens(first).length, 3);
@@ -70,7 +71,7 @@ describe('operator CLI, spawned as a user runs it', () => {
   });
 
   it('hook try: signed request, decision and dry-run reason; exit 0 allowed, 1 denied; sessions shows the viewer', async () => {
-    const issued = JSON.parse((await runCliProcess(['tokens', 'issue', '--stream', 'hook-cam', '--json'], env)).stdout) as { token: string; record: { id: string } };
+    const issued = JSON.parse((await runCliInProcess(['tokens', 'issue', '--stream', 'hook-cam', '--json'], env)).stdout) as { token: string; record: { id: string } };
     const hookEnv = { ...env, WCS_SIGNING_SECRET: SECRET };
     const allowed = await runCliProcess(['hook', 'try', '--token', issued.token, '--stream', 'hook-cam', '--session-id', 'cli-viewer-1', '--client-ip', '198.51.100.7'], hookEnv);
     assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
@@ -84,11 +85,11 @@ describe('operator CLI, spawned as a user runs it', () => {
     assert.deepEqual([result.allow, result.hookStatus, result.dryRun.reason], [false, 403, 'stream_not_allowed']);
 
     // A wrong signing secret: the hook refuses, the dry run (which does not check signatures) would allow.
-    const badSignature = await runCliProcess(['hook', 'try', '--token', issued.token, '--stream', 'hook-cam', '--signing-secret', 'wrong'], env);
+    const badSignature = await runCliInProcess(['hook', 'try', '--token', issued.token, '--stream', 'hook-cam', '--signing-secret', 'wrong'], env);
     assert.equal(badSignature.code, 1);
     assert.match(badSignature.stdout, /hook and the dry run disagree/);
 
-    const sessions = await runCliProcess(['sessions', '--token', issued.record.id], env);
+    const sessions = await runCliInProcess(['sessions', '--token', issued.record.id], env);
     assert.equal(sessions.code, 0, sessions.stderr);
     assert.match(sessions.stdout, /^cli-viewer-1\s+198\.51\.100\.7\s/m);
   });
@@ -97,15 +98,15 @@ describe('operator CLI, spawned as a user runs it', () => {
     const missing = await runCliProcess(['tokens', 'get', 'tok_AAAAAAAAAAAAAAAA'], env);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /404 not_found/);
-    assert.equal((await runCliProcess(['tokens', 'list'], { ...env, WTA_ADMIN_KEY: 'not-a-real-admin-key-000' })).code, 4);
-    assert.equal((await runCliProcess(['tokens', 'issue', '--stream', 'x'], { ...env, WTA_ADMIN_KEY: READ_ONLY_KEY })).code, 4);
-    const unreachable = await runCliProcess(['tokens', 'list', '--url', 'http://127.0.0.1:9'], env);
+    assert.equal((await runCliInProcess(['tokens', 'list'], { ...env, WTA_ADMIN_KEY: 'not-a-real-admin-key-000' })).code, 4);
+    assert.equal((await runCliInProcess(['tokens', 'issue', '--stream', 'x'], { ...env, WTA_ADMIN_KEY: READ_ONLY_KEY })).code, 4);
+    const unreachable = await runCliInProcess(['tokens', 'list', '--url', 'http://127.0.0.1:9'], env);
     assert.equal(unreachable.code, 5);
     assert.match(unreachable.stderr, /cannot reach the service/);
-    const usage = await runCliProcess(['tokens', 'issue', '--stream', 'x', '--max-uses', 'many'], env);
+    const usage = await runCliInProcess(['tokens', 'issue', '--stream', 'x', '--max-uses', 'many'], env);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--max-uses must be a whole number/);
-    assert.equal((await runCliProcess(['tokens', 'list', '--no-such-flag'], env)).code, 2);
+    assert.equal((await runCliInProcess(['tokens', 'list', '--no-such-flag'], env)).code, 2);
   });
 });
 
@@ -118,7 +119,7 @@ describe('operator CLI without a service', () => {
     assert.equal(entry, `ops=${sha256}#tokens:read`);
     const [parsed] = parseAdminKeys(entry);
     assert.deepEqual([...(parsed?.scopes ?? [])], ['tokens:read']);
-    const check = await runCliProcess(['config', 'check'], { ADMIN_API_KEYS: entry });
+    const check = await runCliInProcess(['config', 'check'], { ADMIN_API_KEYS: entry });
     assert.equal(check.code, 0, check.stderr);
     assert.match(check.stdout, /adminKeys: ops/);
     assert.ok(!check.stdout.includes(sha256), 'the summary shows key ids only');
@@ -136,7 +137,7 @@ describe('operator CLI without a service', () => {
   });
 
   it('config check reads --env-file and reports JWT key problems as the service does', async () => {
-    const check = await runCliProcess(['config', 'check', '--json', '--env-file', '/dev/null'], { JWT_KEYS: 'k1:HS256:file:/nonexistent/key' });
+    const check = await runCliInProcess(['config', 'check', '--json', '--env-file', '/dev/null'], { JWT_KEYS: 'k1:HS256:file:/nonexistent/key' });
     const service = spawnService({ JWT_KEYS: 'k1:HS256:file:/nonexistent/key' });
     assert.equal(await service.exit, 1);
     assert.equal(check.code, 1);
