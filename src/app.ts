@@ -3,7 +3,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { FailureLimiter } from './abuse/failure-limiter.js';
 import type { AdminKey } from './admin/admin-keys.js';
+import type { IdempotencyStore } from './admin/idempotency-store.js';
 import { createIssueJwtRoute } from './admin/issue-jwt-route.js';
+import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
 import { createRevocationsRouter } from './admin/revocations-router.js';
 import { createTokensRouter } from './admin/tokens-router.js';
 import type { Config } from './config.js';
@@ -73,6 +75,8 @@ export interface AppDeps {
   guessThrottle?: GuessThrottle;
   /** Where failed admin authentications are counted (ADMIN_AUTH_*); absent = no limit. */
   adminAuthLimiter?: FailureLimiter;
+  /** Where Idempotency-Key answers are kept; absent = this process's memory (right for the memory store only). */
+  idempotency?: IdempotencyStore;
   /** Tells the other instances about a revocation; absent = single instance. */
   revocations?: { publish(tokenId: string): Promise<void> };
 }
@@ -225,6 +229,7 @@ export function createApp(deps: AppDeps): RequestListener {
       logger,
       metrics,
       adminKeys: deps.adminKeys,
+      idempotency: deps.idempotency ?? new MemoryIdempotencyStore(deps.clock),
       issueJwt:
         jwt &&
         createIssueJwtRoute({

@@ -91,6 +91,7 @@ async function main(config: Config): Promise<void> {
     guessThrottle: services.guessThrottle,
     adminAuthLimiter: services.adminAuthLimiter,
     revocations: services.revocations,
+    idempotency: services.idempotency,
   });
 
   const server: Server = createServer(app).listen(config.port, config.host);

@@ -11,6 +11,8 @@ import { createAdminContext, sendInputError, sendValidationFailed, validationDet
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
 import { refuseUnknownQueryParams } from './query-params.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { idempotentIssue } from './idempotent-issue.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
@@ -35,6 +37,8 @@ export interface TokensRouterDeps {
   issueJwt?: (req: Request, res: Response) => Promise<void>;
   tokenQueryParam: string;
   viewerSessionWindowSeconds: number;
+  /** Where Idempotency-Key answers are kept (the token store's Redis, or this process's memory). */
+  idempotency: IdempotencyStore;
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /**
@@ -57,7 +61,9 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
   router.use(refuseUnknownQueryParams());
 
-  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  const idempotency = { store: deps.idempotency, admin, logger: deps.logger, storeTimeoutMs: deps.storeTimeoutMs };
+  const issueOnce = idempotentIssue('POST /v1/tokens', idempotency);
+  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
     const parsed = issueTokenSchema.safeParse(req.body);
     if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
@@ -101,7 +107,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
     res.json(toTokenView(record, deps.clock.now(), entry?.usage));
   });
 
-  const groupDeps = { ...deps, admin };
+  const groupDeps = { ...deps, admin, issueBatchOnce: idempotentIssue('POST /v1/tokens/batch', idempotency) };
   router.use(createTokenListRouter(groupDeps));
   router.use(createTokenUpdateRouter(groupDeps));
   router.use(createTokenBatchRouter(groupDeps));

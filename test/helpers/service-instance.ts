@@ -56,6 +56,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     adminAuthLimiter: services.adminAuthLimiter,
     jwt: services.jwt,
     revocations: services.revocations,
+    idempotency: services.idempotency,
   });
   const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
