@@ -114,11 +114,12 @@ for (const storeKind of STORE_KINDS) {
       assert.deepEqual([allowed.status, reasonOf(t, allowed)], [200, 'valid']);
     });
 
-    test('a stream name of 257 characters is refused with 400 (256 is decided), whatever the patterns', async () => {
+    test('a stream name or mediaSessionId of 257 characters is refused with 400 (256 is decided), whatever the patterns', async () => {
       const { token } = await issueViaApi(t.app, { streams: ['*', `*${'a'.repeat(200)}b`] });
       assertRefused400(await hook(t, token, { name: 'a'.repeat(257) }), 'name 257');
       assertRefused400(await hook(t, token, { name: 'a'.repeat(60_000) }), 'name 60000');
-      const longest = await hook(t, token, { name: 'a'.repeat(256) });
+      assertRefused400(await hook(t, token, { mediaSessionId: 's'.repeat(257) }), 'mediaSessionId 257');
+      const longest = await hook(t, token, { name: 'a'.repeat(256), mediaSessionId: 's'.repeat(256) });
       assert.deepEqual([longest.status, reasonOf(t, longest)], [200, 'valid']);
     });
 
