@@ -1,6 +1,9 @@
 import { STREAM_NAME_MAX_LENGTH } from '../tokens/stream-pattern.js';
 import { clientIpFromSessionId } from './client-ip.js';
 
+/** WCS's mediaSessionId is a UUID with a short suffix; 256 leaves room for any other player or version. */
+export const VIEWER_SESSION_ID_MAX_LENGTH = 256;
+
 export interface HookFields {
   /** undefined only for methods that name no stream (`connect`, read with `streamRequired: false`). */
   stream: string | undefined;
@@ -43,6 +46,10 @@ export function readHookFields(body: unknown, tokenParam: string, options: { str
   if (appKey !== undefined && typeof appKey !== 'string') return { ok: false, field: 'appKey', message: 'must be a string' };
   if (mediaSessionId !== undefined && typeof mediaSessionId !== 'string') {
     return { ok: false, field: 'mediaSessionId', message: 'must be a string' };
+  }
+  // Stored per viewer session (up to maxUses or TOKEN_SESSIONS_RECORDED_MAX of them per token): bounded like a name.
+  if (typeof mediaSessionId === 'string' && mediaSessionId.length > VIEWER_SESSION_ID_MAX_LENGTH) {
+    return { ok: false, field: 'mediaSessionId', message: `must be at most ${VIEWER_SESSION_ID_MAX_LENGTH} characters` };
   }
   let token = isObject(custom) && Object.hasOwn(custom, tokenParam) ? tokenValue(custom[tokenParam]) : undefined;
   if (token === undefined && Object.hasOwn(body, tokenParam)) token = tokenValue(body[tokenParam]);
