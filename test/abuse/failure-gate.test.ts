@@ -38,7 +38,7 @@ describe('FailureGate', () => {
     assert.deepEqual([...new Set(results)], ['succeeded']);
   });
 
-  test('mixed: failures never exceed max, successes never get limited before the failures are used up', async () => {
+  test('mixed successes and failures: exactly max failures get through, then the key is limited', async () => {
     const g = gate();
     const results = await Promise.all(Array.from({ length: 60 }, (_, i) => attempt(g, tick().then(() => i % 3 === 0))));
     assert.equal(results.filter((r) => r === 'failed').length, 5);
