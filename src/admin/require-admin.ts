@@ -39,8 +39,9 @@ function gateOf(limit: AdminAuthLimit): FailureGate {
  * unknown, and every admin route but JWT issuing needs that store anyway.
  */
 export function authenticateAdmin(keys: readonly AdminKey[], metrics: Metrics, limit?: AdminAuthLimit): RequestHandler {
+  // Without any configured key every request is refused anyway: there is nothing to guess and nothing to count.
   const limitKeysFor = (address: string | undefined): LimitKey[] =>
-    limit && limit.maxFailures > 0 ? [{ key: `a:${sha256Hex(canonicalIp(address) ?? 'unknown').slice(0, 32)}`, max: limit.maxFailures }] : [];
+    limit && limit.maxFailures > 0 && keys.length > 0 ? [{ key: `a:${sha256Hex(canonicalIp(address) ?? 'unknown').slice(0, 32)}`, max: limit.maxFailures }] : [];
 
   return async (req, res, next) => {
     // The TCP peer, not X-Forwarded-For: a header a guesser writes itself cannot be what limits it.
