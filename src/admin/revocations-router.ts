@@ -6,9 +6,10 @@ import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { chargeStoreTime } from './admin-deadline.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
-import { chargeStoreTime, remainingStoreMs } from './admin-deadline.js';
+import { remainingStoreMs } from './admin-deadline.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { validationDetails } from './tokens-router.js';
 
