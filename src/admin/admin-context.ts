@@ -6,7 +6,7 @@ import { requestIdOf, sendError } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { TokenInputError } from '../tokens/issue-token.js';
 import { TokenConflictError } from '../tokens/token-store.js';
-import { remainingStoreMs } from './admin-deadline.js';
+import { chargeStoreTime, remainingStoreMs } from './admin-deadline.js';
 import type { AdminKey } from './admin-keys.js';
 
 const TOKEN_ID = /^tok_[A-Za-z0-9_-]{16}$/;
@@ -35,14 +35,16 @@ export function createAdminContext(deps: { logger: Logger; storeTimeoutMs: numbe
   /**
    * The admin API has no failure policy: when the store does not answer, the caller is told so (503) and can
    * retry. `bound` is the request's response: the call gets what is left of its store budget (admin-deadline.ts),
-   * so the whole request stays within STORE_TIMEOUT_MS; a number is a timeout of its own; `null` leaves bounding
+   * so the request waits at most STORE_TIMEOUT_MS for the store in all; a number is a timeout of its own; `null` leaves bounding
    * to the store's own command timeouts (for calls that must not be abandoned half-way, such as a batch that rolls
    * itself back).
    */
   const storeCall = async <T>(call: Promise<T>, bound: number | null | Response = deps.storeTimeoutMs): Promise<T> => {
-    const timeoutMs = bound !== null && typeof bound === 'object' ? remainingStoreMs(bound, deps.storeTimeoutMs) : bound;
+    const res = bound !== null && typeof bound === 'object' ? bound : undefined;
+    const timeoutMs = res ? remainingStoreMs(res, deps.storeTimeoutMs) : (bound as number | null);
     try {
-      return timeoutMs === null ? await call : await withTimeout(call, timeoutMs);
+      if (timeoutMs === null) return await call;
+      return res ? await chargeStoreTime(res, () => withTimeout(call, timeoutMs)) : await withTimeout(call, timeoutMs);
     } catch (error) {
       if (error instanceof AppError || error instanceof TokenInputError) throw error;
       if (error instanceof TokenConflictError) throw new AppError('conflict', error.message);

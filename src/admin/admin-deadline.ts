@@ -2,18 +2,22 @@ import { performance } from 'node:perf_hooks';
 import type { Response } from 'express';
 
 /**
- * One store budget per admin request: STORE_TIMEOUT_MS from the moment it is authenticated, shared by the admin
- * rate limiter's check and the route's store calls, so a stalled store costs an admin caller one timeout, not one
- * per store call.
+ * One store budget per admin request: STORE_TIMEOUT_MS of waiting for the store, shared by the admin rate
+ * limiter's check and the route's store calls, so a stalled store costs an admin caller one timeout, not one per
+ * store call. Only store waits count: reading the request body (a slow upload) is not the store's time.
  */
-export function startStoreDeadline(res: Response, timeoutMs: number): number {
-  const deadline = performance.now() + timeoutMs;
-  res.locals.storeDeadline = deadline;
-  return deadline;
+export function remainingStoreMs(res: Response, timeoutMs: number): number {
+  const spent = res.locals.storeSpentMs;
+  return typeof spent === 'number' ? Math.max(0, timeoutMs - spent) : timeoutMs;
 }
 
-/** What is left of the request's budget (at least 0 ms); `fallbackMs` for a request without one. */
-export function remainingStoreMs(res: Response, fallbackMs: number): number {
-  const deadline = res.locals.storeDeadline;
-  return typeof deadline === 'number' ? Math.max(0, deadline - performance.now()) : fallbackMs;
+/** Runs `wait` and charges its duration to the request's store budget. */
+export async function chargeStoreTime<T>(res: Response, wait: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await wait();
+  } finally {
+    const spent = typeof res.locals.storeSpentMs === 'number' ? res.locals.storeSpentMs : 0;
+    res.locals.storeSpentMs = spent + (performance.now() - started);
+  }
 }

@@ -6,7 +6,7 @@ import { sendError } from '../shared/http.js';
 import { canonicalIp } from '../shared/ip-address.js';
 import { sha256Hex } from '../shared/secrets.js';
 import { withTimeout } from '../shared/with-timeout.js';
-import { remainingStoreMs, startStoreDeadline } from './admin-deadline.js';
+import { chargeStoreTime, remainingStoreMs } from './admin-deadline.js';
 import { findAdminKey, type AdminKey, type AdminScope } from './admin-keys.js';
 
 /** Failed authentications allowed per client address in a window, counted in `limiter`. */
@@ -39,16 +39,17 @@ function gateOf(limit: AdminAuthLimit): FailureGate {
  * unknown, and every admin route but JWT issuing needs that store anyway.
  */
 export function authenticateAdmin(keys: readonly AdminKey[], metrics: Metrics, limit?: AdminAuthLimit): RequestHandler {
+  // Without any configured key every request is refused anyway: there is nothing to guess and nothing to count.
   const limitKeysFor = (address: string | undefined): LimitKey[] =>
-    limit && limit.maxFailures > 0 ? [{ key: `a:${sha256Hex(canonicalIp(address) ?? 'unknown').slice(0, 32)}`, max: limit.maxFailures }] : [];
+    limit && limit.maxFailures > 0 && keys.length > 0 ? [{ key: `a:${sha256Hex(canonicalIp(address) ?? 'unknown').slice(0, 32)}`, max: limit.maxFailures }] : [];
 
   return async (req, res, next) => {
-    if (limit) startStoreDeadline(res, limit.timeoutMs);
     // The TCP peer, not X-Forwarded-For: a header a guesser writes itself cannot be what limits it.
     const limitKeys = limitKeysFor(req.socket.remoteAddress);
     let ticket: GateTicket | undefined;
     if (limit && limitKeys.length > 0) {
-      const admitted = await admitWithin(gateOf(limit), limitKeys, remainingStoreMs(res, limit.timeoutMs));
+      const gate = gateOf(limit);
+      const admitted = await chargeStoreTime(res, () => admitWithin(gate, limitKeys, remainingStoreMs(res, limit.timeoutMs)));
       if (admitted === 'unknown') {
         metrics.adminAuthFailures.inc({ reason: 'throttled' });
         return sendError(res, 'store_unavailable', 'The token store is unavailable; try again');

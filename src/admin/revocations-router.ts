@@ -6,6 +6,7 @@ import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
 import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { chargeStoreTime } from './admin-deadline.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
 import { remainingStoreMs } from './admin-deadline.js';
@@ -76,7 +77,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
       // A token already past exp + skew is refused as expired: there is nothing to remember.
       if (revokedUntil > now) {
         try {
-          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), remainingStoreMs(res, deps.storeTimeoutMs));
+          await chargeStoreTime(res, () => withTimeout(deps.jtis.revoke(jti, now, revokedUntil), remainingStoreMs(res, deps.storeTimeoutMs)));
         } catch (error) {
           deps.logger.warn({ err: error }, 'token store failed during a revocation');
           throw new AppError('store_unavailable', 'The token store is unavailable; the jti is not revoked, try again');

@@ -199,9 +199,14 @@ describe('bad input to the hook gets a clear answer', () => {
 describe('client IP from WCS sessionId', () => {
   const cases: [unknown, string | undefined][] = [
     ['/192.168.1.100:59473/192.168.1.5:8445', '192.168.1.100'],
-    ['/0:0:0:0:0:0:0:1:59473/0:0:0:0:0:0:0:1:8445', '0:0:0:0:0:0:0:1'],
+    // Every spelling comes back in the canonical form (canonicalIp): compressed IPv6, IPv4 unmapped, no zone.
+    ['/0:0:0:0:0:0:0:1:59473/0:0:0:0:0:0:0:1:8445', '::1'],
     ['/[2001:db8::1]:443/[2001:db8::2]:8445', '2001:db8::1'],
-    ['/fe80:0:0:0:0:0:0:1%eth0:5000/x', 'fe80:0:0:0:0:0:0:1%eth0'],
+    ['/2001:DB8:0:0:0:0:0:1:443/x', '2001:db8::1'],
+    ['/fe80:0:0:0:0:0:0:1%eth0:5000/x', 'fe80::1'],
+    ['/0:0:0:0:0:ffff:707:707:5000/x', '7.7.7.7'],
+    ['/::ffff:7.7.7.7:5000/x', '7.7.7.7'],
+    ['/7.7.7.7%eth0:5000/x', '7.7.7.7'],
     ['test-HLS', undefined],
     ['/not-an-ip:80/x', undefined],
     ['/10.0.0.1/x', undefined],
