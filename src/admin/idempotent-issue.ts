@@ -18,7 +18,7 @@ export const IDEMPOTENCY_PENDING_MS = 60_000;
 
 export interface IdempotentIssueDeps {
   store: IdempotencyStore;
-  admin: Pick<AdminContext, 'storeCall'>;
+  admin: Pick<AdminContext, 'storeCall' | 'remainingMs'>;
   logger: Logger;
   storeTimeoutMs: number;
 }
@@ -48,7 +48,7 @@ export function idempotentIssue(route: string, deps: IdempotentIssueDeps): Reque
     const owner = randomUUID();
     let claim;
     try {
-      claim = await deps.admin.storeCall(deps.store.claim(sealer.lookupId, fingerprint, owner, IDEMPOTENCY_PENDING_MS));
+      claim = await deps.admin.storeCall(deps.store.claim(sealer.lookupId, fingerprint, owner, IDEMPOTENCY_PENDING_MS), res);
     } catch (error) {
       // A claim we stopped waiting for may still be carried out when the store answers again; the release queued
       // behind it on the same connection undoes it, so the caller's retry is not held off by a claim nobody owns.
@@ -92,7 +92,8 @@ function keepAnswer(
     const sealed = deps.seal({ status: 201, location, body });
     // The tokens are issued whatever happens here: a failure to keep the answer is logged, never turned into an
     // error (the secrets are in this answer only). A retry then waits for the claim to end and issues again.
-    withTimeout(deps.store.complete(deps.id, deps.owner, sealed, IDEMPOTENCY_KEEP_MS), deps.storeTimeoutMs)
+    // Keeping it shares the request's one STORE_TIMEOUT_MS budget, so a stalled store never holds the answer longer.
+    withTimeout(deps.store.complete(deps.id, deps.owner, sealed, IDEMPOTENCY_KEEP_MS), Math.max(1, deps.admin.remainingMs(res)))
       .then((kept) => {
         if (!kept) deps.logger.warn({ event: 'idempotency_not_kept', reason: 'claim_expired' }, 'idempotent answer not kept: the claim had run out');
       })
