@@ -9,10 +9,12 @@ export interface HlsUri {
   /** The stream directory as requested (`live-720p` for an ABR variant of `live`). */
   pathStream: string;
   /**
-   * The stream directory exactly as nginx sees it in `$request_uri` (still percent-encoded): what an edge signature
-   * covers, because nginx compares it with the first path segment of segment URIs without decoding them.
+   * The directory of the requested file exactly as nginx sees it in `$request_uri` (still percent-encoded):
+   * `/live` for `/live/live.m3u8`, `/live/720` for `/live/720/720.m3u8`, and `/live` for the root playlist
+   * `/live.m3u8`, whose media are under `/live/`. What an edge signature covers: nginx compares it with the
+   * directory of segment URIs, without decoding them.
    */
-  rawPathStream: string;
+  rawDirectory: string;
   resource: HlsResource;
   /** undefined: no token in the query; null: the parameter was given more than once, or in a form nginx reads otherwise. */
   token: string | undefined | null;
@@ -100,9 +102,9 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   // The root form names a playlist only: a root-level media file names no directory to check it against.
   if (directories.length === 0 && resource !== 'playlist') return undefined;
   const pathStream = directories[0] ?? base;
-  const rawFirst = path.raw[0] ?? '';
+  const rawFile = path.raw[path.raw.length - 1] ?? '';
   // `.` cannot be percent-encoded here (refused above), so the last raw dot is the extension's.
-  const rawPathStream = directories.length > 0 ? rawFirst : rawFirst.slice(0, rawFirst.lastIndexOf('.'));
+  const rawDirectory = directories.length > 0 ? `/${path.raw.slice(0, -1).join('/')}` : `/${rawFile.slice(0, rawFile.lastIndexOf('.'))}`;
   if (!STREAM_PATTERN.test(pathStream)) return undefined;
   const stream = streamOf(pathStream, options.variantSuffix);
   const inner = directories.slice(1);
@@ -117,7 +119,7 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   return {
     stream,
     pathStream,
-    rawPathStream,
+    rawDirectory,
     resource,
     token,
     appKey: appKey.length === 1 && APP_KEY.test(appKey[0] ?? '') ? appKey[0] : undefined,

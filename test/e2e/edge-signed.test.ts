@@ -297,11 +297,13 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
 
     const { token: mine } = await issue(['mine']);
     const segment = source.segments().at(-1) ?? '';
-    for (const path of [`/mine/${STREAM}/${STREAM}.m3u8`, `/mine/${STREAM}.m3u8`, `/mine/${segment}`, `/mine-720p/${STREAM}.m3u8`]) {
+    for (const path of [`/mine/${STREAM}/${STREAM}.m3u8`, `/mine/${STREAM}.m3u8`, `/mine/${STREAM}/${segment}`, `/mine-720p/${STREAM}.m3u8`]) {
       const response = await get(`${serviceMode.url}${path}?token=${mine}`);
       assert.equal(response.status, 403, path);
       assert.equal(service.logs.decisions().at(-1)?.reason, 'unrecognized_uri', path);
     }
+    // A media file named after another stream than its directory is refused by nginx itself.
+    assert.equal((await get(`${serviceMode.url}/mine/${segment}?token=${mine}`)).status, 400);
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${STREAM}.m3u8?token=${mine}`)).status, 403);
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${STREAM}.mp3?token=${token}`)).status, 404, 'unknown extensions stay refused');
   });
@@ -325,6 +327,8 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
       `/${STREAM}/${segment}?token=${token}&token=${token}`,
       `/${STREAM}/${segment}?token=${token}&TOKEN=other`,
       `/${STREAM}/${STREAM}.m3u8?token=a&Token=${token}`,
+      `/${STREAM}/${segment.replace(STREAM, 'other')}?token=${token}`,
+      `/${STREAM}/${segment.replace(STREAM, STREAM.toUpperCase())}?token=${token}`,
     ];
     for (const path of hostile) {
       // Sent byte for byte: a URL parser would resolve the dot segments before they left the client.
@@ -333,6 +337,9 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     }
     assert.equal(authCalls.length, callsBefore, 'the service was not asked');
     assert.equal(wcs.requests.length, wcsBefore, 'WCS was not asked');
+    // Agreeing names in another directory are not served from the allow cached for /live/: the service refuses.
+    assert.equal((await get(`${serviceMode.url}/${STREAM}/other/${segment.replace(STREAM, 'other')}?token=${token}`)).status, 403);
+    assert.equal(service.logs.decisions().at(-1)?.reason, 'unrecognized_uri');
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${segment}`)).status, 401, 'a token-less segment is still refused');
   });
 
