@@ -97,6 +97,8 @@ export function createApp(deps: AppDeps): RequestListener {
     storeKind: deps.store.kind,
     failurePolicy: config.storeFailurePolicy,
   });
+  // Only a real store answer ends an outage, not a decision that happened not to need the store.
+  metrics.storeAnswers.subscribe(() => outage.succeeded());
   const decisionCache =
     config.storeFailurePolicy !== 'cached'
       ? undefined
@@ -116,7 +118,6 @@ export function createApp(deps: AppDeps): RequestListener {
       outage.failed(error);
       logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision');
     },
-    onStoreSuccess: () => outage.succeeded(),
     onThrottleError: (error: unknown) =>
       logger.debug({ event: 'throttle_failure', kind: storeErrorKind(error) }, 'could not count a failed token guess'),
   };
@@ -125,6 +126,7 @@ export function createApp(deps: AppDeps): RequestListener {
       store: deps.store,
       metrics,
       storeTimeoutMs: config.storeTimeoutMs,
+      failurePolicy: config.storeFailurePolicy,
       isShuttingDown: deps.isShuttingDown ?? (() => false),
       outage,
     }),
@@ -169,12 +171,12 @@ export function createApp(deps: AppDeps): RequestListener {
       handle: hook,
     },
   ];
-  const onRevoked = async (tokenId: string) => {
+  const onRevoked = async (tokenId: string, timeoutMs = config.storeTimeoutMs) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
     if (!deps.revocations) return;
     try {
-      await withTimeout(deps.revocations.publish(tokenId), config.storeTimeoutMs);
+      await withTimeout(deps.revocations.publish(tokenId), timeoutMs);
       metrics.revocationMessages.inc({ event: 'published' });
     } catch (error) {
       // The revocation is stored, and every instance reads the store for each decision; only a cached allow

@@ -10,6 +10,7 @@ import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
+import { refuseUnknownQueryParams } from './query-params.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
@@ -40,7 +41,8 @@ export interface TokensRouterDeps {
    * Called after a revocation is stored, before the answer: drops cached decisions here and tells the other
    * instances. Never throws (the revocation itself is done).
    */
-  onRevoked?(tokenId: string): Promise<void>;
+  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
+  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -53,6 +55,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   const admin = createAdminContext(deps);
 
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
+  router.use(refuseUnknownQueryParams());
 
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
@@ -67,6 +70,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
           defaultTtlSeconds: deps.tokenDefaultTtlSeconds,
           maxTtlSeconds: deps.tokenMaxTtlSeconds,
         }),
+        res,
       );
     } catch (error) {
       return sendInputError(res, error);
@@ -79,21 +83,21 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   });
 
   router.get('/tokens/:id', requireScope('tokens:read', metrics), async (req, res) => {
-    const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)));
+    const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)), res);
     if (!entry) return sendError(res, 'not_found', 'No token with this id');
     res.json(toTokenView(entry.record, deps.clock.now(), entry.usage));
   });
 
   router.delete('/tokens/:id', requireScope('tokens:write', metrics), async (req, res) => {
     const id = admin.tokenIdParam(req);
-    const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()));
+    const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()), res);
     if (!record) return sendError(res, 'not_found', 'No token with this id');
-    await deps.onRevoked?.(record.id);
+    await deps.onRevoked?.(record.id, admin.remainingMs(res));
     metrics.adminTokens.inc({ operation: 'revoke' });
     admin.audit(res, 'token.revoke', record.id);
     // Read again for the usage counters. The revocation is done by now, so a failing read must not turn the
     // answer into an error; the counters then read as zero.
-    const entry = await admin.storeCall(deps.store.findEntryById(id)).catch(() => undefined);
+    const entry = await admin.storeCall(deps.store.findEntryById(id), res).catch(() => undefined);
     res.json(toTokenView(record, deps.clock.now(), entry?.usage));
   });
 

@@ -4,6 +4,7 @@ import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
+  PastDeadlineError,
   TokenConflictError,
   type PolicyCheck,
   type PolicyOutcome,
@@ -97,7 +98,11 @@ export class MemoryTokenStore implements TokenStore {
       ipRules: entry.ipRules,
     };
     const reason = checkGrant(grant, request, check.now) ?? checkSessions(entry, check);
-    if (reason === null && request.consume) recordSession(entry, check);
+    if (reason === null && request.consume) {
+      // As the Redis script does: an answer already given without the store is not followed by a write.
+      if (check.writeDeadline !== undefined && Date.now() >= check.writeDeadline) throw new PastDeadlineError();
+      recordSession(entry, check);
+    }
     return { record, reason };
   }
 

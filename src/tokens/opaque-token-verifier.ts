@@ -20,9 +20,11 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       sessionId: viewerSessionKey(request),
       clientIp: request.clientIp === undefined ? undefined : normalizeIp(request.clientIp),
       now: this.deps.clock.now(),
+      writeDeadline: request.writeDeadline,
       ...this.sessions,
     });
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
+    if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
     if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: outcome.record.id, reason: outcome.reason };
     return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers, expiresAt: outcome.record.expiresAt };
   }

@@ -25,7 +25,9 @@ export type TokenDenyReason =
   | 'ip_not_allowed'
   | 'ip_mismatch'
   | 'use_limit_reached'
-  | 'viewer_limit_reached';
+  | 'viewer_limit_reached'
+  // A stored record the store cannot read (refused, whatever STORE_FAILURE_POLICY says)
+  | 'unreadable_record';
 
 /** What is being asked for, independent of who asked (WCS hook or nginx). */
 export interface AccessRequest {
@@ -44,6 +46,11 @@ export interface AccessRequest {
    * True when the request starts (or continues) a viewer session, e.g. playHLS.
    */
   consume: boolean;
+  /**
+   * Wall-clock ms (Date.now()) from which the decision must not change state: authorizePlayback has answered
+   * without the store by then. See PolicyCheck.writeDeadline and JtiUse.writeDeadline. Absent: no deadline.
+   */
+  writeDeadline?: number | undefined;
 }
 
 export type Verdict =

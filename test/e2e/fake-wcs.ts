@@ -77,12 +77,15 @@ export class FakeWcs {
   readonly requests: FakeWcsRequest[] = [];
   readonly hookCalls: HookCall[] = [];
   signingSecret: string | undefined;
+  /** Whether segment URIs carry the playlist's query parameters (WCS 5.2.1959+); changeable between tests. */
+  copyQuery: boolean;
   private server: Server | undefined;
   /** One mediaSessionId per viewer address and stream, so playlist reloads of one viewer keep their id. */
   private readonly mediaSessions = new Map<string, string>();
 
   constructor(private readonly options: FakeWcsOptions) {
     this.signingSecret = options.signingSecret;
+    this.copyQuery = options.copyQuery ?? true;
   }
 
   get port(): number {
@@ -173,7 +176,7 @@ export class FakeWcs {
     const copied = parsed.search.slice(1).split('&').filter((part) => part !== '' && !part.startsWith('_HLS_'));
     const segmentQuery = [...copied, `sessionId=${encodeURIComponent(mediaSessionId)}`].join('&');
     const relocated = atRoot ? prefixUris(playlist, `${stream}/`) : playlist;
-    const body = this.options.copyQuery === false ? relocated : withQuery(relocated, segmentQuery);
+    const body = !this.copyQuery ? relocated : withQuery(relocated, segmentQuery);
     return { status: 200, headers: { 'Content-Type': 'application/vnd.apple.mpegurl' }, body };
   }
 
