@@ -43,6 +43,8 @@ const RESOURCE_BY_EXTENSION: ReadonlyMap<string, HlsResource> = new Map([
 const MAX_URI_LENGTH = 4096;
 const MAX_DEPTH = 4;
 const APP_KEY = /^.{1,128}$/s;
+/** WCS's ABR master playlist name (`hls_manifest_file`): `/<stream>/index.m3u8` names its directory's stream. */
+const MASTER_PLAYLIST = 'index';
 /** An ABR variant directory inside the stream's (WCS's `/live/720/720.m3u8`): a quality, never another stream's name. */
 const QUALITY = /^[0-9]{2,4}p?$/;
 /** fMP4 init segments keep ffmpeg's and WCS's fixed names instead of starting with the stream name. */
@@ -71,11 +73,12 @@ function splitPath(rawPath: string): { raw: string[]; decoded: string[] } | unde
  * undefined for anything else. The forms WCS serves:
  *
  * - `/<stream>.m3u8` (the stream at the root, as in WCS's nginx example) and `/<stream>/<stream>.m3u8`;
- * - ABR: `/<stream>-720p/<stream>-720p.m3u8`, or a quality directory inside the stream's: `/<stream>/720/720.m3u8`;
+ * - ABR: the master `/<stream>/index.m3u8`, variants `/<stream>-720p/<stream>-720p.m3u8` or in a quality directory
+ *   inside the stream's: `/<stream>/720/720.m3u8`;
  * - media: `/<stream>/<stream>12.ts`, `/<stream>/<stream>3.m4s`, `/<stream>/init.mp4`, LL-HLS parts.
  *
  * Every directory names the same stream (after removing a variant suffix) or is a quality (`720`, `720p`), a
- * playlist's file name is its directory's name, and a media file name starts with its directory's name (or is an
+ * playlist's file name is its directory's name (or `index`), and a media file name starts with its directory's name (or is an
  * init segment): a token for `mine` can then never reach another stream through `/mine/other/other.m3u8` or
  * `/mine/other5.ts`, whichever part of the path WCS resolves.
  *
@@ -110,7 +113,7 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   const inner = directories.slice(1);
   if (!inner.every((directory) => streamOf(directory, options.variantSuffix) === stream || QUALITY.test(directory))) return undefined;
   const innermost = directories[directories.length - 1] ?? base;
-  if (resource === 'playlist' && base !== innermost) return undefined;
+  if (resource === 'playlist' && base !== innermost && !(base === MASTER_PLAYLIST && directories.length > 0)) return undefined;
   if (resource === 'segment' && !base.startsWith(innermost) && !INIT_SEGMENT.test(file)) return undefined;
 
   const token = readQueryParam(query, options.tokenParam);
