@@ -44,12 +44,28 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   let cert: string;
   /** Every X-Original-URI the service was asked about through NGINX_AUTH_PATH, in order. */
   const authCalls: string[] = [];
+  /**
+   * nginx checks a signature's expiry against the real clock, so the service's (manual) clock follows it, shifted by
+   * this offset where a test needs signatures made in the past or the future.
+   */
+  let clockOffsetMs = 0;
+  let clockFollower: NodeJS.Timeout | undefined;
+  const withClockOffset = async <T>(offsetMs: number, run: () => Promise<T>): Promise<T> => {
+    clockOffsetMs = offsetMs;
+    service.clock.set(Date.now() + offsetMs);
+    try {
+      return await run();
+    } finally {
+      clockOffsetMs = 0;
+      service.clock.set(Date.now());
+    }
+  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wta-edge-'));
     service = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: EDGE_SECRET, EDGE_SIGNATURE_TTL_SECONDS: '30' } });
-    // nginx checks a signature's expiry against the real clock.
     service.clock.set(Date.now());
+    clockFollower = setInterval(() => service.clock.set(Date.now() + clockOffsetMs), 100);
     server = createServer((req, res) => {
       if (req.url?.startsWith('/nginx/auth')) authCalls.push(String(req.headers['x-original-uri']));
       service.app(req, res);
@@ -83,6 +99,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   });
 
   after(async () => {
+    clearInterval(clockFollower);
     const steps = [
       () => elsewhere?.stop(),
       () => signedQuery?.server.stop(),
@@ -188,13 +205,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   test('signed mode: a new signature for the same segment is served from the segment cache (the signature is not in its key)', async () => {
     const { token } = await issue([STREAM]);
     const first = await signedMediaUrl(signedQuery, token);
-    service.clock.set(Date.now() + 5_000);
-    let second: string;
-    try {
-      second = await signedMediaUrl(signedQuery, token);
-    } finally {
-      service.clock.set(Date.now());
-    }
+    const second = await withClockOffset(5_000, () => signedMediaUrl(signedQuery, token));
     const path = new URL(first).pathname;
     const sameSegment = second.replace(/\/[^/?]+\?/, `${path.slice(path.lastIndexOf('/'))}?`);
     assert.notEqual(new URL(first).searchParams.get('wta_sig'), new URL(sameSegment).searchParams.get('wta_sig'));
@@ -207,13 +218,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
 
   test('a signature never outlives its TTL: one issued 60 s ago (TTL 30 s) is refused as expired', async () => {
     const { token } = await issue([STREAM]);
-    service.clock.set(Date.now() - 60_000);
-    let url: string;
-    try {
-      url = await signedMediaUrl(signedQuery, token);
-    } finally {
-      service.clock.set(Date.now());
-    }
+    const url = await withClockOffset(-60_000, () => signedMediaUrl(signedQuery, token));
     assert.ok(Number(new URL(url).searchParams.get('wta_exp')) < Date.now() / 1000);
     assert.equal((await get(url)).status, 403);
   });
