@@ -103,7 +103,9 @@ async function main(): Promise<void> {
   if (found.missing !== undefined) throw new Error(found.missing);
   const dir = mkdtempSync(join(tmpdir(), 'wta-bench-nginx-'));
   const service = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: SECRET, LOG_LEVEL: 'warn' } });
+  // nginx checks signature expiry against the real clock: the service's manual clock follows it.
   service.clock.set(Date.now());
+  const clockFollower = setInterval(() => service.clock.set(Date.now()), 100);
   const calls = { playlist: 0, segment: 0 };
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/nginx/auth')) {
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    clearInterval(clockFollower);
     await wcs.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await service.close();

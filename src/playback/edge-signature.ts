@@ -16,8 +16,8 @@ export const EDGE_EXPIRES_HEADER = 'X-Edge-Expires';
 const PLAIN_TOKEN_ID = /^[A-Za-z0-9_.~-]{1,128}$/;
 
 export interface EdgeSignatureInput {
-  /** The stream directory as nginx sees it (still percent-encoded): the first path segment of segment URIs. */
-  rawPathStream: string;
+  /** The playlist's directory as nginx sees it (still percent-encoded), which its segments share: `/live`. */
+  rawDirectory: string;
   tokenId: string | null;
   /** The viewer's address exactly as nginx wrote it into X-Real-IP (nginx's `$remote_addr`). */
   remoteAddr: string | undefined;
@@ -33,9 +33,10 @@ export interface EdgeSignature {
 
 /**
  * The signature nginx's `secure_link_md5` recomputes for every segment without calling the service:
- * base64url(MD5("<expires>|<address or empty>|<token id>|<stream directory>|<secret>")). The fields before the
- * stream cannot contain `|` (digits, an IP address, a plain or hashed token id), and the stream is followed only
- * by the fixed secret, so no two inputs give the same string. MD5 with a secret suffix is what stock nginx offers
+ * base64url(MD5("<expires>|<address or empty>|<token id>|<directory>|<secret>")). The fields before the
+ * directory cannot contain `|` (digits, an IP address, a plain or hashed token id; nginx refuses other token ids),
+ * and the directory is followed only by the fixed secret, so no two inputs give the same string. The directory,
+ * not just the stream: a signature for `/live` must not open `/live/other/…`, which WCS might resolve elsewhere. MD5 with a secret suffix is what stock nginx offers
  * (no HMAC); with a short TTL and a long random secret it is the construction nginx documents for secure_link.
  * Returns undefined when the address is to be signed but unknown: no signature is better than one nginx refuses.
  */
@@ -45,7 +46,7 @@ export function signEdge(input: EdgeSignatureInput, settings: EdgeSigningSetting
   const expires = input.nowSeconds + settings.ttlSeconds;
   const tokenId = edgeTokenId(input.tokenId);
   const signature = createHash('md5')
-    .update(`${expires}|${address}|${tokenId}|${input.rawPathStream}|${settings.secret}`)
+    .update(`${expires}|${address}|${tokenId}|${input.rawDirectory}|${settings.secret}`)
     .digest('base64url');
   const query = `wta_exp=${expires}&wta_tid=${tokenId}&wta_ip=${settings.bindAddress ? 1 : 0}&wta_sig=${signature}`;
   return { expires, signature, query };

@@ -9,10 +9,12 @@ export interface HlsUri {
   /** The stream directory as requested (`live-720p` for an ABR variant of `live`). */
   pathStream: string;
   /**
-   * The stream directory exactly as nginx sees it in `$request_uri` (still percent-encoded): what an edge signature
-   * covers, because nginx compares it with the first path segment of segment URIs without decoding them.
+   * The directory of the requested file exactly as nginx sees it in `$request_uri` (still percent-encoded):
+   * `/live` for `/live/live.m3u8`, `/live/720` for `/live/720/720.m3u8`, and `/live` for the root playlist
+   * `/live.m3u8`, whose media are under `/live/`. What an edge signature covers: nginx compares it with the
+   * directory of segment URIs, without decoding them.
    */
-  rawPathStream: string;
+  rawDirectory: string;
   resource: HlsResource;
   /** undefined: no token in the query; null: the parameter was given more than once, or in a form nginx reads otherwise. */
   token: string | undefined | null;
@@ -41,6 +43,8 @@ const RESOURCE_BY_EXTENSION: ReadonlyMap<string, HlsResource> = new Map([
 const MAX_URI_LENGTH = 4096;
 const MAX_DEPTH = 4;
 const APP_KEY = /^.{1,128}$/s;
+/** WCS's ABR master playlist name (`hls_manifest_file`): `/<stream>/index.m3u8` names its directory's stream. */
+const MASTER_PLAYLIST = 'index';
 /** An ABR variant directory inside the stream's (WCS's `/live/720/720.m3u8`): a quality, never another stream's name. */
 const QUALITY = /^[0-9]{2,4}p?$/;
 /** fMP4 init segments keep ffmpeg's and WCS's fixed names instead of starting with the stream name. */
@@ -69,11 +73,12 @@ function splitPath(rawPath: string): { raw: string[]; decoded: string[] } | unde
  * undefined for anything else. The forms WCS serves:
  *
  * - `/<stream>.m3u8` (the stream at the root, as in WCS's nginx example) and `/<stream>/<stream>.m3u8`;
- * - ABR: `/<stream>-720p/<stream>-720p.m3u8`, or a quality directory inside the stream's: `/<stream>/720/720.m3u8`;
+ * - ABR: the master `/<stream>/index.m3u8`, variants `/<stream>-720p/<stream>-720p.m3u8` or in a quality directory
+ *   inside the stream's: `/<stream>/720/720.m3u8`;
  * - media: `/<stream>/<stream>12.ts`, `/<stream>/<stream>3.m4s`, `/<stream>/init.mp4`, LL-HLS parts.
  *
  * Every directory names the same stream (after removing a variant suffix) or is a quality (`720`, `720p`), a
- * playlist's file name is its directory's name, and a media file name starts with its directory's name (or is an
+ * playlist's file name is its directory's name (or `index`), and a media file name starts with its directory's name (or is an
  * init segment): a token for `mine` can then never reach another stream through `/mine/other/other.m3u8` or
  * `/mine/other5.ts`, whichever part of the path WCS resolves.
  *
@@ -100,15 +105,15 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   // The root form names a playlist only: a root-level media file names no directory to check it against.
   if (directories.length === 0 && resource !== 'playlist') return undefined;
   const pathStream = directories[0] ?? base;
-  const rawFirst = path.raw[0] ?? '';
+  const rawFile = path.raw[path.raw.length - 1] ?? '';
   // `.` cannot be percent-encoded here (refused above), so the last raw dot is the extension's.
-  const rawPathStream = directories.length > 0 ? rawFirst : rawFirst.slice(0, rawFirst.lastIndexOf('.'));
+  const rawDirectory = directories.length > 0 ? `/${path.raw.slice(0, -1).join('/')}` : `/${rawFile.slice(0, rawFile.lastIndexOf('.'))}`;
   if (!STREAM_PATTERN.test(pathStream)) return undefined;
   const stream = streamOf(pathStream, options.variantSuffix);
   const inner = directories.slice(1);
   if (!inner.every((directory) => streamOf(directory, options.variantSuffix) === stream || QUALITY.test(directory))) return undefined;
   const innermost = directories[directories.length - 1] ?? base;
-  if (resource === 'playlist' && base !== innermost) return undefined;
+  if (resource === 'playlist' && base !== innermost && !(base === MASTER_PLAYLIST && directories.length > 0)) return undefined;
   if (resource === 'segment' && !base.startsWith(innermost) && !INIT_SEGMENT.test(file)) return undefined;
 
   const token = readQueryParam(query, options.tokenParam);
@@ -117,7 +122,7 @@ export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undef
   return {
     stream,
     pathStream,
-    rawPathStream,
+    rawDirectory,
     resource,
     token,
     appKey: appKey.length === 1 && APP_KEY.test(appKey[0] ?? '') ? appKey[0] : undefined,

@@ -145,7 +145,7 @@ function nginxRemoteAddr(req: IncomingMessage, realIp: string | undefined, trust
 function setEdgeHeaders(res: ServerResponse, tokenId: string | null, edge: EdgeContext, deps: NginxAuthDeps): void {
   if (deps.edgeSigning === undefined) return;
   const signed = signEdge(
-    { rawPathStream: edge.hls.rawPathStream, tokenId, remoteAddr: edge.remoteAddr, nowSeconds: Math.floor(deps.clock.now() / 1000) },
+    { rawDirectory: edge.hls.rawDirectory, tokenId, remoteAddr: edge.remoteAddr, nowSeconds: Math.floor(deps.clock.now() / 1000) },
     deps.edgeSigning,
   );
   if (signed === undefined) return;

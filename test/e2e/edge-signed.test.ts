@@ -44,12 +44,28 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   let cert: string;
   /** Every X-Original-URI the service was asked about through NGINX_AUTH_PATH, in order. */
   const authCalls: string[] = [];
+  /**
+   * nginx checks a signature's expiry against the real clock, so the service's (manual) clock follows it, shifted by
+   * this offset where a test needs signatures made in the past or the future.
+   */
+  let clockOffsetMs = 0;
+  let clockFollower: NodeJS.Timeout | undefined;
+  const withClockOffset = async <T>(offsetMs: number, run: () => Promise<T>): Promise<T> => {
+    clockOffsetMs = offsetMs;
+    service.clock.set(Date.now() + offsetMs);
+    try {
+      return await run();
+    } finally {
+      clockOffsetMs = 0;
+      service.clock.set(Date.now());
+    }
+  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wta-edge-'));
     service = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: EDGE_SECRET, EDGE_SIGNATURE_TTL_SECONDS: '30' } });
-    // nginx checks a signature's expiry against the real clock.
     service.clock.set(Date.now());
+    clockFollower = setInterval(() => service.clock.set(Date.now() + clockOffsetMs), 100);
     server = createServer((req, res) => {
       if (req.url?.startsWith('/nginx/auth')) authCalls.push(String(req.headers['x-original-uri']));
       service.app(req, res);
@@ -83,6 +99,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   });
 
   after(async () => {
+    clearInterval(clockFollower);
     const steps = [
       () => elsewhere?.stop(),
       () => signedQuery?.server.stop(),
@@ -188,13 +205,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   test('signed mode: a new signature for the same segment is served from the segment cache (the signature is not in its key)', async () => {
     const { token } = await issue([STREAM]);
     const first = await signedMediaUrl(signedQuery, token);
-    service.clock.set(Date.now() + 5_000);
-    let second: string;
-    try {
-      second = await signedMediaUrl(signedQuery, token);
-    } finally {
-      service.clock.set(Date.now());
-    }
+    const second = await withClockOffset(5_000, () => signedMediaUrl(signedQuery, token));
     const path = new URL(first).pathname;
     const sameSegment = second.replace(/\/[^/?]+\?/, `${path.slice(path.lastIndexOf('/'))}?`);
     assert.notEqual(new URL(first).searchParams.get('wta_sig'), new URL(sameSegment).searchParams.get('wta_sig'));
@@ -207,13 +218,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
 
   test('a signature never outlives its TTL: one issued 60 s ago (TTL 30 s) is refused as expired', async () => {
     const { token } = await issue([STREAM]);
-    service.clock.set(Date.now() - 60_000);
-    let url: string;
-    try {
-      url = await signedMediaUrl(signedQuery, token);
-    } finally {
-      service.clock.set(Date.now());
-    }
+    const url = await withClockOffset(-60_000, () => signedMediaUrl(signedQuery, token));
     assert.ok(Number(new URL(url).searchParams.get('wta_exp')) < Date.now() / 1000);
     assert.equal((await get(url)).status, 403);
   });
@@ -297,11 +302,13 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
 
     const { token: mine } = await issue(['mine']);
     const segment = source.segments().at(-1) ?? '';
-    for (const path of [`/mine/${STREAM}/${STREAM}.m3u8`, `/mine/${STREAM}.m3u8`, `/mine/${segment}`, `/mine-720p/${STREAM}.m3u8`]) {
+    for (const path of [`/mine/${STREAM}/${STREAM}.m3u8`, `/mine/${STREAM}.m3u8`, `/mine/${STREAM}/${segment}`, `/mine-720p/${STREAM}.m3u8`]) {
       const response = await get(`${serviceMode.url}${path}?token=${mine}`);
       assert.equal(response.status, 403, path);
       assert.equal(service.logs.decisions().at(-1)?.reason, 'unrecognized_uri', path);
     }
+    // A media file named after another stream than its directory is refused by nginx itself.
+    assert.equal((await get(`${serviceMode.url}/mine/${segment}?token=${mine}`)).status, 400);
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${STREAM}.m3u8?token=${mine}`)).status, 403);
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${STREAM}.mp3?token=${token}`)).status, 404, 'unknown extensions stay refused');
   });
@@ -325,6 +332,8 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
       `/${STREAM}/${segment}?token=${token}&token=${token}`,
       `/${STREAM}/${segment}?token=${token}&TOKEN=other`,
       `/${STREAM}/${STREAM}.m3u8?token=a&Token=${token}`,
+      `/${STREAM}/${segment.replace(STREAM, 'other')}?token=${token}`,
+      `/${STREAM}/${segment.replace(STREAM, STREAM.toUpperCase())}?token=${token}`,
     ];
     for (const path of hostile) {
       // Sent byte for byte: a URL parser would resolve the dot segments before they left the client.
@@ -333,6 +342,9 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     }
     assert.equal(authCalls.length, callsBefore, 'the service was not asked');
     assert.equal(wcs.requests.length, wcsBefore, 'WCS was not asked');
+    // Agreeing names in another directory are not served from the allow cached for /live/: the service refuses.
+    assert.equal((await get(`${serviceMode.url}/${STREAM}/other/${segment.replace(STREAM, 'other')}?token=${token}`)).status, 403);
+    assert.equal(service.logs.decisions().at(-1)?.reason, 'unrecognized_uri');
     assert.equal((await get(`${serviceMode.url}/${STREAM}/${segment}`)).status, 401, 'a token-less segment is still refused');
   });
 

@@ -25,20 +25,22 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
     const response = await nginxAuth(t, `/live/live.m3u8?token=${issued.token}`).expect(204);
     assertMatchesContract('GET', '/nginx/auth', response);
     const expires = Math.floor(t.clock.now() / 1000) + 20;
-    const signature = createHash('md5').update(`${expires}|203.0.113.7|${issued.record.id}|live|${SECRET}`).digest('base64url');
+    const signature = createHash('md5').update(`${expires}|203.0.113.7|${issued.record.id}|/live|${SECRET}`).digest('base64url');
     assert.equal(response.headers['x-edge-signature'], signature);
     assert.equal(response.headers['x-edge-expires'], String(expires));
     assert.equal(response.headers['x-edge-query'], `wta_exp=${expires}&wta_tid=${issued.record.id}&wta_ip=1&wta_sig=${signature}`);
   });
 
-  test('the signed stream is the directory as nginx sees it: raw, and the root form’s file name', async () => {
+  test('the signed directory is the playlist’s as nginx sees it: raw, the root form’s file name, a quality directory', async () => {
     const issued = await issueViaApi(t.app, { streams: ['café', 'live'] });
     const raw = await nginxAuth(t, `/caf%C3%A9/caf%C3%A9.m3u8?token=${issued.token}`).expect(204);
     const expires = Math.floor(t.clock.now() / 1000) + 20;
     const sign = (stream: string) => createHash('md5').update(`${expires}|203.0.113.7|${issued.record.id}|${stream}|${SECRET}`).digest('base64url');
-    assert.equal(raw.headers['x-edge-signature'], sign('caf%C3%A9'));
+    assert.equal(raw.headers['x-edge-signature'], sign('/caf%C3%A9'));
     const root = await nginxAuth(t, `/live.m3u8?token=${issued.token}`).expect(204);
-    assert.equal(root.headers['x-edge-signature'], sign('live'));
+    assert.equal(root.headers['x-edge-signature'], sign('/live'));
+    const quality = await nginxAuth(t, `/live/720/720.m3u8?token=${issued.token}`).expect(204);
+    assert.equal(quality.headers['x-edge-signature'], sign('/live/720'));
   });
 
   test('segments, refusals and unknown URIs carry no signature', async () => {
@@ -60,7 +62,7 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
       const issued = await issueViaApi(unbound.app, { streams: ['live'] });
       const response = await nginxAuth(unbound, `/live/live.m3u8?token=${issued.token}`).expect(204);
       const expires = Math.floor(unbound.clock.now() / 1000) + 30;
-      const signature = createHash('md5').update(`${expires}||${issued.record.id}|live|${SECRET}`).digest('base64url');
+      const signature = createHash('md5').update(`${expires}||${issued.record.id}|/live|${SECRET}`).digest('base64url');
       assert.equal(response.headers['x-edge-query'], `wta_exp=${expires}&wta_tid=${issued.record.id}&wta_ip=0&wta_sig=${signature}`);
     } finally {
       await unbound.close();
