@@ -36,8 +36,8 @@ export interface paths {
          *     with 403 (reason `throttled`) before any token lookup.
          *
          *     400 (`validation_failed`, no decision made) for a body with a string or key that is not well-formed
-         *     Unicode (a lone surrogate such as the escape `\ud800`, anywhere in the body) and for a `name` longer than
-         *     256 characters. A decision answered without the store (timeout) changes no state afterwards, even if the
+         *     Unicode (a lone surrogate such as the escape `\ud800`, anywhere in the body) and for a `name` or
+         *     `mediaSessionId` longer than 256 characters. A decision answered without the store (timeout) changes no state afterwards, even if the
          *     store then runs it; a stored record that cannot be read refuses that token (`unreadable_record`), whatever
          *     `STORE_FAILURE_POLICY` says.
          */
@@ -373,7 +373,7 @@ export interface components {
             appKey?: string;
             /** @description Newer WCS — `/<client ip>:<port>/<server ip>:<port>`; the client IP is logged. */
             sessionId?: string;
-            /** @description Opaque id of one viewer's playback session. */
+            /** @description Opaque id of one viewer's playback session (at most 256 characters; longer is refused with 400). */
             mediaSessionId?: string;
             /** @description The stream name (at most 256 UTF-16 code units; longer is refused with 400). */
             name: string;
