@@ -89,10 +89,11 @@ export interface paths {
          *     URI, the token from the `TOKEN_QUERY_PARAM` query parameter and `appKey` from the `appKey` query
          *     parameter, and makes the same decision as the WCS hook (logged with `method: nginx`).
          *
-         *     URI forms: `/<stream>.m3u8` (stream at the root), `/<stream>/<stream>.m3u8`, ABR variants
+         *     URI forms: `/<stream>.m3u8` (stream at the root), `/<stream>/<stream>.m3u8`, an ABR master
+         *     `/<stream>/index.m3u8`, ABR variants
          *     `/<stream>-720p/<stream>-720p.m3u8` (see `NGINX_STREAM_VARIANT_SUFFIX`) and `/<stream>/720/720.m3u8`; media
          *     `/<stream>/<file>.ts|.m4s|.mp4|.m4a|.aac` (MPEG-TS, fMP4 init and media segments, LL-HLS parts). Every
-         *     directory and the playlist's file name must name the same stream, a media file name must start with its
+         *     directory and the playlist's file name (or `index`) must name the same stream, a media file name must start with its
          *     directory's name (or be `init.mp4`), and dot segments, empty segments, percent-encoded `.` `/` `\`,
          *     percent-encoded parameter names and a repeated token parameter are refused (`unrecognized_uri`, or
          *     `malformed_token` for a repeated token). The token parameter is read as nginx reads `$arg_<name>`: its name
@@ -1054,7 +1055,7 @@ export interface operations {
                     "X-Edge-Query"?: string;
                     /**
                      * @description Playlists only, with `EDGE_SIGNING_SECRET` set: base64url(MD5("<expires>|<viewer address or empty>|<token
-                     *     id>|<stream directory as requested>|<EDGE_SIGNING_SECRET>")), what nginx's `secure_link_md5`
+                     *     id>|<the playlist's directory as requested, e.g. /live>|<EDGE_SIGNING_SECRET>")), what nginx's `secure_link_md5`
                      *     recomputes. The same value as `wta_sig` in `X-Edge-Query`.
                      */
                     "X-Edge-Signature"?: string;
