@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { createApp } from './app.js';
@@ -14,6 +14,7 @@ import { createMetrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
 import { systemClock } from './shared/clock.js';
 import { watchParent } from './shared/parent-watch.js';
+import { createServiceServer } from './shared/http-server.js';
 import { randomSecret } from './shared/secrets.js';
 import { JwtKeyError } from './tokens/jwt/key-ring.js';
 
@@ -94,11 +95,7 @@ async function main(config: Config): Promise<void> {
     idempotency: services.idempotency,
   });
 
-  const server: Server = createServer(app).listen(config.port, config.host);
-  // WCS keeps connections to its REST backend alive; keep ours open a little longer than typical client pools.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  const server: Server = createServiceServer(app).listen(config.port, config.host);
   const metricsServer: Server | undefined =
     config.metricsPort === undefined
       ? undefined

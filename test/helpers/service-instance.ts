@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import { createApp } from '../../src/app.js';
@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createServices, type Services } from '../../src/create-services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { createServiceServer } from '../../src/shared/http-server.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from './test-app.js';
@@ -58,7 +59,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     revocations: services.revocations,
     idempotency: services.idempotency,
   });
-  const server = createServer(app).listen(0, '127.0.0.1');
+  const server = createServiceServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {
