@@ -7,6 +7,7 @@ import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
 import type { RedisConnection, WaitReplicas } from './tokens/redis-client.js';
+import { sessionsConfig, SessionsConfigError, sessionsEnvFields, type SessionsConfig } from './tokens/sessions/sessions-config.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -208,6 +209,7 @@ export const envSchema = z.object({
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
   WORKERS: integerString(1, 256).default(1),
+  ...sessionsEnvFields,
 });
 
 export interface Config {
@@ -266,6 +268,8 @@ export interface Config {
   nginxStreamVariantSuffix: RegExp | null;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
+  /** Live sessions across tokens, the per-viewer limit and webhooks (VIEWER_MAX_SESSIONS, WEBHOOK_*, …). */
+  sessions: SessionsConfig;
 }
 
 export class ConfigError extends Error {
@@ -304,6 +308,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(['REDIS_WAIT_TIMEOUT_MS: must be less than STORE_TIMEOUT_MS when REDIS_WAIT_REPLICAS is set']);
   }
   const connection = redisConnection(e);
+  let sessions: SessionsConfig;
+  try {
+    sessions = sessionsConfig(e);
+  } catch (error) {
+    if (error instanceof SessionsConfigError) throw new ConfigError([error.message]);
+    throw error;
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -346,6 +357,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
     workers: e.WORKERS,
+    sessions,
   };
 }
 

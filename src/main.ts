@@ -90,6 +90,7 @@ async function main(config: Config): Promise<void> {
     guessThrottle: services.guessThrottle,
     adminAuthLimiter: services.adminAuthLimiter,
     revocations: services.revocations,
+    sessions: services.sessions,
   });
 
   const server: Server = createServer(app).listen(config.port, config.host);

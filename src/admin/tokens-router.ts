@@ -15,6 +15,8 @@ import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
 import { createTokenSessionsRouter } from './token-sessions-router.js';
 import { createTokenUpdateRouter } from './token-update-router.js';
+import { createSessionsRouter } from './sessions-router.js';
+import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 
 export { validationDetails } from './admin-context.js';
 
@@ -34,6 +36,8 @@ export interface TokensRouterDeps {
   issueJwt?: (req: Request, res: Response) => Promise<void>;
   tokenQueryParam: string;
   viewerSessionWindowSeconds: number;
+  /** Live sessions (GET /v1/sessions, /v1/streams, DELETE /v1/sessions/{id}); absent = those routes do not exist. */
+  sessions?: SessionRegistry | undefined;
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /**
@@ -103,5 +107,6 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(createTokenBatchRouter(groupDeps));
   router.use(createTokenSessionsRouter(groupDeps));
   router.use(createDecisionsRouter(groupDeps));
+  if (deps.sessions) router.use(createSessionsRouter({ ...groupDeps, sessions: deps.sessions }));
   return router;
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createResilienceMetrics } from './resilience-metrics.js';
+import { createSessionMetrics } from './session-metrics.js';
 
 /** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
 const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -111,6 +112,7 @@ export function createMetrics() {
       registers: [registry],
     }),
     ...createResilienceMetrics(registry),
+    ...createSessionMetrics(registry),
   };
 }
 

@@ -95,7 +95,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
     const decision = await authorizePlayback(
       token,
-      { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream' },
+      { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream', method: wcsMethodLabel(method) },
       deps,
     );
     recordDecision(

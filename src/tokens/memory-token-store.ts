@@ -12,6 +12,8 @@ import {
   type TokenStore,
 } from './token-store.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
+import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
+import { sessionTokenOf } from './sessions/session-registry.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -43,6 +45,8 @@ export class MemoryTokenStore implements TokenStore {
   constructor(
     private readonly clock: Clock,
     private readonly retentionMs = 0,
+    /** Live sessions across tokens; absent = not kept. */
+    readonly sessions?: MemorySessionRegistry,
   ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
@@ -96,8 +100,16 @@ export class MemoryTokenStore implements TokenStore {
       revoked: record.revokedAt !== null,
       ipRules: entry.ipRules,
     };
-    const reason = checkGrant(grant, request, check.now) ?? checkSessions(entry, check);
-    if (reason === null && request.consume) recordSession(entry, check);
+    const sessions = check.session && this.sessions;
+    const reason =
+      checkGrant(grant, request, check.now) ??
+      checkSessions(entry, check) ??
+      (sessions && check.session ? sessions.check(check.session, sessionTokenOf(record), request.consume, check.now) : null);
+    if (reason === null && request.consume) {
+      const usesBefore = entry.usage.uses;
+      recordSession(entry, check);
+      if (sessions) sessions.commit(sessionTokenOf(record), check.now, usesBefore, entry.usage.uses);
+    }
     return { record, reason };
   }
 

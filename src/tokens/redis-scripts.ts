@@ -105,6 +105,10 @@ if maxViewers then
   end
 end
 
+-- Viewer sessions across tokens (sessions/session-scripts.ts, composed in front of this script).
+local sessionRefusal = sessionCheck(r)
+if sessionRefusal then return answer(sessionRefusal) end
+
 if ARGV[10] == '1' then
   -- Session keys live exactly as long as the record.
   local purgeAt = int(r.expiresAt + tonumber(ARGV[13]))
@@ -123,7 +127,13 @@ if ARGV[10] == '1' then
     redis.call('PEXPIREAT', KEYS[3], purgeAt)
   end
 end
-return answer('')
+if ARGV[10] == '1' then
+  sessionCommit(r)
+  sessionTokenUsed(r, uses, tonumber(redis.call('HGET', KEYS[1], 'uses') or '0'))
+end
+local allowed = answer('')
+allowed[4] = sState.outcome
+return allowed
 `;
 
 /**

@@ -25,7 +25,11 @@ export type TokenDenyReason =
   | 'ip_not_allowed'
   | 'ip_mismatch'
   | 'use_limit_reached'
-  | 'viewer_limit_reached';
+  | 'viewer_limit_reached'
+  // Viewer sessions across tokens (sessions/): the viewer's limit, and a session ended by an admin or replaced
+  | 'viewer_session_limit'
+  | 'session_ended'
+  | 'session_replaced';
 
 /** What is being asked for, independent of who asked (WCS hook or nginx). */
 export interface AccessRequest {
@@ -44,6 +48,8 @@ export interface AccessRequest {
    * True when the request starts (or continues) a viewer session, e.g. playHLS.
    */
   consume: boolean;
+  /** Who asked: the WCS method (`playHLS`, …) or `nginx`; shown in the live sessions API. */
+  method?: string | undefined;
 }
 
 export type Verdict =

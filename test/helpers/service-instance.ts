@@ -56,6 +56,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     adminAuthLimiter: services.adminAuthLimiter,
     jwt: services.jwt,
     revocations: services.revocations,
+    sessions: services.sessions,
   });
   const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
