@@ -99,7 +99,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;
   try {
-    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt });
+    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt, sessions });
   } catch (error) {
     void store.close();
     throw error;

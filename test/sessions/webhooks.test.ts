@@ -76,7 +76,8 @@ for (const store of ['redis', 'memory'] as const) {
       receiver.received.length = 0;
       receiver.answer = (_id, seenBefore) => (seenBefore === 0 ? 500 : 200);
       const group = await instances();
-      const [a, b = a] = group;
+      const a = group[0]!;
+      const b = group.at(-1)!;
       const { token, id } = await issueToken(a.url, { streams: ['live'], viewerId: 'subscriber-7' });
       assert.deepEqual(await watch(a, token, 'w-1', 'live'), [200, 'valid']);
       const [session] = (await listSessions(b, { tokenId: id })).items;
