@@ -53,6 +53,8 @@ export function recordDecision(
       appKey: context.appKey ?? null,
       tokenId: decision.tokenId,
       tokenKind: decision.kind,
+      // The operator's own subscriber id (not a secret), as is.
+      viewerId: decision.viewerId ?? null,
       clientIp: context.clientIp ?? null,
       viewerSessionId: context.viewerSessionId ?? null,
       resource: context.resource ?? null,

@@ -67,7 +67,7 @@ export async function authorizePlayback(
       // Not awaited: counting must not slow the answer, and a failure to count must not change it.
       throttle.recordGuess(request).catch((error: unknown) => deps.onThrottleError?.(error));
     }
-    return deny(verdict.reason, verdict.kind, verdict.tokenId);
+    return deny(verdict.reason, verdict.kind, verdict.tokenId, verdict.viewerId);
   }
   if (deps.storeFailurePolicy === 'cached') {
     deps.decisionCache?.remember(token, request, {
@@ -77,7 +77,7 @@ export async function authorizePlayback(
       validUntil: verdict.expiresAt,
     });
   }
-  return { allow: true, reason: 'valid', kind: verdict.kind, tokenId: verdict.tokenId, headers: verdict.headers };
+  return { allow: true, reason: 'valid', kind: verdict.kind, tokenId: verdict.tokenId, headers: verdict.headers, viewerId: verdict.viewerId };
 }
 
 function answerWithoutStore(token: string, request: AccessRequest, deps: AuthorizeDeps): Decision {

@@ -28,7 +28,8 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
     });
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
-    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: outcome.record.id, reason: outcome.reason };
-    return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers, expiresAt: outcome.record.expiresAt };
+    const { record } = outcome;
+    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason: outcome.reason, viewerId: record.viewerId };
+    return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers, expiresAt: record.expiresAt, viewerId: record.viewerId };
   }
 }

@@ -60,8 +60,10 @@ export type Verdict =
       headers: Readonly<Record<string, string>>;
       /** When the token stops being valid (ms since the epoch), if known: caches must not outlive it. */
       expiresAt?: number;
+      /** The token's viewer (opaque viewerId, JWT vid), for the decision log. */
+      viewerId?: string | undefined;
     }
-  | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason };
+  | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason; viewerId?: string | undefined };
 
 /**
  * Checks one token against one request. Rejects (throws) only when its store cannot answer: the caller turns

@@ -145,7 +145,8 @@ for (const store of ['memory', 'redis'] as const) {
       assert.deepEqual(await watch(app, token, 'one', 's'), [200, 'valid']);
       assert.deepEqual(await watch(app, token, 'two', 's'), [403, 'viewer_session_limit']);
       const decision = app.logs.decisions().at(-1);
-      assert.equal(decision?.reason, 'viewer_session_limit');
+      assert.deepEqual([decision?.reason, decision?.viewerId, decision?.tokenId], ['viewer_session_limit', 'Zoë 👩‍💻', id]);
+      assert.equal(app.logs.decisions().at(-2)?.viewerId, 'Zoë 👩‍💻', 'allowed decisions name the viewer too');
 
       const patched = await request(app.url).patch(`/v1/tokens/${id}`).set('Authorization', `Bearer ${ADMIN_KEY}`).send({ maxViewerSessions: null, viewerId: 'other' });
       assertMatchesContract('PATCH', `/v1/tokens/${id}`, patched);

@@ -97,11 +97,11 @@ export class JwtTokenVerifier implements TokenVerifier {
       if (state === 'used') return refuse('already_used', tokenId);
     }
     const sessionReason = await this.checkSession(claims, tokenId, clientIp?.text, request, now);
-    if (sessionReason) return refuse(sessionReason, tokenId);
+    if (sessionReason) return { ...refuse(sessionReason, tokenId), viewerId: claims.vid };
 
     const headers: Record<string, string> = { ...claims.headers };
     if (options.viewerIdHeader !== null && claims.vid !== undefined) headers[options.viewerIdHeader] = claims.vid;
-    return { valid: true, kind: 'jwt', tokenId, headers };
+    return { valid: true, kind: 'jwt', tokenId, headers, viewerId: claims.vid };
   }
 
   /**
