@@ -102,7 +102,8 @@ local function sessionCommit(t)
   if sState.stale then sessEnd(S.id, 'idle') end
   for _ = 1, sState.replace do
     local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
-    if oldest[1] then sessEnd(oldest[1], 'replaced') end
+    -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
+    if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
   end
   if sState.live then
     redis.call('HINCRBY', SK .. 'c', S.id, 1)
