@@ -34,6 +34,8 @@ export class WebhookDispatcher {
   private readonly signer: Webhook;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** While the store fails, the queue is polled every pollMs: warn once per outage, not once per poll. */
+  private queueFailing = false;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.signer = new Webhook(deps.config.secret);
@@ -47,7 +49,13 @@ export class WebhookDispatcher {
   /** One round: claim what is due and deliver it. Rounds never overlap. */
   poll(): Promise<void> {
     this.running ??= this.round()
-      .catch((error: unknown) => this.deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue'))
+      .then(() => {
+        this.queueFailing = false;
+      })
+      .catch((error: unknown) => {
+        if (!this.queueFailing) this.deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue; retrying');
+        this.queueFailing = true;
+      })
       .finally(() => {
         this.running = undefined;
       });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { issueToken, playHls, type TimedAnswer } from './hook-client.js';
 import { assertMatchesContract } from './openapi.js';
-import type { ServiceInstance } from './service-instance.js';
+import { startServiceInstance, type ServiceInstance } from './service-instance.js';
+import type { TestRedis } from './redis-server.js';
 import { ADMIN_KEY } from './test-app.js';
 
 export interface SessionView {
@@ -63,4 +64,16 @@ export async function viewerTokens(instance: ServiceInstance, viewerId: string, 
     tokens.push({ ...(await issueToken(instance.url, { streams: [stream], viewerId, ...extra })), stream });
   }
   return tokens;
+}
+
+export async function pairOn(redis: TestRedis, prefix: string, env: Record<string, string> = {}): Promise<[ServiceInstance, ServiceInstance]> {
+  const start = () =>
+    startServiceInstance({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.keyPrefix}${prefix}:`, STORE_TIMEOUT_MS: '5000', ...env });
+  const pair: [ServiceInstance, ServiceInstance] = [await start(), await start()];
+  pair[1].clock.set(pair[0].clock.now());
+  return pair;
+}
+
+export function advance(instances: readonly ServiceInstance[], ms: number): void {
+  for (const instance of instances) instance.clock.advance(ms);
 }
