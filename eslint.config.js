@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'docker/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'docker/', 'clients/typescript/dist/', 'clients/typescript/src/generated/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real programs the test suite talks to, from Debian's packages, when they are missing:
-# redis-server (required), and nginx, ffmpeg, openssl and prometheus (for the end-to-end and observability suites, which
-# skip with a message naming the missing program only if it cannot be installed here).
+# redis-server (required), and nginx, ffmpeg, openssl, envsubst (gettext-base), prometheus and chromium (for the
+# end-to-end and observability suites, which skip with a message naming the missing program only if it cannot be
+# installed here).
 # Run as root on Debian/Ubuntu; elsewhere it only reports what is missing.
 set -uo pipefail
 need=()
@@ -10,6 +11,9 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v openssl >/dev/null || need+=(openssl)
 command -v prometheus >/dev/null || need+=(prometheus)
+command -v envsubst >/dev/null || need+=(gettext-base)
+# The player example's end-to-end test drives Debian's Chromium through playwright-core (no browser download).
+command -v chromium >/dev/null || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing: ${need[*]}"

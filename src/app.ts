@@ -3,7 +3,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import type { FailureLimiter } from './abuse/failure-limiter.js';
 import type { AdminKey } from './admin/admin-keys.js';
+import type { IdempotencyStore } from './admin/idempotency-store.js';
 import { createIssueJwtRoute } from './admin/issue-jwt-route.js';
+import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
 import { createRevocationsRouter } from './admin/revocations-router.js';
 import { createTokensRouter } from './admin/tokens-router.js';
 import type { Config } from './config.js';
@@ -47,6 +49,7 @@ export interface AppDeps {
     | 'nginxAuthPath'
     | 'trustedProxies'
     | 'nginxStreamVariantSuffix'
+    | 'edgeSigning'
     | 'enforcedMethods'
     | 'viewerSessionWindowSeconds'
     | 'adminBatchBodyLimitBytes'
@@ -73,6 +76,8 @@ export interface AppDeps {
   guessThrottle?: GuessThrottle;
   /** Where failed admin authentications are counted (ADMIN_AUTH_*); absent = no limit. */
   adminAuthLimiter?: FailureLimiter;
+  /** Where Idempotency-Key answers are kept; absent = this process's memory (right for the memory store only). */
+  idempotency?: IdempotencyStore;
   /** Tells the other instances about a revocation; absent = single instance. */
   revocations?: { publish(tokenId: string): Promise<void> };
   /** Live sessions across tokens (the sessions API; revoking a token ends its sessions); absent = none. */
@@ -99,6 +104,8 @@ export function createApp(deps: AppDeps): RequestListener {
     storeKind: deps.store.kind,
     failurePolicy: config.storeFailurePolicy,
   });
+  // Only a real store answer ends an outage, not a decision that happened not to need the store.
+  metrics.storeAnswers.subscribe(() => outage.succeeded());
   const decisionCache =
     config.storeFailurePolicy !== 'cached'
       ? undefined
@@ -118,7 +125,6 @@ export function createApp(deps: AppDeps): RequestListener {
       outage.failed(error);
       logger.warn({ event: 'store_failure', kind: storeErrorKind(error), store: deps.store.kind }, 'token store failed during a decision');
     },
-    onStoreSuccess: () => outage.succeeded(),
     onThrottleError: (error: unknown) =>
       logger.debug({ event: 'throttle_failure', kind: storeErrorKind(error) }, 'could not count a failed token guess'),
   };
@@ -127,6 +133,7 @@ export function createApp(deps: AppDeps): RequestListener {
       store: deps.store,
       metrics,
       storeTimeoutMs: config.storeTimeoutMs,
+      failurePolicy: config.storeFailurePolicy,
       isShuttingDown: deps.isShuttingDown ?? (() => false),
       outage,
     }),
@@ -138,6 +145,7 @@ export function createApp(deps: AppDeps): RequestListener {
   // Before the hook router: NGINX_AUTH_PATH may sit under WCS_HOOK_BASE_PATH.
   const nginxAuth = createNginxAuthHandler({
     ...config,
+    clock: deps.clock,
     logger,
     metrics,
     verifier: deps.verifier,
@@ -170,13 +178,13 @@ export function createApp(deps: AppDeps): RequestListener {
       handle: hook,
     },
   ];
-  const onRevoked = async (tokenId: string) => {
+  const onRevoked = async (tokenId: string, timeoutMs = config.storeTimeoutMs) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
     await endRevokedSessions(tokenId);
     if (!deps.revocations) return;
     try {
-      await withTimeout(deps.revocations.publish(tokenId), config.storeTimeoutMs);
+      await withTimeout(deps.revocations.publish(tokenId), timeoutMs);
       metrics.revocationMessages.inc({ event: 'published' });
     } catch (error) {
       // The revocation is stored, and every instance reads the store for each decision; only a cached allow
@@ -236,6 +244,7 @@ export function createApp(deps: AppDeps): RequestListener {
       logger,
       metrics,
       adminKeys: deps.adminKeys,
+      idempotency: deps.idempotency ?? new MemoryIdempotencyStore(deps.clock),
       issueJwt:
         jwt &&
         createIssueJwtRoute({

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
+import type { EdgeSigningSettings } from './playback/edge-signature.js';
 import { ENFORCEABLE_METHODS } from './playback/enforced-methods.js';
 import { parseCidrList, type IpRange } from './shared/ip-address.js';
-import { headerMapSchema } from './shared/http-headers.js';
+import { secretsInEnvironment } from './config-secrets.js';
+import { headerMapSchema, headerNameProblem } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
@@ -98,8 +100,9 @@ const jwksAlgorithms = z.string().transform((value, ctx) => {
 
 const headerName = z.string().transform((value, ctx) => {
   if (value === 'off') return null;
-  if (!headerMapSchema.safeParse({ [value]: 'x' }).success) {
-    ctx.addIssue({ code: 'custom', message: 'must be an RFC 9110 header name that is not reserved, or off' });
+  const problem = headerNameProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `${problem}; or off` });
     return z.NEVER;
   }
   return value;
@@ -180,6 +183,7 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_ASYNC: booleanString.default(false),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
+  SHUTDOWN_DELAY_MS: integerString(0, 120_000).default(0),
   METRICS_PORT: integerString(0, 65535).optional(),
   METRICS_BEARER_TOKEN: z
     .string()
@@ -208,6 +212,13 @@ export const envSchema = z.object({
   NGINX_AUTH_PATH: pathString.default('/nginx/auth'),
   TRUSTED_PROXY_CIDRS: cidrListString.default(parseCidrList('127.0.0.0/8,::1/128')),
   NGINX_STREAM_VARIANT_SUFFIX: suffixRegexString.default(/(?:-[0-9]+p)$/),
+  // The same value is written into nginx's config (secure_link_md5), where quotes, `$` or spaces would break it.
+  EDGE_SIGNING_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=_-]{32,512}$/, { message: 'must be 32-512 characters of letters, digits, + / = _ - (unset it to disable edge signatures)' })
+    .optional(),
+  EDGE_SIGNATURE_TTL_SECONDS: integerString(1, 3600).default(30),
+  EDGE_SIGNATURE_BIND_ADDRESS: booleanString.default(true),
   WORKERS: integerString(1, 256).default(1),
   ...sessionsEnvFields,
 });
@@ -251,6 +262,8 @@ export interface Config {
   /** LOG_ASYNC: buffer log lines and write them from a background thread instead of one write per line. */
   logAsync: boolean;
   shutdownTimeoutMs: number;
+  /** After SIGTERM: how long to keep serving with /readyz failing, so load balancers stop sending first. */
+  shutdownDelayMs: number;
   /** undefined: /metrics is served on the main port; otherwise only on this one. */
   metricsPort: number | undefined;
   /** undefined: /metrics needs no credentials. */
@@ -266,10 +279,14 @@ export interface Config {
   trustedProxies: IpRange[];
   /** Removed from the first path segment of an HLS URI to find the stream (ABR variants); null keeps it. */
   nginxStreamVariantSuffix: RegExp | null;
+  /** Signatures nginx checks on segments without calling the service (EDGE_SIGNING_SECRET); undefined = off. */
+  edgeSigning: EdgeSigningSettings | undefined;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
   /** Live sessions across tokens, the per-viewer limit and webhooks (VIEWER_MAX_SESSIONS, WEBHOOK_*, …). */
   sessions: SessionsConfig;
+  /** Configured secrets, removed from any error text in the log (config-secrets.ts). */
+  logSecrets: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -348,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     logAsync: e.LOG_ASYNC,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     metricsPort: e.METRICS_PORT,
     metricsBearerToken: e.METRICS_BEARER_TOKEN,
     storeHealthCheckIntervalMs: e.STORE_HEALTH_CHECK_INTERVAL_MS,
@@ -356,8 +374,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     nginxAuthPath: e.NGINX_AUTH_PATH,
     trustedProxies: e.TRUSTED_PROXY_CIDRS,
     nginxStreamVariantSuffix: e.NGINX_STREAM_VARIANT_SUFFIX,
+    edgeSigning:
+      e.EDGE_SIGNING_SECRET === undefined
+        ? undefined
+        : { secret: e.EDGE_SIGNING_SECRET, ttlSeconds: e.EDGE_SIGNATURE_TTL_SECONDS, bindAddress: e.EDGE_SIGNATURE_BIND_ADDRESS },
     workers: e.WORKERS,
     sessions,
+    logSecrets: secretsInEnvironment(env),
   };
 }
 

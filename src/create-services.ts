@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { MemoryFailureLimiter, type FailureLimiter } from './abuse/failure-limiter.js';
 import { RedisFailureLimiter } from './abuse/redis-failure-limiter.js';
+import { instrumentIdempotencyStore, type IdempotencyStore } from './admin/idempotency-store.js';
+import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
+import { RedisIdempotencyStore } from './admin/redis-idempotency-store.js';
 import type { Config } from './config.js';
 import { instrumentFailureLimiter } from './observability/instrumented-failure-limiter.js';
 import { instrumentTokenStore } from './observability/instrumented-token-store.js';
@@ -38,6 +41,8 @@ export interface Services {
   revocations: RedisRevocationChannel | undefined;
   /** Live sessions across tokens (sessions API, kick, per-viewer limit, webhook queue), in the store's place. */
   sessions: SessionRegistry;
+  /** Idempotency-Key answers, kept next to the tokens (shared by every instance on the Redis). */
+  idempotency: IdempotencyStore;
   /** First JWKS fetch and key-file watching: main.ts awaits it before listening. */
   start(): Promise<void>;
   /**
@@ -59,6 +64,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   let counters: FailureLimiter;
   let adminCounters: FailureLimiter;
   let revocations: RedisRevocationChannel | undefined;
+  let idempotency: IdempotencyStore;
   let redisForJwt: { client: RedisTokenStore['redis']; keyPrefix: string } | undefined;
   const bruteForceWindowMs = config.bruteForce.windowSeconds * 1000;
   const adminWindowMs = config.adminAuthThrottle.windowSeconds * 1000;
@@ -87,6 +93,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       learnLocally: true,
     });
     adminCounters = new RedisFailureLimiter(redisStore.redis, { keyPrefix: config.store.keyPrefix, windowMs: adminWindowMs });
+    idempotency = instrumentIdempotencyStore(new RedisIdempotencyStore({ redis: redisStore.redis, keyPrefix: config.store.keyPrefix }), metrics);
     // The log must cover at least what a cached allow can outlive: the cache's TTL.
     revocations = new RedisRevocationChannel(redisStore.redis, config.store.keyPrefix, config.decisionCacheSettings.ttlSeconds * 1000 + 60_000);
   } else {
@@ -95,6 +102,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000, memorySessions);
     counters = new MemoryFailureLimiter({ windowMs: bruteForceWindowMs, clock });
     adminCounters = new MemoryFailureLimiter({ windowMs: adminWindowMs, clock });
+    idempotency = instrumentIdempotencyStore(new MemoryIdempotencyStore(clock), metrics);
   }
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;
@@ -157,6 +165,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     guessThrottle: new GuessThrottle(instrumentFailureLimiter(counters, metrics, rawStore.kind, 'guess_limit', { checkIsLocal: true }), { maxPerIp: config.bruteForce.maxPerIp, maxPerStream: config.bruteForce.maxPerStream }),
     adminAuthLimiter: instrumentFailureLimiter(adminCounters, metrics, rawStore.kind, 'admin_auth_limit'),
     revocations,
+    idempotency,
     sessions,
     start: async () => {
       await jwt.start();
@@ -195,6 +204,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       await dispatcher?.close();
       await jwt.close();
       await revocations?.close();
+      await idempotency.close();
       await store.close();
     },
   };

@@ -13,6 +13,7 @@ import { createMetricsApp } from './observability/metrics-app.js';
 import { createMetrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
 import { systemClock } from './shared/clock.js';
+import { watchParent } from './shared/parent-watch.js';
 import { randomSecret } from './shared/secrets.js';
 import { JwtKeyError } from './tokens/jwt/key-ring.js';
 
@@ -52,8 +53,8 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
 async function main(config: Config): Promise<void> {
   // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
   const logger = cluster.isWorker
-    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })).child({ worker: cluster.worker?.id, pid: process.pid })
-    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }));
+    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }).child({ worker: cluster.worker?.id, pid: process.pid })
+    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets });
   const metrics = createMetrics();
   const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
   const clock = systemClock;
@@ -91,6 +92,7 @@ async function main(config: Config): Promise<void> {
     adminAuthLimiter: services.adminAuthLimiter,
     revocations: services.revocations,
     sessions: services.sessions,
+    idempotency: services.idempotency,
   });
 
   const server: Server = createServer(app).listen(config.port, config.host);
@@ -135,9 +137,26 @@ async function main(config: Config): Promise<void> {
         })
       : undefined;
 
+  let skipDelay: (() => void) | undefined;
   const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
+    if (shuttingDown) {
+      // A second signal during the delay: the operator does not want to wait for the load balancer.
+      skipDelay?.();
+      return;
+    }
     shuttingDown = true;
+    if (config.shutdownDelayMs > 0) {
+      // /readyz now fails, but load balancers and Kubernetes endpoints notice only at their next probe: keep serving
+      // until they have stopped sending, then close.
+      logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'shutting down: not ready, still serving for SHUTDOWN_DELAY_MS');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.shutdownDelayMs);
+        skipDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const force = setTimeout(() => {
       logger.warn('shutdown timeout reached: closing remaining connections');
@@ -161,13 +180,23 @@ async function main(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  watchParent(() => {
+    logger.warn('the parent process exited: stopping as on SIGTERM');
+    void shutdown('parent_exited');
+  });
   // Key rotation without a restart: re-read JWT_KEYS and JWT_SIGNING_KEYS files (a bad file keeps the old keys).
   process.on('SIGHUP', () => void services.jwt.reloadKeys());
 }
 
 const config = readConfig();
 if (config.workers > 1 && cluster.isPrimary) {
-  runClusterPrimary({ workers: config.workers, shutdownTimeoutMs: config.shutdownTimeoutMs, logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync })) });
+  runClusterPrimary({
+    workers: config.workers,
+    shutdownTimeoutMs: config.shutdownDelayMs + config.shutdownTimeoutMs,
+    logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }),
+  });
+  // The primary stops its workers on SIGTERM; an orphaned primary sends itself one.
+  watchParent(() => process.kill(process.pid, 'SIGTERM'));
 } else {
   await main(config);
 }

@@ -11,8 +11,8 @@ export interface LimitKey {
  * (per client IP, per stream) and admin-key guessing (per client address).
  */
 export interface FailureLimiter {
-  /** True when any key has reached its `max` failures in its current window. */
-  isLimited(keys: readonly LimitKey[]): Promise<boolean>;
+  /** Per key, the failures still allowed in its current window (`max` minus the count; 0 or less = limited). */
+  remaining(keys: readonly LimitKey[]): Promise<number[]>;
   recordFailure(keys: readonly LimitKey[]): Promise<void>;
 }
 
@@ -27,8 +27,8 @@ export class MemoryFailureLimiter implements FailureLimiter {
 
   constructor(private readonly options: { windowMs: number; clock: Clock }) {}
 
-  async isLimited(keys: readonly LimitKey[]): Promise<boolean> {
-    return keys.some(({ key, max }) => this.count(key) >= max);
+  async remaining(keys: readonly LimitKey[]): Promise<number[]> {
+    return keys.map(({ key, max }) => max - this.count(key));
   }
 
   async recordFailure(keys: readonly LimitKey[]): Promise<void> {

@@ -23,14 +23,14 @@ const MAX_LEARNED_KEYS = 100_000;
  * fine for Redis Cluster. Redis expires the counters: nothing to clean up.
  *
  * With `learnLocally` (the hook's guess throttle) the check costs no Redis round trip: a decision's budget is one
- * round trip, spent on the token. Each failure's INCR returns the shared count, and once it reaches `max` this
- * instance remembers the key as limited until the window ends. Another instance learns it at its own next failure
- * for that key, so across N instances a guesser gets at most N-1 guesses more than `max` per window.
+ * round trip, spent on the token. Each failure's INCR returns the shared count, which this instance remembers until
+ * the window ends. Another instance learns a count at its own next failure for that key, so across N instances a
+ * guesser gets at most N-1 guesses more than `max` per window.
  * Without it (the admin API, off the hot path) every check reads the counters.
  */
 export class RedisFailureLimiter implements FailureLimiter {
-  /** Redis key → time (ms, this machine's clock) until which it is known to be limited. */
-  private readonly learned = new Map<string, number>();
+  /** Redis key → the shared count its last INCR here returned, and the end of that window (ms, this machine's clock). */
+  private readonly learned = new Map<string, { count: number; until: number }>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -39,13 +39,16 @@ export class RedisFailureLimiter implements FailureLimiter {
     redis.defineCommand('wtaRecordFailure', { numberOfKeys: 1, lua: RECORD_FAILURE_SCRIPT });
   }
 
-  async isLimited(keys: readonly LimitKey[]): Promise<boolean> {
+  async remaining(keys: readonly LimitKey[]): Promise<number[]> {
     if (this.options.learnLocally) {
       const now = Date.now();
-      return keys.some(({ key }) => (this.learned.get(this.redisKey(key)) ?? 0) > now);
+      return keys.map(({ key, max }) => {
+        const known = this.learned.get(this.redisKey(key));
+        return known !== undefined && known.until > now ? max - known.count : max;
+      });
     }
     const counts = await Promise.all(keys.map(({ key }) => this.redis.get(this.redisKey(key))));
-    return keys.some(({ max }, index) => Number(counts[index] ?? 0) >= max);
+    return keys.map(({ max }, index) => max - Number(counts[index] ?? 0));
   }
 
   async recordFailure(keys: readonly LimitKey[]): Promise<void> {
@@ -53,16 +56,19 @@ export class RedisFailureLimiter implements FailureLimiter {
     const replies = await Promise.all(keys.map(({ key }) => script.wtaRecordFailure(this.redisKey(key), String(this.options.windowMs))));
     if (!this.options.learnLocally) return;
     const now = Date.now();
-    keys.forEach(({ key, max }, index) => {
+    keys.forEach(({ key }, index) => {
       const [count = 0, remainingMs = 0] = replies[index] ?? [];
-      if (count >= max && remainingMs > 0) this.learn(this.redisKey(key), now + remainingMs, now);
+      if (remainingMs > 0) this.learn(this.redisKey(key), { count, until: now + remainingMs }, now);
     });
   }
 
-  private learn(redisKey: string, until: number, now: number): void {
-    this.learned.set(redisKey, until);
+  private learn(redisKey: string, known: { count: number; until: number }, now: number): void {
+    // Replies may arrive out of order: a smaller count from the same window is older news.
+    const previous = this.learned.get(redisKey);
+    if (previous && previous.until > now && previous.count > known.count) return;
+    this.learned.set(redisKey, known);
     if (this.learned.size <= MAX_LEARNED_KEYS) return;
-    for (const [key, end] of this.learned) if (end <= now) this.learned.delete(key);
+    for (const [key, { until }] of this.learned) if (until <= now) this.learned.delete(key);
     // Still full of live windows: drop the oldest rather than grow without bound.
     if (this.learned.size > MAX_LEARNED_KEYS) {
       const oldest = this.learned.keys().next();

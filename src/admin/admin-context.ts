@@ -6,6 +6,7 @@ import { requestIdOf, sendError } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { TokenInputError } from '../tokens/issue-token.js';
 import { TokenConflictError } from '../tokens/token-store.js';
+import { remainingStoreMs } from './admin-deadline.js';
 import type { AdminKey } from './admin-keys.js';
 
 const TOKEN_ID = /^tok_[A-Za-z0-9_-]{16}$/;
@@ -33,10 +34,13 @@ export function sendInputError(res: Response, error: unknown): void {
 export function createAdminContext(deps: { logger: Logger; storeTimeoutMs: number }) {
   /**
    * The admin API has no failure policy: when the store does not answer, the caller is told so (503) and can
-   * retry. `timeoutMs: null` leaves bounding to the store's own command timeouts (for calls that must not be
-   * abandoned half-way, such as a batch that rolls itself back).
+   * retry. `bound` is the request's response: the call gets what is left of its store budget (admin-deadline.ts),
+   * so the whole request stays within STORE_TIMEOUT_MS; a number is a timeout of its own; `null` leaves bounding
+   * to the store's own command timeouts (for calls that must not be abandoned half-way, such as a batch that rolls
+   * itself back).
    */
-  const storeCall = async <T>(call: Promise<T>, timeoutMs: number | null = deps.storeTimeoutMs): Promise<T> => {
+  const storeCall = async <T>(call: Promise<T>, bound: number | null | Response = deps.storeTimeoutMs): Promise<T> => {
+    const timeoutMs = bound !== null && typeof bound === 'object' ? remainingStoreMs(bound, deps.storeTimeoutMs) : bound;
     try {
       return timeoutMs === null ? await call : await withTimeout(call, timeoutMs);
     } catch (error) {
@@ -60,7 +64,10 @@ export function createAdminContext(deps: { logger: Logger; storeTimeoutMs: numbe
     return id;
   };
 
-  return { storeCall, audit, tokenIdParam };
+  /** What is left of the request's store budget (STORE_TIMEOUT_MS when it has none). */
+  const remainingMs = (res: Response) => remainingStoreMs(res, deps.storeTimeoutMs);
+
+  return { storeCall, audit, tokenIdParam, remainingMs };
 }
 
 export type AdminContext = ReturnType<typeof createAdminContext>;

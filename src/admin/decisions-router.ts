@@ -43,6 +43,7 @@ export function createDecisionsRouter(deps: {
     if (token === null) return void res.json({ allow: false, reason: 'malformed_token', tokenId: null, headers: {} });
     const verdict = await deps.admin.storeCall(
       deps.verifier.verify(token, { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: false }),
+      res,
     );
     res.json(
       verdict.valid

@@ -8,6 +8,8 @@ import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js
 import { withTimeout } from '../shared/with-timeout.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
+import { remainingStoreMs } from './admin-deadline.js';
+import { refuseUnknownQueryParams } from './query-params.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { validationDetails } from './tokens-router.js';
 
@@ -28,12 +30,15 @@ export interface RevocationsRouterDeps {
   metrics: Metrics;
   adminKeys: readonly AdminKey[];
   clockSkewSeconds: number;
+  /** A revocation is kept until the token's exp: no longer than a token may live (TOKEN_MAX_TTL_SECONDS). */
+  tokenMaxTtlSeconds: number;
   storeTimeoutMs: number;
   bodyLimitBytes: number;
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /** Called after the jti is revoked: drops cached decisions of it here and on the other instances. */
-  onRevoked?(tokenId: string): Promise<void>;
+  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
+  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -47,6 +52,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
   router.post(
     '/revocations',
     authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit),
+    refuseUnknownQueryParams(),
     requireScope('tokens:write', metrics),
     requireJson,
     jsonBody(deps.bodyLimitBytes),
@@ -58,17 +64,25 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
       }
       const { jti, exp } = parsed.data;
       const now = deps.clock.now();
+      // Each revocation is a Redis key that lives until exp: without a cap, one call with a year-9999 exp would
+      // keep a key forever. No token of this service lives longer than TOKEN_MAX_TTL_SECONDS (the skew allows for
+      // the issuer's clock); a longer-lived JWT from another issuer is retired by rotating its key instead.
+      const maxExpSeconds = Math.floor(now / 1000) + deps.tokenMaxTtlSeconds + deps.clockSkewSeconds;
+      if (exp > maxExpSeconds) {
+        const message = `must be at most ${deps.tokenMaxTtlSeconds} seconds from now (TOKEN_MAX_TTL_SECONDS)`;
+        return sendError(res, 'validation_failed', `exp: ${message}`, [{ field: 'exp', message }]);
+      }
       const revokedUntil = (exp + deps.clockSkewSeconds) * 1000;
       // A token already past exp + skew is refused as expired: there is nothing to remember.
       if (revokedUntil > now) {
         try {
-          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), deps.storeTimeoutMs);
+          await withTimeout(deps.jtis.revoke(jti, now, revokedUntil), remainingStoreMs(res, deps.storeTimeoutMs));
         } catch (error) {
           deps.logger.warn({ err: error }, 'token store failed during a revocation');
           throw new AppError('store_unavailable', 'The token store is unavailable; the jti is not revoked, try again');
         }
       }
-      await deps.onRevoked?.(jti);
+      await deps.onRevoked?.(jti, remainingStoreMs(res, deps.storeTimeoutMs));
       metrics.adminTokens.inc({ operation: 'revoke_jti' });
       deps.logger.info(
         { event: 'audit', action: 'jwt.revoke', tokenId: jti, adminKeyId: (res.locals.adminKey as AdminKey).id, requestId: requestIdOf(res) },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../shared/clock.js';
@@ -28,6 +28,8 @@ export function createTokenBatchRouter(deps: {
   adminBatchBodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
+  /** Idempotency-Key handling (idempotent-issue.ts). */
+  issueBatchOnce: RequestHandler;
 }): Router {
   const router = Router();
   router.post(
@@ -35,6 +37,7 @@ export function createTokenBatchRouter(deps: {
     requireScope('tokens:write', deps.metrics),
     requireJson,
     jsonBody(deps.adminBatchBodyLimitBytes),
+    deps.issueBatchOnce,
     async (req, res) => {
       const parsed = batchSchema.safeParse(req.body);
       if (!parsed.success) return sendValidationFailed(res, batchProblems(req.body, parsed.error));

@@ -36,7 +36,7 @@ export function createTokenListRouter(deps: { store: TokenStore; clock: Clock; m
       return sendValidationFailed(res, [{ field: 'cursor', message: 'is not a cursor from a previous page' }]);
     }
     const now = deps.clock.now();
-    const page = await deps.admin.storeCall(listTokens(deps.store, { limit, after, stream, appKey, state }, now));
+    const page = await deps.admin.storeCall(listTokens(deps.store, { limit, after, stream, appKey, state }, now), res);
     res.json({ items: page.items.map((entry) => toTokenView(entry.record, now, entry.usage)), nextCursor: page.nextCursor });
   });
   return router;

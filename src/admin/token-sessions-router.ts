@@ -18,7 +18,7 @@ export function createTokenSessionsRouter(deps: {
   const router = Router();
   router.get('/tokens/:id/sessions', requireScope('tokens:read', deps.metrics), async (req, res) => {
     const id = deps.admin.tokenIdParam(req);
-    const sessions = await deps.admin.storeCall(deps.store.listSessions(id));
+    const sessions = await deps.admin.storeCall(deps.store.listSessions(id), res);
     if (!sessions) return sendError(res, 'not_found', 'No token with this id');
     const now = deps.clock.now();
     const windowMs = deps.viewerSessionWindowSeconds * 1000;

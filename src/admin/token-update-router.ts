@@ -20,7 +20,8 @@ export function createTokenUpdateRouter(deps: {
   bodyLimitBytes: number;
   tokenMaxTtlSeconds: number;
   /** A change may narrow what the token allows: cached allow decisions of it are dropped everywhere. */
-  onRevoked?(tokenId: string): Promise<void>;
+  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
+  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }): Router {
   const router = Router();
   router.patch('/tokens/:id', requireScope('tokens:write', deps.metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
@@ -30,12 +31,12 @@ export function createTokenUpdateRouter(deps: {
     const now = deps.clock.now();
     let entry;
     try {
-      entry = await deps.admin.storeCall(updateToken(id, parsed.data, { store: deps.store, now, maxTtlSeconds: deps.tokenMaxTtlSeconds }));
+      entry = await deps.admin.storeCall(updateToken(id, parsed.data, { store: deps.store, now, maxTtlSeconds: deps.tokenMaxTtlSeconds }), res);
     } catch (error) {
       return sendInputError(res, error);
     }
     if (!entry) return sendError(res, 'not_found', 'No token with this id');
-    await deps.onRevoked?.(id);
+    await deps.onRevoked?.(id, deps.admin.remainingMs(res));
     deps.metrics.adminTokens.inc({ operation: 'update' });
     deps.admin.audit(res, 'token.update', id, { changes: Object.keys(parsed.data).sort() });
     res.json(toTokenView(entry.record, now, entry.usage));

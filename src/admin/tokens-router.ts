@@ -10,6 +10,9 @@ import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 import type { AdminKey } from './admin-keys.js';
 import { createDecisionsRouter } from './decisions-router.js';
+import { refuseUnknownQueryParams } from './query-params.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import { idempotentIssue } from './idempotent-issue.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
@@ -38,13 +41,16 @@ export interface TokensRouterDeps {
   viewerSessionWindowSeconds: number;
   /** Live sessions (GET /v1/sessions, /v1/streams, DELETE /v1/sessions/{id}); absent = those routes do not exist. */
   sessions?: SessionRegistry | undefined;
+  /** Where Idempotency-Key answers are kept (the token store's Redis, or this process's memory). */
+  idempotency: IdempotencyStore;
   /** Rate limit on failed authentication; absent = none. */
   adminAuthLimit?: AdminAuthLimit | undefined;
   /**
    * Called after a revocation is stored, before the answer: drops cached decisions here and tells the other
    * instances. Never throws (the revocation itself is done).
    */
-  onRevoked?(tokenId: string): Promise<void>;
+  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
+  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -57,8 +63,11 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   const admin = createAdminContext(deps);
 
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
+  router.use(refuseUnknownQueryParams());
 
-  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
+  const idempotency = { store: deps.idempotency, admin, logger: deps.logger, storeTimeoutMs: deps.storeTimeoutMs };
+  const issueOnce = idempotentIssue('POST /v1/tokens', idempotency);
+  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
     const parsed = issueTokenSchema.safeParse(req.body);
     if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
@@ -71,6 +80,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
           defaultTtlSeconds: deps.tokenDefaultTtlSeconds,
           maxTtlSeconds: deps.tokenMaxTtlSeconds,
         }),
+        res,
       );
     } catch (error) {
       return sendInputError(res, error);
@@ -83,25 +93,25 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   });
 
   router.get('/tokens/:id', requireScope('tokens:read', metrics), async (req, res) => {
-    const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)));
+    const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)), res);
     if (!entry) return sendError(res, 'not_found', 'No token with this id');
     res.json(toTokenView(entry.record, deps.clock.now(), entry.usage));
   });
 
   router.delete('/tokens/:id', requireScope('tokens:write', metrics), async (req, res) => {
     const id = admin.tokenIdParam(req);
-    const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()));
+    const record = await admin.storeCall(deps.store.revoke(id, deps.clock.now()), res);
     if (!record) return sendError(res, 'not_found', 'No token with this id');
-    await deps.onRevoked?.(record.id);
+    await deps.onRevoked?.(record.id, admin.remainingMs(res));
     metrics.adminTokens.inc({ operation: 'revoke' });
     admin.audit(res, 'token.revoke', record.id);
     // Read again for the usage counters. The revocation is done by now, so a failing read must not turn the
     // answer into an error; the counters then read as zero.
-    const entry = await admin.storeCall(deps.store.findEntryById(id)).catch(() => undefined);
+    const entry = await admin.storeCall(deps.store.findEntryById(id), res).catch(() => undefined);
     res.json(toTokenView(record, deps.clock.now(), entry?.usage));
   });
 
-  const groupDeps = { ...deps, admin };
+  const groupDeps = { ...deps, admin, issueBatchOnce: idempotentIssue('POST /v1/tokens/batch', idempotency) };
   router.use(createTokenListRouter(groupDeps));
   router.use(createTokenUpdateRouter(groupDeps));
   router.use(createTokenBatchRouter(groupDeps));

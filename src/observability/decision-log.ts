@@ -21,6 +21,22 @@ function decisionLogger(logger: Logger): Logger {
   return child;
 }
 
+/**
+ * Stream, appKey and session id come from the caller (a hook body may hold 60 KB names): a decision line stays
+ * bounded whatever they send. 256 is nginx's cap on a stream name, so a real one is never cut.
+ */
+export const MAX_LOGGED_FIELD_LENGTH = 256;
+
+/** `value` cut to MAX_LOGGED_FIELD_LENGTH characters, marked with `…`, never between the halves of a surrogate pair. */
+export function capLoggedField(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (value.length <= MAX_LOGGED_FIELD_LENGTH) return value;
+  let end = MAX_LOGGED_FIELD_LENGTH;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${value.slice(0, end)}…`;
+}
+
 export interface DecisionContext {
   /** WCS method name, or `nginx` for auth_request. Already bounded by the caller for metrics. */
   method: string;
@@ -49,14 +65,14 @@ export function recordDecision(
       allow: decision.allow,
       reason: decision.reason,
       method: context.method,
-      stream: context.stream ?? null,
-      appKey: context.appKey ?? null,
+      stream: capLoggedField(context.stream),
+      appKey: capLoggedField(context.appKey),
       tokenId: decision.tokenId,
       tokenKind: decision.kind,
       // The operator's own subscriber id (not a secret), as is.
       viewerId: decision.viewerId ?? null,
-      clientIp: context.clientIp ?? null,
-      viewerSessionId: context.viewerSessionId ?? null,
+      clientIp: capLoggedField(context.clientIp),
+      viewerSessionId: capLoggedField(context.viewerSessionId),
       resource: context.resource ?? null,
       requestId: context.requestId,
       durationMs: Math.round(durationSeconds * 1e6) / 1e3,

@@ -15,9 +15,9 @@ export function instrumentFailureLimiter(
   name: string,
   options: { checkIsLocal?: boolean } = {},
 ): FailureLimiter {
-  const isLimited = (keys: Parameters<FailureLimiter['isLimited']>[0]) => limiter.isLimited(keys);
+  const remaining = (keys: Parameters<FailureLimiter['remaining']>[0]) => limiter.remaining(keys);
   return {
-    isLimited: options.checkIsLocal ? isLimited : timedStoreOperation(metrics, store, `${name}_check`, isLimited),
+    remaining: options.checkIsLocal ? remaining : timedStoreOperation(metrics, store, `${name}_check`, remaining),
     recordFailure: timedStoreOperation(metrics, store, `${name}_record`, (keys: Parameters<FailureLimiter['recordFailure']>[0]) =>
       limiter.recordFailure(keys),
     ),

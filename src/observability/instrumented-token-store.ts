@@ -18,11 +18,12 @@ export function storeErrorKind(error: unknown): 'timeout' | 'connection' | 'othe
 
 /**
  * Wraps a store call so that it is timed (`wcs_auth_store_operation_duration_seconds`) and its failures counted by
- * kind (`wcs_auth_store_errors_total`), without changing what it returns or throws. Used for every store: tokens,
+ * kind (`wcs_auth_store_errors_total`), without changing what it returns or throws; an answer is signalled
+ * (`metrics.storeAnswers`), which is what ends a store outage. Used for every store: tokens,
  * JWT ids, brute-force counters.
  */
 export function timedStoreOperation<A extends unknown[], R>(
-  metrics: Pick<Metrics, 'storeDuration' | 'storeErrors'>,
+  metrics: Pick<Metrics, 'storeDuration' | 'storeErrors'> & Partial<Pick<Metrics, 'storeAnswers'>>,
   store: string,
   operation: string,
   call: (...args: A) => Promise<R>,
@@ -30,7 +31,9 @@ export function timedStoreOperation<A extends unknown[], R>(
   return async (...args: A): Promise<R> => {
     const end = metrics.storeDuration.startTimer({ store, operation });
     try {
-      return await call(...args);
+      const result = await call(...args);
+      metrics.storeAnswers?.answered();
+      return result;
     } catch (error) {
       metrics.storeErrors.inc({ store, operation, kind: storeErrorKind(error) });
       throw error;

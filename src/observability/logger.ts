@@ -1,4 +1,5 @@
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { createErrorSerializer, createScrubber } from './log-redaction.js';
 
 /**
  * Paths that could carry a secret if someone ever logged a request or body by mistake. Decision and audit lines
@@ -45,12 +46,23 @@ export function stdoutDestination(options: { async: boolean }): DestinationStrea
     : destination({ fd: 1, sync: true });
 }
 
-export function createLogger(level: string, stream: DestinationStream = stdoutDestination({ async: false })): Logger {
+/**
+ * `secrets`: the configured secrets (Config.logSecrets), removed from any error text and `problem` field. Errors
+ * are serialized by shape (log-redaction.ts), never with their library-specific properties.
+ */
+export function createLogger(
+  level: string,
+  stream: DestinationStream = stdoutDestination({ async: false }),
+  options: { secrets?: readonly string[] } = {},
+): Logger {
+  const scrub = createScrubber(options.secrets ?? []);
+  const serializeError = createErrorSerializer(scrub);
   return pino(
     {
       level,
       base: { service: 'wcs-token-auth' },
       redact: { paths: REDACT_PATHS, censor: REDACT_CENSOR },
+      serializers: { err: serializeError, error: serializeError, problem: (value: unknown) => (typeof value === 'string' ? scrub(value) : value) },
       timestamp: isoTime,
     },
     stream,

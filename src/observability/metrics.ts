@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BUILD_INFO } from '../shared/version.js';
 import { createResilienceMetrics } from './resilience-metrics.js';
 import { createSessionMetrics } from './session-metrics.js';
+import { StoreAnswerSignal } from './store-answers.js';
 
 /** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
 const LATENCY_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -41,8 +43,22 @@ export function wcsMethodLabel(method: string): string {
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  dropMisnamedDefaultGauges(registry);
   return {
     registry,
+    /** Not a Prometheus metric: the signal that a store operation was answered (see store-answers.ts). */
+    storeAnswers: new StoreAnswerSignal(),
+    buildInfo: new Gauge({
+      name: 'wcs_auth_build_info',
+      help: 'Always 1; the labels say which build runs (service version from package.json, Node.js version).',
+      labelNames: ['version', 'node_version'] as const,
+      registers: [registry],
+      // With WORKERS > 1 every worker runs the same build: one series, not the sum.
+      aggregator: 'max',
+      collect() {
+        this.set({ version: BUILD_INFO.version, node_version: BUILD_INFO.nodeVersion }, 1);
+      },
+    }),
     decisions: new Counter({
       name: 'wcs_auth_decisions_total',
       help: 'Authorization decisions by WCS method (or nginx), result and reason code.',
@@ -117,3 +133,13 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * prom-client's default metrics include three gauges named `*_total` (a known upstream naming issue), which
+ * `promtool check metrics` rejects: the suffix is for counters. Each is the sum of a gauge it also exports by type (`sum(nodejs_active_handles)` gives the same number), so they are dropped rather than renamed.
+ */
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+function dropMisnamedDefaultGauges(registry: Registry): void {
+  for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+}

@@ -2,7 +2,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { AccessRequest, TokenVerifier, Verdict } from '../tokens/token-verifier.js';
 import type { DecisionCache } from './decision-cache.js';
 import { deny, type Decision } from './decision.js';
-import type { GuessThrottle } from './guess-throttle.js';
+import type { GuessThrottle, ThrottledRequest } from './guess-throttle.js';
 
 export type StoreFailurePolicy = 'deny' | 'allow' | 'cached';
 
@@ -12,8 +12,6 @@ export interface AuthorizeDeps {
   storeFailurePolicy: StoreFailurePolicy;
   /** Told about every store failure (error or timeout), for logs and metrics. */
   onStoreFailure(error: unknown): void;
-  /** Told when the store answered (after failures: it is back). */
-  onStoreSuccess?(): void;
   /** Recent allow decisions; required for the `cached` policy to allow anything. */
   decisionCache?: DecisionCache | undefined;
   /** Brute-force throttling of token guesses; absent = none. */
@@ -23,6 +21,18 @@ export interface AuthorizeDeps {
 }
 
 const THROTTLED = Symbol('throttled');
+/** At most this much of the end of STORE_TIMEOUT_MS is closed to writes (a tenth of it for short timeouts). */
+const WRITE_MARGIN_MAX_MS = 20;
+
+/**
+ * From when a decision may no longer change state (wall-clock ms): a little before the timeout, so that a store
+ * reply still on its way when the timeout answers cannot come from a write (the margin covers the reply's trip
+ * and a clock difference between this host and Redis up to that size). The stores check it: a refused request
+ * never burns a token, binds an address or claims a one-time JWT after the fact.
+ */
+function writeDeadlineOf(startedAt: number, storeTimeoutMs: number): number {
+  return startedAt + storeTimeoutMs - Math.min(WRITE_MARGIN_MAX_MS, Math.floor(storeTimeoutMs / 10));
+}
 
 /**
  * throttle check → extract token → verify it (load, check scope) → decide. The one place where a failing or slow
@@ -35,19 +45,30 @@ const THROTTLED = Symbol('throttled');
  */
 export async function authorizePlayback(
   token: string | undefined | null,
-  request: AccessRequest,
+  request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>,
   deps: AuthorizeDeps,
 ): Promise<Decision> {
   if (token === undefined) return deny('missing_token');
   if (token === null) return deny('malformed_token');
   const throttle = deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
+  const bounded: AccessRequest = { ...request, writeDeadline: writeDeadlineOf(Date.now(), deps.storeTimeoutMs) };
   let abandoned = false;
   const decide = async (): Promise<Verdict | typeof THROTTLED> => {
     // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
-    if (throttle && (await throttle.isThrottled(request))) return THROTTLED;
-    // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
-    if (abandoned) throw new Error('decision abandoned after its deadline');
-    return deps.verifier.verify(token, request);
+    const ticket = throttle ? await throttle.admit(request) : undefined;
+    if (ticket === 'throttled') return THROTTLED;
+    let verdict: Verdict | undefined;
+    try {
+      // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
+      if (abandoned) throw new Error('decision abandoned after its deadline');
+      verdict = await deps.verifier.verify(token, bounded);
+      return verdict;
+    } finally {
+      // Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by
+      // the answer, and a failure to count must not change it.
+      const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
+      ticket?.finish(guess).catch((error: unknown) => deps.onThrottleError?.(error));
+    }
   };
 
   let verdict: Verdict | typeof THROTTLED;
@@ -58,15 +79,10 @@ export async function authorizePlayback(
     deps.onStoreFailure(error);
     return answerWithoutStore(token, request, deps);
   }
-  deps.onStoreSuccess?.();
 
   if (verdict === THROTTLED) return deny('throttled');
   if (!verdict.valid) {
     deps.decisionCache?.forget(token, request);
-    if (throttle?.countsAsGuess(verdict.reason)) {
-      // Not awaited: counting must not slow the answer, and a failure to count must not change it.
-      throttle.recordGuess(request).catch((error: unknown) => deps.onThrottleError?.(error));
-    }
     return deny(verdict.reason, verdict.kind, verdict.tokenId, verdict.viewerId);
   }
   if (deps.storeFailurePolicy === 'cached') {

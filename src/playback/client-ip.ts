@@ -1,9 +1,10 @@
-import { isIP } from 'node:net';
+import { canonicalIp } from '../shared/ip-address.js';
 
 /**
  * The viewer's address from WCS's newer `sessionId`, `/<client ip>:<port>/<server ip>:<port>`. Java prints IPv6
  * addresses unbracketed (`/0:0:0:0:0:0:0:1:59473/…`), so the port is whatever follows the last colon.
- * Anything else (the older shape's free-form ids) gives undefined.
+ * Anything else (the older shape's free-form ids) gives undefined. The address comes back in its canonical form
+ * (canonicalIp), so every spelling of one address is one client.
  */
 export function clientIpFromSessionId(sessionId: unknown): string | undefined {
   if (typeof sessionId !== 'string' || !sessionId.startsWith('/')) return undefined;
@@ -14,5 +15,5 @@ export function clientIpFromSessionId(sessionId: unknown): string | undefined {
   let host = endpoint.slice(0, colon);
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (!/^\d{1,5}$/.test(endpoint.slice(colon + 1))) return undefined;
-  return isIP(host.split('%')[0] ?? '') ? host : undefined;
+  return canonicalIp(host);
 }

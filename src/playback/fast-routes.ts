@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { recordHttpRequest } from '../observability/http-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { requestIdFrom, writeError } from '../shared/http.js';
+import { requestIdFrom, writeErrorSafely } from '../shared/http.js';
 
 /** One route answered in front of Express. */
 export interface FastRoute {
@@ -39,8 +39,7 @@ export function withFastRoutes(app: RequestListener, routes: readonly FastRoute[
         () => recordHttpRequest(metrics, route.route, method, res.statusCode, start),
         (error: unknown) => {
           logger.error({ err: error, requestId: id, route: route.route }, 'unhandled error');
-          if (res.headersSent) res.destroy();
-          else writeError(res, 'internal', 'Internal error', id);
+          writeErrorSafely(res, 'internal', 'Internal error', id);
           recordHttpRequest(metrics, route.route, method, 500, start);
         },
       );

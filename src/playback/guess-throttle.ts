@@ -1,4 +1,6 @@
+import { FailureGate, type GateTicket } from '../abuse/failure-gate.js';
 import type { FailureLimiter, LimitKey } from '../abuse/failure-limiter.js';
+import { canonicalIp } from '../shared/ip-address.js';
 import { sha256Hex } from '../shared/secrets.js';
 import type { AccessRequest, TokenDenyReason } from '../tokens/token-verifier.js';
 
@@ -22,39 +24,57 @@ export interface GuessThrottleLimits {
   maxPerStream: number;
 }
 
+/** What the throttle keys a request by: the access request, plus the TCP peer for a hook body without an address. */
+export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
+  /**
+   * The caller's TCP peer. Used when the request names no viewer address (a hook body without `sessionId`): such
+   * guesses are counted per peer, so leaving the address out does not escape the limit.
+   */
+  peerAddress?: string | undefined;
+};
+
 /**
  * Brute-force throttling of token guesses. Once a client IP (or a stream) has had `max` unknown-token refusals in
  * the window, its requests are refused with reason `throttled` before any token lookup, whatever token they carry.
- * Keys hold SHA-256 prefixes of the IP and stream, never the values themselves.
+ * Lookups go through a FailureGate, so parallel guesses cannot outrun the count: at most `max` of them get a
+ * lookup. Addresses are keyed in their canonical form (canonicalIp), so every spelling of one address is one
+ * client. Keys hold SHA-256 prefixes of the IP and stream, never the values themselves.
  */
 export class GuessThrottle {
+  private readonly gate: FailureGate;
+
   constructor(
-    private readonly limiter: FailureLimiter,
+    limiter: FailureLimiter,
     private readonly limits: GuessThrottleLimits,
-  ) {}
+  ) {
+    this.gate = new FailureGate(limiter);
+  }
 
   get enabled(): boolean {
     return this.limits.maxPerIp > 0 || this.limits.maxPerStream > 0;
   }
 
-  isThrottled(request: AccessRequest): Promise<boolean> {
-    const keys = this.keysFor(request);
-    return keys.length === 0 ? Promise.resolve(false) : this.limiter.isLimited(keys);
+  /**
+   * Room for one lookup, or 'throttled'. The ticket must be finished with whether the lookup was a guess
+   * (countsAsGuess); finishing with true records it.
+   */
+  async admit(request: ThrottledRequest): Promise<GateTicket | 'throttled'> {
+    const ticket = await this.gate.admit(this.keysFor(request));
+    return ticket === 'limited' ? 'throttled' : ticket;
   }
 
   countsAsGuess(reason: TokenDenyReason): boolean {
     return GUESS_REASONS.has(reason);
   }
 
-  recordGuess(request: AccessRequest): Promise<void> {
-    const keys = this.keysFor(request);
-    return keys.length === 0 ? Promise.resolve() : this.limiter.recordFailure(keys);
-  }
-
-  private keysFor(request: AccessRequest): LimitKey[] {
+  private keysFor(request: ThrottledRequest): LimitKey[] {
     const keys: LimitKey[] = [];
-    if (this.limits.maxPerIp > 0 && request.clientIp !== undefined) {
-      keys.push({ key: `g:ip:${sha256Hex(request.clientIp).slice(0, 32)}`, max: this.limits.maxPerIp });
+    const viewer = canonicalIp(request.clientIp);
+    const address = viewer === undefined ? canonicalIp(request.peerAddress) : viewer;
+    if (this.limits.maxPerIp > 0 && address !== undefined) {
+      // A peer is keyed apart from viewer addresses: WCS's own address must not share a budget with a viewer's.
+      const kind = viewer === undefined ? 'peer' : 'ip';
+      keys.push({ key: `g:${kind}:${sha256Hex(address).slice(0, 32)}`, max: this.limits.maxPerIp });
     }
     if (this.limits.maxPerStream > 0 && request.stream !== undefined) {
       keys.push({ key: `g:s:${sha256Hex(request.stream).slice(0, 32)}`, max: this.limits.maxPerStream });

@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
 import { requestIdOf, writeError } from '../shared/http.js';
+import { setTokenHeaders } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
-import { parseHlsUri } from './hls-uri.js';
+import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from './edge-signature.js';
+import { parseHlsUri, type HlsUri } from './hls-uri.js';
 import { proxiedClientIp } from './proxied-client-ip.js';
 
 export interface NginxAuthDeps extends AuthorizeDeps {
@@ -19,6 +22,8 @@ export interface NginxAuthDeps extends AuthorizeDeps {
   nginxStreamVariantSuffix: RegExp | null;
   allowHeaders: Readonly<Record<string, string>>;
   exposeDenyReason: boolean;
+  edgeSigning: EdgeSigningSettings | undefined;
+  clock: { now(): number };
 }
 
 /** Set on every allow answer, so nginx can log or forward which token let the viewer in (`auth_request_set`). */
@@ -44,14 +49,14 @@ function header(req: IncomingMessage, name: string): string | undefined {
  */
 export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const trustedProxies = new IpRangeList(deps.trustedProxies);
-  const allowHeaderEntries = Object.entries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
-  const answer = (res: ServerResponse, decision: Decision, requestId: string) => {
+  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) => {
     if (decision.allow) {
-      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
+      setTokenHeaders(res, deps.allowHeaders);
+      setTokenHeaders(res, decision.headers);
       if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
+      if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
       res.statusCode = 204;
       res.end();
       return;
@@ -108,8 +113,45 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
       },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
-    answer(res, decision, requestId);
+    const edge =
+      hls?.resource === 'playlist' && deps.edgeSigning !== undefined
+        ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
+        : undefined;
+    answer(res, decision, requestId, edge);
   };
+}
+
+interface EdgeContext {
+  hls: HlsUri;
+  remoteAddr: string | undefined;
+}
+
+/**
+ * The viewer's address as nginx's `$remote_addr` spells it, which `secure_link_md5` puts into the string it checks:
+ * X-Real-IP as received from a trusted proxy (not normalized, or the strings would differ), else the peer itself.
+ */
+function nginxRemoteAddr(req: IncomingMessage, realIp: string | undefined, trusted: IpRangeList, clientIp: string | undefined) {
+  const peerTrusted = clientIp !== undefined && trusted.includesAddress(req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/i, ''));
+  const raw = realIp?.trim();
+  return peerTrusted && raw !== undefined && isIP(raw) ? raw : clientIp;
+}
+
+/**
+ * An allowed playlist, with EDGE_SIGNING_SECRET set: a signature nginx checks on this viewer's segments by itself
+ * (secure_link), so segments cost no call. The playlist itself is always decided here, which is what keeps
+ * revocation and session limits working: a revoked viewer gets no new signature at the next playlist fetch, and
+ * the last one expires after EDGE_SIGNATURE_TTL_SECONDS.
+ */
+function setEdgeHeaders(res: ServerResponse, tokenId: string | null, edge: EdgeContext, deps: NginxAuthDeps): void {
+  if (deps.edgeSigning === undefined) return;
+  const signed = signEdge(
+    { rawPathStream: edge.hls.rawPathStream, tokenId, remoteAddr: edge.remoteAddr, nowSeconds: Math.floor(deps.clock.now() / 1000) },
+    deps.edgeSigning,
+  );
+  if (signed === undefined) return;
+  res.setHeader(EDGE_QUERY_HEADER, signed.query);
+  res.setHeader(EDGE_SIGNATURE_HEADER, signed.signature);
+  res.setHeader(EDGE_EXPIRES_HEADER, String(signed.expires));
 }
 
 /** The Express route for what the fast path leaves to Express (a trailing slash, another letter case). */

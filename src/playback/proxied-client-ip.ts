@@ -1,13 +1,7 @@
-import { isIP } from 'node:net';
-import type { IpRangeList } from '../shared/ip-address.js';
+import { canonicalIp, type IpRangeList } from '../shared/ip-address.js';
 
-function normalize(address: string | undefined): string | undefined {
-  if (address === undefined) return undefined;
-  const trimmed = address.trim();
-  // Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; logs and policies want a.b.c.d.
-  const unmapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(trimmed)?.[1] ?? trimmed;
-  return isIP(unmapped) ? unmapped : undefined;
-}
+/** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; logs and policies want one form, a.b.c.d. */
+const normalize = canonicalIp;
 
 /**
  * The viewer's address behind nginx. Forwarding headers are believed only when the direct peer is a trusted

@@ -1,3 +1,4 @@
+import { STREAM_NAME_MAX_LENGTH } from '../tokens/stream-pattern.js';
 import { clientIpFromSessionId } from './client-ip.js';
 
 export interface HookFields {
@@ -34,6 +35,10 @@ export function readHookFields(body: unknown, tokenParam: string, options: { str
   const { name, appKey, mediaSessionId, custom } = body;
   if (options.streamRequired && (typeof name !== 'string' || name.length === 0)) {
     return { ok: false, field: 'name', message: 'must be a non-empty string (the stream name)' };
+  }
+  // The bound of stream patterns and of nginx mode's stream: it keeps every match cheap, in both stores alike.
+  if (options.streamRequired && typeof name === 'string' && name.length > STREAM_NAME_MAX_LENGTH) {
+    return { ok: false, field: 'name', message: `must be at most ${STREAM_NAME_MAX_LENGTH} characters` };
   }
   if (appKey !== undefined && typeof appKey !== 'string') return { ok: false, field: 'appKey', message: 'must be a string' };
   if (mediaSessionId !== undefined && typeof mediaSessionId !== 'string') {

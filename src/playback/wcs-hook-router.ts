@@ -7,6 +7,7 @@ import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import type { ErrorCode } from '../shared/app-error.js';
 import { isJsonRequest, NOT_JSON_MESSAGE, requestIdOf, writeError, writeJson } from '../shared/http.js';
+import { setTokenHeaders } from '../shared/http-headers.js';
 import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
@@ -37,12 +38,11 @@ export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method:
  */
 export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
-  const allowHeaderEntries = Object.entries(deps.allowHeaders);
 
   const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => {
     if (decision.allow) {
-      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      for (const name in decision.headers) res.setHeader(name, decision.headers[name]!);
+      setTokenHeaders(res, deps.allowHeaders);
+      setTokenHeaders(res, decision.headers);
       writeJson(res, 200, raw);
       return;
     }
@@ -95,7 +95,16 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
     const decision = await authorizePlayback(
       token,
-      { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: rule.scope === 'stream', method: wcsMethodLabel(method) },
+      {
+        stream,
+        appKey,
+        action: rule.action,
+        clientIp,
+        viewerSessionId: mediaSessionId,
+        consume: rule.scope === 'stream',
+        peerAddress: req.socket.remoteAddress,
+        method: wcsMethodLabel(method),
+      },
       deps,
     );
     recordDecision(

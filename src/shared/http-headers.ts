@@ -1,24 +1,90 @@
+import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 
-/** RFC 9110 field-name: a token of tchar. */
-const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/;
+/**
+ * Which response headers a token, a JWT's `headers` claim, `HOOK_ALLOW_HEADERS` and `JWT_VIEWER_ID_HEADER` may set.
+ * An allow-list of one shape rather than a deny-list: a name must start with `X-` and be an RFC 9110 token, so no
+ * standard header (framing, hop-by-hop, caching, CORS, cookies, `Location`, `Date`, `Trailer`, `Content-*`, …) can
+ * ever be set or overridden, including ones not yet invented. Within `X-`, the names that carry security meaning or
+ * that this service or nginx writes itself are refused too.
+ */
+const FIELD_NAME = /^X-[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,62}$/i;
 /** Visible ASCII, space and tab; no CR, LF or other controls, so no header injection. */
 const FIELD_VALUE = /^[\t\x20-\x7e]{0,1024}$/;
 
-/**
- * Headers our answers must never let a token or operator override: they belong to the transport or to the
- * echo WCS relies on.
- */
-const RESERVED = new Set(['content-type', 'content-length', 'transfer-encoding', 'connection', 'host', 'set-cookie', 'x-request-id']);
+const RESERVED_X_NAMES = new Set([
+  'x-request-id',
+  'x-content-type-options',
+  'x-frame-options',
+  'x-xss-protection',
+  'x-ua-compatible',
+  'x-permitted-cross-domain-policies',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-powered-by',
+  'x-deny-reason',
+  'x-auth-token-id',
+  'x-real-ip',
+  'x-sendfile',
+]);
+/** nginx acts on `X-Accel-*` from an upstream; `X-Forwarded-*` and `X-Original-*` describe the viewer's request. */
+const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-'];
 
 export const MAX_HEADERS = 20;
 
+export const HEADER_NAME_RULE = 'header names must start with X-, be RFC 9110 tokens of at most 64 characters and not be reserved';
+export const HEADER_VALUE_RULE = 'header values must be printable ASCII, at most 1024 characters, no CR/LF';
+
+/** Why `name` may not be set by a token or an operator; undefined when it may. The one check for every source. */
+export function headerNameProblem(name: string): string | undefined {
+  if (!FIELD_NAME.test(name)) return HEADER_NAME_RULE;
+  const lower = name.toLowerCase();
+  if (RESERVED_X_NAMES.has(lower) || RESERVED_X_PREFIXES.some((prefix) => lower.startsWith(prefix))) return 'this header name is reserved';
+  if (!nodeAccepts(() => validateHeaderName(name))) return HEADER_NAME_RULE;
+  return undefined;
+}
+
+export function headerValueProblem(name: string, value: string): string | undefined {
+  if (!FIELD_VALUE.test(value)) return HEADER_VALUE_RULE;
+  if (!nodeAccepts(() => validateHeaderValue(name, value))) return HEADER_VALUE_RULE;
+  return undefined;
+}
+
+export function isAllowedResponseHeader(name: string, value: unknown): value is string {
+  return typeof value === 'string' && headerNameProblem(name) === undefined && headerValueProblem(name, value) === undefined;
+}
+
 export const headerMapSchema = z
-  .record(
-    z
-      .string()
-      .regex(FIELD_NAME, { message: 'header names must be RFC 9110 tokens of at most 64 characters' })
-      .refine((name) => !RESERVED.has(name.toLowerCase()), { message: 'this header name is reserved' }),
-    z.string().regex(FIELD_VALUE, { message: 'header values must be printable ASCII, at most 1024 characters, no CR/LF' }),
-  )
+  .record(z.string(), z.string())
+  .superRefine((headers, ctx) => {
+    for (const [name, value] of Object.entries(headers)) {
+      const problem = headerNameProblem(name) ?? headerValueProblem(name, value);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  })
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS, { message: `at most ${MAX_HEADERS} headers` });
+
+/**
+ * Sets the headers of an allow answer. Every source is validated where it enters, so nothing is dropped here in
+ * normal operation; the check is repeated because a record stored by an older version may hold a name that is
+ * refused now, and a header that made node throw while the answer is written would fail the request.
+ */
+export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<string, unknown>>): void {
+  let count = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    // A JWT's claim headers plus its viewer id header are the most one source can give.
+    if (count > MAX_HEADERS || !Object.hasOwn(headers, name) || !isAllowedResponseHeader(name, value)) continue;
+    res.setHeader(name, value);
+    count += 1;
+  }
+}
+
+function nodeAccepts(check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -89,6 +89,36 @@ interface BodyParserError {
   status?: number;
 }
 
+/** Headers this service's own middleware sets before a route runs; an error answer keeps only these. */
+const OWN_HEADERS = new Set([
+  'x-request-id',
+  'x-content-type-options',
+  'cache-control',
+  'content-security-policy',
+  'x-frame-options',
+  'referrer-policy',
+  'cross-origin-resource-policy',
+]);
+
+/**
+ * Writes an error answer after a route failed part-way, and never throws. Headers the route set (a token's headers
+ * on an allow that failed while being written) are dropped first: if one of them made node throw, writing the error
+ * with it would throw again, and a throw here would escape every handler and end the process. When even that fails,
+ * or the answer had already started, the connection is closed.
+ */
+export function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const name of res.getHeaderNames()) if (!OWN_HEADERS.has(name)) res.removeHeader(name);
+    writeError(res, code, message, requestId);
+  } catch {
+    res.destroy();
+  }
+}
+
 /** Maps any error to the error table. 5xx bodies say nothing about internals; the log line keeps the details. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -96,7 +126,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    if (error instanceof AppError) return sendError(res, error.code, error.message);
+    if (error instanceof AppError) return writeErrorSafely(res, error.code, error.message, requestIdOf(res));
+    // The router decodes path parameters; a malformed %-escape in them is the client's URL, not our failure.
+    if (error instanceof URIError) {
+      return writeErrorSafely(res, 'validation_failed', 'The URL path is not valid percent-encoded UTF-8', requestIdOf(res));
+    }
     const type = (error as BodyParserError | null)?.type;
     switch (type) {
       case 'entity.too.large':
@@ -114,6 +148,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         return sendError(res, 'invalid_json', 'Request body could not be read');
     }
     logger.error({ err: error, requestId: requestIdOf(res), route: req.route?.path }, 'unhandled error');
-    sendError(res, 'internal', 'Internal error');
+    writeErrorSafely(res, 'internal', 'Internal error', requestIdOf(res));
   };
 }

@@ -75,6 +75,15 @@ export function normalizeIp(input: string): NormalizedIp | undefined {
 }
 
 /**
+ * The one spelling of an address used everywhere a client address is compared, counted or logged (guess throttle,
+ * admin limiter, IP binding, allow-lists, logs): `::ffff:7.7.7.7`, `0:0:0:0:0:ffff:707:707`, `7.7.7.7%eth0` and
+ * `7.7.7.7` are all `7.7.7.7`; IPv6 in RFC 5952 form (lower case, compressed), without a zone.
+ */
+export function canonicalIp(input: string | undefined): string | undefined {
+  return input === undefined ? undefined : normalizeIp(input)?.text;
+}
+
+/**
  * Parses `address/prefix` (or a bare address, meaning one host). Host bits are cleared, so `10.1.2.3/8` becomes
  * `10.0.0.0/8`. Returns undefined for anything that is not a valid range.
  */

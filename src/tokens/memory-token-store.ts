@@ -4,6 +4,7 @@ import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
+  PastDeadlineError,
   TokenConflictError,
   type PolicyCheck,
   type PolicyOutcome,
@@ -107,6 +108,8 @@ export class MemoryTokenStore implements TokenStore {
       (sessions && check.session ? sessions.check(check.session, sessionTokenOf(record), request.consume, check.now) : null);
     if (reason === null && request.consume) {
       const usesBefore = entry.usage.uses;
+      // As the Redis script does: an answer already given without the store is not followed by a write.
+      if (check.writeDeadline !== undefined && Date.now() >= check.writeDeadline) throw new PastDeadlineError();
       recordSession(entry, check);
       if (sessions) sessions.commit(sessionTokenOf(record), check.now, usesBefore, entry.usage.uses);
     }

@@ -24,10 +24,12 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       sessionId,
       clientIp,
       now: this.deps.clock.now(),
+      writeDeadline: request.writeDeadline,
       ...this.sessions,
       session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
     });
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
+    if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
     const { record } = outcome;
     if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason: outcome.reason, viewerId: record.viewerId };
     return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers, expiresAt: record.expiresAt, viewerId: record.viewerId };

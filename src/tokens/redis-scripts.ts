@@ -5,12 +5,81 @@
  */
 
 /**
+ * The parts of a `*` glob found left to right, each at its first occurrence, by a KMP search: linear in pattern +
+ * name, like globMatches (stream-pattern.ts), which it mirrors on UTF-8 bytes.
+ */
+const GLOB_LUA = `
+local function findPart(name, part, from, last)
+  local m = #part
+  local border = {}
+  border[1] = 0
+  local k = 0
+  for i = 2, m do
+    local c = string.byte(part, i)
+    while k > 0 and string.byte(part, k + 1) ~= c do k = border[k] end
+    if string.byte(part, k + 1) == c then k = k + 1 end
+    border[i] = k
+  end
+  k = 0
+  for i = from, last do
+    local c = string.byte(name, i)
+    while k > 0 and string.byte(part, k + 1) ~= c do k = border[k] end
+    if string.byte(part, k + 1) == c then k = k + 1 end
+    if k == m then return i - m + 1 end
+  end
+  return nil
+end
+local function glob(pattern, name)
+  local parts, start = {}, 1
+  while true do
+    local star = string.find(pattern, '*', start, true)
+    if not star then parts[#parts + 1] = string.sub(pattern, start); break end
+    parts[#parts + 1] = string.sub(pattern, start, star - 1)
+    start = star + 1
+  end
+  local first, final, n = parts[1], parts[#parts], #name
+  if #parts == 1 then return pattern == name end
+  if #first + #final > n then return false end
+  if string.sub(name, 1, #first) ~= first or string.sub(name, n - #final + 1) ~= final then return false end
+  local at, stop = #first + 1, n - #final
+  for i = 2, #parts - 1 do
+    local part = parts[i]
+    if #part > 0 then
+      local found = findPart(name, part, at, stop)
+      if not found then return false end
+      at = found + #part
+    end
+  end
+  return true
+end
+`;
+
+/**
+ * Refuses to change state once the decision's write deadline (ARGV: wall-clock ms, Date.now() scale) has passed by
+ * Redis's clock: by then the service has answered without the store (issue 13: a script queued behind a stalled
+ * Redis must not burn the token of a request that was refused). Defines `late()`.
+ */
+export const DEADLINE_LUA = `
+local function late(deadline)
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= tonumber(deadline)
+end
+`;
+
+/** Outcomes of the decision script that are not deny reasons. */
+export const UNREADABLE_RECORD = 'unreadable_record';
+export const PAST_DEADLINE = 'past_deadline';
+
+/**
  * One decision. KEYS: 1 record hash, 2 session ledger (hash: session → "first|last|ip"), 3 active viewers
  * (sorted set: session → last check). ARGV: 1 now, 2 action, 3 has appKey (1/0), 4 appKey, 5 has stream (1/0),
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
- * expiresAt + retention, like the record).
- * Returns false (no such token) or {reason ('' = allow), data, revokedAt ('' = not revoked)}.
+ * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
+ * Returns false (no such token) or {reason ('' = allow), data, revokedAt ('' = not revoked)}; the reason is
+ * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
+ * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
+ * after its deadline (nothing written).
  *
  * The checks and their order are those of checkGrant (grant.ts) and the memory store's checkSessions; the state
  * changes happen only at the end, only when the request is allowed and consumes.
@@ -22,7 +91,13 @@ if not data then return false end
 local revokedAt = fields[2]
 local uses = tonumber(fields[3] or '0')
 local boundIp = fields[4]
-local r = cjson.decode(data)
+local decoded, r = pcall(cjson.decode, data)
+local rangesOk, ranges = true, {}
+if fields[5] then rangesOk, ranges = pcall(cjson.decode, fields[5]) end
+if not decoded or type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
+  or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
+  return {'${UNREADABLE_RECORD}', '', ''}
+end
 local now = tonumber(ARGV[1])
 local function answer(reason) return {reason, data, revokedAt or ''} end
 local function int(n) return string.format('%.0f', n) end
@@ -31,24 +106,8 @@ local function contains(list, value)
   for _, v in ipairs(list) do if v == value then return true end end
   return false
 end
-local function glob(pattern, name)
-  local p, n, star, resume = 1, 1, 0, 1
-  local plen, nlen = #pattern, #name
-  while n <= nlen do
-    local pc = string.sub(pattern, p, p)
-    if p <= plen and pc ~= '*' and pc == string.sub(name, n, n) then
-      p = p + 1; n = n + 1
-    elseif p <= plen and pc == '*' then
-      star = p; p = p + 1; resume = n
-    elseif star ~= 0 then
-      p = star + 1; resume = resume + 1; n = resume
-    else
-      return false
-    end
-  end
-  while p <= plen and string.sub(pattern, p, p) == '*' do p = p + 1 end
-  return p > plen
-end
+${GLOB_LUA}
+${DEADLINE_LUA}
 local function inRange(ip, hex, bits)
   local full = math.floor(bits / 4)
   if string.sub(ip, 1, full) ~= string.sub(hex, 1, full) then return false end
@@ -70,7 +129,7 @@ end
 if ARGV[5] == '1' then
   local matched = false
   for _, pattern in ipairs(r.streams) do
-    if pattern == ARGV[6] or (string.find(pattern, '*', 1, true) and glob(pattern, ARGV[6])) then
+    if pattern == ARGV[6] or (type(pattern) == 'string' and string.find(pattern, '*', 1, true) and glob(pattern, ARGV[6])) then
       matched = true
       break
     end
@@ -81,8 +140,9 @@ local ip = ARGV[7]
 if type(r.allowedIps) == 'table' then
   local inside = false
   if ip ~= '' then
-    for _, range in ipairs(cjson.decode(fields[5] or '[]')) do
-      if inRange(ip, range.hex, range.bits) then
+    for _, range in ipairs(ranges) do
+      if type(range) == 'table' and type(range.hex) == 'string' and type(range.bits) == 'number'
+        and inRange(ip, range.hex, range.bits) then
         inside = true
         break
       end
@@ -110,6 +170,7 @@ local sessionRefusal = sessionCheck(r)
 if sessionRefusal then return answer(sessionRefusal) end
 
 if ARGV[10] == '1' then
+  if late(ARGV[14]) then return answer('${PAST_DEADLINE}') end
   -- Session keys live exactly as long as the record.
   local purgeAt = int(r.expiresAt + tonumber(ARGV[13]))
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', ARGV[8]) end
@@ -137,10 +198,12 @@ return allowed
 `;
 
 /**
- * Creates a record with its expiry in one step, so no record can exist without a TTL.
+ * Creates a record with its expiry in one step, so no record can exist without a TTL (the expiry is checked
+ * before anything is written: a script error does not undo earlier writes).
  * KEYS: 1 record. ARGV: 1 data, 2 purge at (ms), 3 ip ranges JSON or ''. Returns 0 if the key exists.
  */
 export const CREATE_SCRIPT = `
+if not string.match(ARGV[2], '^%d+$') then return redis.error_reply('ERR purge time must be an integer') end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[1])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'ipRanges', ARGV[3]) end
@@ -155,6 +218,7 @@ return 1
  * Returns 1 done, 0 changed meanwhile (read again), -1 revoked, -2 gone.
  */
 export const UPDATE_SCRIPT = `
+if not string.match(ARGV[3], '^%d+$') then return redis.error_reply('ERR purge time must be an integer') end
 local current = redis.call('HGET', KEYS[1], 'data')
 if not current then return -2 end
 if redis.call('HEXISTS', KEYS[1], 'revokedAt') == 1 then return -1 end
@@ -167,6 +231,28 @@ for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
 return 1
 `;
 
+/**
+ * Writes a token's index entries, and makes both index keys expire with the last record they list (the highest
+ * purge time), so that no key of the service lives without a TTL. KEYS: 1 listing index, 2 expiry index.
+ * ARGV: 1 member, 2 purge at (ms), 3 new entry (1: add to both; 0: move the purge time of an entry, if listed).
+ */
+export const INDEX_SCRIPT = `
+if not string.match(ARGV[2], '^%d+$') then return redis.error_reply('ERR purge time must be an integer') end
+if ARGV[3] == '1' then
+  redis.call('ZADD', KEYS[1], 0, ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+else
+  redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[1])
+end
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if last[2] then
+  local at = string.format('%.0f', tonumber(last[2]))
+  redis.call('PEXPIREAT', KEYS[1], at)
+  redis.call('PEXPIREAT', KEYS[2], at)
+end
+return 1
+`;
+
 /** Drops index entries of records past their purge time. KEYS: 1 listing index, 2 expiry index. ARGV: 1 now. */
 export const PRUNE_INDEX_SCRIPT = `
 local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, 1000)
@@ -176,3 +262,12 @@ if #gone > 0 then
 end
 return #gone
 `;
+
+/**
+ * A number as the scripts read it: a decimal integer. String(1e21) is `1e+21`, which PEXPIREAT refuses after the
+ * script may already have written (a key without TTL), so anything but a safe integer is refused before the call.
+ */
+export function redisInteger(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`not a safe integer for Redis: ${value}`);
+  return String(value);
+}

@@ -1,12 +1,22 @@
 import { ipRangesOf } from '../shared/ip-address.js';
 import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from './redis-client.js';
-import { AUTHORIZE_SCRIPT, CREATE_SCRIPT, PRUNE_INDEX_SCRIPT, UPDATE_SCRIPT } from './redis-scripts.js';
+import {
+  AUTHORIZE_SCRIPT,
+  CREATE_SCRIPT,
+  INDEX_SCRIPT,
+  PAST_DEADLINE,
+  PRUNE_INDEX_SCRIPT,
+  redisInteger,
+  UNREADABLE_RECORD,
+  UPDATE_SCRIPT,
+} from './redis-scripts.js';
 import { listPosition } from './token-list.js';
 import { RedisSessionRegistry, decisionArgs, sessionScriptArgs } from './sessions/redis-session-registry.js';
 import { parseSessionOutcome, sessionTokenOf, type SessionSettings } from './sessions/session-registry.js';
 import { SESSION_PRELUDE } from './sessions/session-scripts.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
+  PastDeadlineError,
   TokenConflictError,
   type PolicyCheck,
   type PolicyOutcome,
@@ -103,6 +113,7 @@ export class RedisTokenStore implements TokenStore {
     this.redis.defineCommand('wtaUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT });
     this.redis.defineCommand('wtaDeleteIfOurs', { numberOfKeys: 3, lua: DELETE_IF_OURS_SCRIPT });
     this.redis.defineCommand('wtaDeleteIdIfOurs', { numberOfKeys: 1, lua: DELETE_ID_IF_OURS_SCRIPT });
+    this.redis.defineCommand('wtaIndex', { numberOfKeys: 2, lua: INDEX_SCRIPT });
     this.redis.defineCommand('wtaPruneIndex', { numberOfKeys: 2, lua: PRUNE_INDEX_SCRIPT });
   }
 
@@ -168,15 +179,14 @@ export class RedisTokenStore implements TokenStore {
   }
 
   private async createOne(tokenHash: string, record: TokenRecord): Promise<void> {
-    const purgeAt = String(record.expiresAt + this.retentionMs);
+    const purgeAt = redisInteger(record.expiresAt + this.retentionMs);
     const created = await this.scripts.wtaCreate(this.recordKey(tokenHash), dataOf(record), purgeAt, rangesOf(record));
     if (created !== 1) throw new DuplicateTokenError();
     if ((await this.redis.set(this.idKey(record.id), tokenHash, 'PXAT', purgeAt, 'NX')) !== 'OK') {
       throw new Error('token id already exists');
     }
     const member = `${listPosition(record)}:${tokenHash}`;
-    const indexed = await this.redis.multi().zadd(this.indexKey(), 0, member).zadd(this.expiryIndexKey(), purgeAt, member).exec();
-    if (!indexed || indexed.some(([error]) => error)) throw new Error('token could not be indexed');
+    await this.scripts.wtaIndex(this.indexKey(), this.expiryIndexKey(), member, purgeAt, '1');
   }
 
   private async removeOne(tokenHash: string, record: TokenRecord): Promise<void> {
@@ -205,7 +215,7 @@ export class RedisTokenStore implements TokenStore {
   async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     const reply = await this.scripts.wtaAuthorize(
       ...this.tokenKeys(tokenHash),
-      String(check.now),
+      redisInteger(check.now),
       request.action,
       request.appKey === undefined ? '0' : '1',
       request.appKey ?? '',
@@ -215,15 +225,19 @@ export class RedisTokenStore implements TokenStore {
       check.clientIp?.text ?? '',
       check.sessionId,
       request.consume ? '1' : '0',
-      String(check.viewerWindowMs),
-      String(check.recordedSessionsMax),
-      String(this.retentionMs),
+      redisInteger(check.viewerWindowMs),
+      redisInteger(check.recordedSessionsMax),
+      redisInteger(this.retentionMs),
+      // No deadline: one that never comes.
+      redisInteger(check.writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(check.writeDeadline)),
+      // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
       this.sessionArgs(request, check),
     );
     if (!Array.isArray(reply)) return undefined;
     const [reason, data, revokedAt, sessionOutcome] = reply.map(String);
-    const record = fromHash({ data: data ?? '', ...(revokedAt ? { revokedAt } : {}) });
-    if (!record) return undefined;
+    if (reason === PAST_DEADLINE) throw new PastDeadlineError();
+    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ data: data ?? '', ...(revokedAt ? { revokedAt } : {}) });
+    if (!record) return { record: null, reason: 'unreadable_record' };
     if (reason) return { record, reason: reason as TokenDenyReason };
     if (this.sessions && check.session) {
       if (this.sessionsInScript) {
@@ -251,7 +265,7 @@ export class RedisTokenStore implements TokenStore {
       if (current.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
       const changed = change(current);
       const next: TokenRecord = { ...changed, id: current.record.id, createdAt: current.record.createdAt, revokedAt: null };
-      const purgeAt = String(next.expiresAt + this.retentionMs);
+      const purgeAt = redisInteger(next.expiresAt + this.retentionMs);
       const forgetBoundIp = !next.bindIpOnFirstUse;
       const result = await this.scripts.wtaUpdate(
         ...this.tokenKeys(hash),
@@ -269,7 +283,7 @@ export class RedisTokenStore implements TokenStore {
       const member = `${listPosition(next)}:${hash}`;
       await Promise.all([
         this.redis.pexpireat(this.idKey(id), purgeAt),
-        this.redis.zadd(this.expiryIndexKey(), 'XX', purgeAt, member),
+        this.scripts.wtaIndex(this.indexKey(), this.expiryIndexKey(), member, purgeAt, '0'),
       ]);
       return { record: next, usage: { ...current.usage, boundIp: forgetBoundIp ? null : current.usage.boundIp } };
     }
@@ -279,7 +293,7 @@ export class RedisTokenStore implements TokenStore {
   async revoke(id: string, revokedAt: number): Promise<TokenRecord | undefined> {
     const hash = await this.redis.get(this.idKey(id));
     if (hash === null) return undefined;
-    const reply = await this.scripts.wtaRevoke(this.recordKey(hash), String(revokedAt));
+    const reply = await this.scripts.wtaRevoke(this.recordKey(hash), redisInteger(revokedAt));
     if (!Array.isArray(reply)) return undefined;
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
@@ -287,7 +301,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async scan(after: string | undefined, count: number, now: number): Promise<ScanBatch> {
-    if (after === undefined) await this.scripts.wtaPruneIndex(this.indexKey(), this.expiryIndexKey(), String(now));
+    if (after === undefined) await this.scripts.wtaPruneIndex(this.indexKey(), this.expiryIndexKey(), redisInteger(now));
     const members = await this.redis.zrevrangebylex(this.indexKey(), after === undefined ? '+' : `(${after}`, '-', 'LIMIT', 0, count);
     const read = await Promise.all(
       members.map(async (member) => {
@@ -335,6 +349,7 @@ interface ScriptCommands {
   wtaUpdate(...args: string[]): Promise<unknown>;
   wtaDeleteIfOurs(record: string, sessions: string, active: string, data: string): Promise<unknown>;
   wtaDeleteIdIfOurs(key: string, hash: string): Promise<unknown>;
+  wtaIndex(index: string, expiryIndex: string, member: string, purgeAt: string, added: '1' | '0'): Promise<unknown>;
   wtaPruneIndex(index: string, expiryIndex: string, now: string): Promise<unknown>;
 }
 
@@ -352,6 +367,15 @@ function fromHash(fields: Record<string, string>): TokenRecord | undefined {
   const record = JSON.parse(fields.data) as TokenRecord;
   record.revokedAt = fields.revokedAt === undefined ? null : Number(fields.revokedAt);
   return record;
+}
+
+/** fromHash for the decision: a record that does not parse is refused (unreadable_record), not a store failure. */
+function readRecord(fields: Record<string, string>): TokenRecord | undefined {
+  try {
+    return fromHash(fields);
+  } catch {
+    return undefined;
+  }
 }
 
 function entryFromHash(fields: Record<string, string>): TokenEntry | undefined {

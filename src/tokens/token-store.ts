@@ -21,13 +21,28 @@ export interface PolicyCheck {
   recordedSessionsMax: number;
   /** The live session registry's part (per-viewer limit, kick); absent = the registry is not involved. */
   session?: SessionCheck | undefined;
+  /**
+   * Wall-clock ms (Date.now(), not the injected clock: Redis compares it with its own TIME) from which the decision
+   * must not change state any more, because its answer has been given without the store. An allowed, consuming
+   * decision at or after it writes nothing and rejects with PastDeadlineError. Absent: no deadline.
+   */
+  writeDeadline?: number | undefined;
 }
 
-/** The record a decision looked at, and why it refuses (null: it allows). */
-export interface PolicyOutcome {
-  record: TokenRecord;
-  reason: TokenDenyReason | null;
+/** A decision that would have changed state after its write deadline: nothing was written. */
+export class PastDeadlineError extends Error {
+  constructor() {
+    super('the decision reached the store after its deadline; nothing was written');
+    this.name = 'PastDeadlineError';
+  }
 }
+
+/**
+ * The record a decision looked at, and why it refuses (null: it allows). A stored record the store cannot read
+ * (corrupt JSON, wrong shape) refuses that token as `unreadable_record`: never a store failure, which
+ * STORE_FAILURE_POLICY=allow would turn into an allow.
+ */
+export type PolicyOutcome = { record: TokenRecord; reason: TokenDenyReason | null } | { record: null; reason: 'unreadable_record' };
 
 /** One position of the listing order (newest first), with its entry. */
 export interface ScannedEntry {

@@ -29,7 +29,9 @@ export type TokenDenyReason =
   // Viewer sessions across tokens (sessions/): the viewer's limit, and a session ended by an admin or replaced
   | 'viewer_session_limit'
   | 'session_ended'
-  | 'session_replaced';
+  | 'session_replaced'
+  // A stored record the store cannot read (refused, whatever STORE_FAILURE_POLICY says)
+  | 'unreadable_record';
 
 /** What is being asked for, independent of who asked (WCS hook or nginx). */
 export interface AccessRequest {
@@ -50,6 +52,11 @@ export interface AccessRequest {
   consume: boolean;
   /** Who asked: the WCS method (`playHLS`, …) or `nginx`; shown in the live sessions API. */
   method?: string | undefined;
+  /**
+   * Wall-clock ms (Date.now()) from which the decision must not change state: authorizePlayback has answered
+   * without the store by then. See PolicyCheck.writeDeadline and JtiUse.writeDeadline. Absent: no deadline.
+   */
+  writeDeadline?: number | undefined;
 }
 
 export type Verdict =

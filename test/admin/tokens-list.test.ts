@@ -93,7 +93,8 @@ for (const storeKind of STORE_KINDS) {
         ['?state=gone', 'state'],
         ['?cursor=not-a-cursor', 'cursor'],
         ['?cursor=' + Buffer.from('000000000000001:tok_AAAAAAAAAAAAAAA').toString('base64url'), 'cursor'],
-        ['?colour=blue', 'body'],
+        ['?colour=blue', 'colour'],
+        ['?limit=5&colour=blue', 'colour'],
       ] as const) {
         const res = await list(query);
         assert.equal(res.status, 400, query);

@@ -13,7 +13,7 @@ function listedSegments(playlistPath: string): string[] {
   try {
     return readFileSync(playlistPath, 'utf8')
       .split('\n')
-      .filter((line) => line.endsWith('.ts'));
+      .filter((line) => line !== '' && !line.startsWith('#'));
   } catch {
     return [];
   }
@@ -30,7 +30,10 @@ export async function startHlsSource(options: {
   stream: string;
   minSegments: number;
   maxSeconds: number;
+  /** fmp4: fMP4 init (`init.mp4`) and media segments (`.m4s`) instead of MPEG-TS. */
+  segmentType?: 'mpegts' | 'fmp4';
 }): Promise<HlsSource> {
+  const fmp4 = options.segmentType === 'fmp4';
   const streamDir = join(options.dir, options.stream);
   mkdirSync(streamDir, { recursive: true });
   const playlistPath = join(streamDir, `${options.stream}.m3u8`);
@@ -44,7 +47,8 @@ export async function startHlsSource(options: {
       // temp_file: the playlist and segments are written under a temporary name and renamed, so nothing (the
       // WCS stand-in, the test) ever reads a half-written playlist.
       ...['-f', 'hls', '-hls_time', '1', '-hls_list_size', '6', '-hls_flags', 'delete_segments+temp_file'],
-      ...['-hls_segment_filename', join(streamDir, `${options.stream}%d.ts`), playlistPath],
+      ...(fmp4 ? ['-hls_segment_type', 'fmp4'] : []),
+      ...['-hls_segment_filename', join(streamDir, `${options.stream}%d.${fmp4 ? 'm4s' : 'ts'}`), playlistPath],
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

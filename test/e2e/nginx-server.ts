@@ -112,20 +112,25 @@ export async function startNginx(options: { nginx: string; dir: string; config: 
   const accessLogPath = join(dir, 'stdout.log');
   const args = ['-p', `${dir}/`, '-c', mainPath, '-e', errorLogPath];
 
-  // stdout is a file, not Node's default pipe: libuv's pipes are sockets, and nginx cannot open /dev/stdout on a
-  // socket (ENXIO). In the nginx image stdout is the container log, where it works.
+  // stdout and stderr are files, not Node's default pipes: libuv's pipes are sockets, and nginx cannot open
+  // /dev/stdout or /dev/stderr on a socket (ENXIO). In the nginx image they are the container log, where it works.
+  const stderrPath = join(dir, 'stderr.log');
   const stdout = openSync(accessLogPath, 'a');
-  const check = spawnSync(nginx, [...args, '-t'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', stdout, 'pipe'] });
+  const stderr = openSync(stderrPath, 'a');
+  const check = spawnSync(nginx, [...args, '-t'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', stdout, stderr] });
   if (check.status !== 0) {
     closeSync(stdout);
-    throw new Error(`nginx -t rejected the rendered config:\n${check.stderr}${safeRead(errorLogPath)}`);
+    closeSync(stderr);
+    throw new Error(`nginx -t rejected the rendered config:\n${safeRead(stderrPath)}${safeRead(errorLogPath)}`);
   }
-  const child = spawn(nginx, args, { stdio: ['ignore', stdout, 'pipe'] });
+  // What `nginx -t` printed is not an error of the running server.
+  writeFileSync(stderrPath, '');
+  const child = spawn(nginx, args, { stdio: ['ignore', stdout, stderr] });
   closeSync(stdout);
+  closeSync(stderr);
   // If the test process dies without its after() hooks, nginx must not outlive it.
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
-  child.stderr?.resume();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await waitForPort(options.httpsPort, child, errorLogPath, 15_000);
@@ -135,7 +140,8 @@ export async function startNginx(options: { nginx: string; dir: string; config: 
   }
   return {
     accessLog: () => safeRead(accessLogPath).split('\n').filter(Boolean),
-    errorLog: () => safeRead(errorLogPath),
+    // nginx's own error log (-e) and what the shipped config's error_log (NGINX_ERROR_LOG=/dev/stderr) wrote.
+    errorLog: () => safeRead(errorLogPath) + safeRead(stderrPath).replace(/^\(no error log\)$/, ''),
     stop: async () => {
       process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;

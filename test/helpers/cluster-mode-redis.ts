@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePort, portIsFree } from './free-port.js';
 
 export interface ClusterModeRedis {
   url: string;
@@ -19,7 +19,10 @@ export interface ClusterModeRedis {
  * CROSSSLOT. Running the store against it shows that every multi-key operation stays in one slot.
  */
 export async function startClusterModeRedis(): Promise<ClusterModeRedis> {
-  const port = await freePort();
+  // Redis Cluster also listens on port + 10000 (the cluster bus); an ephemeral port above 55535 leaves no room for
+  // it and redis-server exits at once. Take ports until both are free.
+  let port = await freePort();
+  while (port > 55535 || !(await portIsFree(port + 10000))) port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wta-cluster-'));
   const child: ChildProcess = spawn(
     'redis-server',
@@ -32,6 +35,11 @@ export async function startClusterModeRedis(): Promise<ClusterModeRedis> {
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => (attempt > 50 ? null : 100) });
   client.on('error', () => {});
+  // A server that exits before it is ready fails the start at once instead of leaving a command pending.
+  const exitedEarly = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`cluster-mode redis-server on port ${port} exited (${code ?? signal})`)));
+  });
+  exitedEarly.catch(() => {});
   const stop = async () => {
     client.disconnect();
     if (child.exitCode === null && child.signalCode === null) {
@@ -42,9 +50,9 @@ export async function startClusterModeRedis(): Promise<ClusterModeRedis> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    await Promise.race([client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383'), exitedEarly]);
     for (let attempt = 0; ; attempt++) {
-      const info = String(await client.call('CLUSTER', 'INFO'));
+      const info = String(await Promise.race([client.call('CLUSTER', 'INFO'), exitedEarly]));
       if (info.includes('cluster_state:ok')) break;
       if (attempt > 100) throw new Error('the one-node cluster did not reach cluster_state:ok');
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -57,6 +57,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     jwt: services.jwt,
     revocations: services.revocations,
     sessions: services.sessions,
+    idempotency: services.idempotency,
   });
   const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');

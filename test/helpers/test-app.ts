@@ -1,5 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { parseAdminKeys } from '../../src/admin/admin-keys.js';
+import { MemoryIdempotencyStore } from '../../src/admin/memory-idempotency-store.js';
+import { RedisIdempotencyStore } from '../../src/admin/redis-idempotency-store.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
@@ -71,6 +73,10 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
     metrics,
     redis: redisStore && config.store.kind === 'redis' ? { client: redisStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
   });
+  const idempotency =
+    redisStore && config.store.kind === 'redis'
+      ? new RedisIdempotencyStore({ redis: redisStore.redis, keyPrefix: config.store.keyPrefix })
+      : new MemoryIdempotencyStore(clock);
   const app = createApp({
     config,
     adminKeys: config.adminKeys ?? parseAdminKeys(`admin=${ADMIN_KEY}`),
@@ -83,9 +89,11 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
     logger,
     metrics,
     jwt,
+    idempotency,
   });
   const close = async () => {
     await jwt.close();
+    await idempotency.close();
     await store.close();
   };
   return { app, config, clock, store, redisStore, logs, metrics, jwt, close };

@@ -54,3 +54,33 @@ test('the main logger still redacts secrets nested anywhere in other lines', () 
   assert.ok(!logs.text().includes('wta_secret-value') && !logs.text().includes('Bearer x'));
   assert.match(logs.text(), /\[redacted\]/);
 });
+
+test('a decision line stays bounded whatever length the caller gives stream, appKey and mediaSessionId', async () => {
+  const t = buildTestApp({ store: 'memory', env: { BODY_LIMIT_BYTES: '262144' } });
+  try {
+    const { token } = (
+      await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ streams: ['*'], ttlSeconds: 600 }).expect(201)
+    ).body as { token: string };
+    // 😀 straddles the cut: the line must not end up with half of a surrogate pair.
+    for (const size of [300, 2_000, 30_000]) {
+      for (const candidate of [token, undefined, 'wta_unknown']) {
+        const long = `${'n'.repeat(255)}😀${'x'.repeat(size)}`;
+        for (const name of [long, 'test']) {
+          const body = pretty(newerPlayHlsBody({ name, appKey: long, mediaSessionId: long }, candidate === undefined ? {} : { token: candidate }));
+          await request(t.app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(body);
+        }
+      }
+    }
+    const decisions = t.logs.raw.filter((line) => line.includes('"event":"decision"'));
+    assert.ok(decisions.length > 0, 'the long fields reached a decision');
+    for (const line of t.logs.raw) assert.ok(Buffer.byteLength(line) < 2048, `a ${Buffer.byteLength(line)}-byte log line`);
+    for (const line of t.logs.decisions()) {
+      for (const field of ['stream', 'appKey', 'viewerSessionId']) {
+        const value = String(line[field]);
+        assert.ok(value === 'test' || value === `${'n'.repeat(255)}…`, `${field}: ${value.length} characters`);
+      }
+    }
+  } finally {
+    await t.close();
+  }
+});

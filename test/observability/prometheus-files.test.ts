@@ -247,4 +247,10 @@ describe('docker/Dockerfile', () => {
     assert.ok(instructions.some((line) => line.startsWith('HEALTHCHECK ')));
     assert.match(instructions.filter((line) => line.startsWith('CMD ')).at(-1) ?? '', /dist\/main\.js/);
   });
+
+  it('runs on a supported Node.js (22 LTS or 24) and starts node itself, so SIGTERM reaches the service', () => {
+    for (const from of instructions.filter((line) => line.startsWith('FROM '))) assert.match(from, /^FROM node:(22|24)[-.\w]*\b/, from);
+    // Exec form with node first: no npm or shell between the container runtime's signal and the service.
+    assert.equal(instructions.filter((line) => line.startsWith('CMD ')).at(-1), 'CMD ["node", "dist/main.js"]');
+  });
 });

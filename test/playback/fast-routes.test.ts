@@ -143,10 +143,17 @@ describe('the fast routes: the WCS hook and nginx auth_request answered in front
 
   it('answers a failure inside either handler with 500 internal, logged, without the details', async () => {
     const t = buildTestApp({ store: 'memory' });
-    // A verdict whose header cannot be written: setHeader throws inside the handler, after the decision.
+    // A verdict that throws when the decision reads it: a failure inside the handler, after the lookup.
     const verifier: TokenVerifier = {
       verify: () =>
-        Promise.resolve({ valid: true, kind: 'opaque', tokenId: 'tok_1', headers: { 'X-Bad': 'line\nbreak' } }),
+        Promise.resolve({
+          valid: true,
+          kind: 'opaque',
+          tokenId: 'tok_1',
+          get headers(): Record<string, string> {
+            throw new Error('line break X-Bad');
+          },
+        }),
     };
     const app = createApp({
       config: t.config,

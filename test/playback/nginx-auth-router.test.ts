@@ -6,7 +6,7 @@ import { issueViaApi, revokeViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -127,7 +127,7 @@ for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
       {
         name: 'a URI that is not a playlist or segment',
         token: async (t) => (await issue(t, { streams: ['live'] })).token,
-        uri: (token) => `/live/live.mp4?token=${token}`,
+        uri: (token) => `/live/live.mp3?token=${token}`,
         status: 403,
         reason: 'unrecognized_uri',
       },
@@ -178,8 +178,13 @@ describe('GET /nginx/auth answers', () => {
     checkContract(response);
   });
 
-  test('a token header cannot forge X-Auth-Token-Id', async () => {
-    const { token, id } = await issue(t, { streams: ['live'], headers: { 'X-Auth-Token-Id': 'tok_forgedforgedforge' } });
+  test('a token header cannot forge X-Auth-Token-Id: the name is reserved at issue', async () => {
+    const refused = await request(t.app)
+      .post('/v1/tokens')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ streams: ['live'], headers: { 'X-Auth-Token-Id': 'tok_forgedforgedforge' } });
+    assert.equal(refused.status, 400);
+    const { token, id } = await issue(t, { streams: ['live'] });
     const response = await nginxAuth(t, `/live/live.m3u8?token=${token}`);
     assert.equal(response.headers['x-auth-token-id'], id);
   });

@@ -59,17 +59,21 @@ for (const policy of ['deny', 'allow'] as const) {
       assert.ok(t.logs.lines.some((line) => line.event === 'store_failure'));
     });
 
-    it('readiness reports the stalled store with 503 within the timeout, and recovers when Redis answers again', async () => {
+    // deny: an instance that can only refuse leaves the load balancer. allow: it still answers by its policy, and
+    // failing readiness would take every instance out at once, so it stays in and says it is degraded.
+    const readyWhileDown = policy === 'deny' ? { status: 503, body: 'store_unavailable' } : { status: 200, body: 'degraded' };
+    it(`readiness reports the stalled store (${readyWhileDown.status} ${readyWhileDown.body}) within the timeout, and recovers when Redis answers again`, async () => {
       redis.stall();
       const { value: down, ms } = await timed(() => request(t.app).get('/readyz'));
-      assert.equal(down.status, 503);
-      assert.deepEqual(down.body, { status: 'store_unavailable', store: 'redis' });
+      assert.equal(down.status, readyWhileDown.status);
+      assert.deepEqual(down.body, { status: readyWhileDown.body, store: 'redis' });
       assertMatchesContract('GET', '/readyz', down);
       assert.ok(ms < ANSWER_BOUND_MS, `answered in ${ms} ms`);
       assert.equal(await counterValue(t.metrics, 'wcs_auth_store_up', { store: 'redis' }), 0);
       redis.resume();
       const up = await request(t.app).get('/readyz');
       assert.equal(up.status, 200);
+      assert.deepEqual(up.body, { status: 'ready', store: 'redis' });
       assert.equal(await counterValue(t.metrics, 'wcs_auth_store_up', { store: 'redis' }), 1);
       assert.equal((await hook()).status, 200, 'the same token is allowed again without a restart');
     });

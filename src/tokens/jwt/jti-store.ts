@@ -12,6 +12,11 @@ export interface JtiUse {
   sessionId: string;
   /** When the state may be forgotten (ms): the token's exp plus the clock skew, after which it is refused anyway. */
   keepUntil: number;
+  /**
+   * Wall-clock ms from which a one-time token may no longer be claimed (see AccessRequest.writeDeadline): a claim
+   * at or after it writes nothing and rejects with PastDeadlineError. Absent: no deadline.
+   */
+  writeDeadline?: number | undefined;
 }
 
 /**

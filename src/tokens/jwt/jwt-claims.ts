@@ -5,11 +5,18 @@ import { STREAM_PATTERN } from '../stream-pattern.js';
 import { ACTIONS } from '../token-record.js';
 import type { TokenDenyReason } from '../token-verifier.js';
 import { parseCidr } from '../../shared/ip-address.js';
+import { findUnsafeJson } from '../../shared/json-safety.js';
 
 /** A viewer id goes into a response header: printable ASCII without spaces. */
 export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
 
-const numericDate = z.number().finite();
+/**
+ * 9999-12-31T23:59:59Z, the largest NumericDate accepted (also by POST /v1/revocations). Beyond it, `exp` in ms is
+ * no longer an expiry Redis can set (1e20 s became PEXPIREAT 1e+23 and a jti key without TTL): refused as
+ * invalid_claims, the same with either store.
+ */
+export const NUMERIC_DATE_MAX_SECONDS = 253_402_300_799;
+const numericDate = z.number().finite().min(-NUMERIC_DATE_MAX_SECONDS).max(NUMERIC_DATE_MAX_SECONDS);
 const streamPattern = z.string().regex(STREAM_PATTERN);
 const ipRange = z.string().transform((value, ctx) => {
   const range = parseCidr(value);
@@ -76,6 +83,8 @@ export function checkClaims(payload: unknown, policy: ClaimPolicy, nowSeconds: n
   if (exp !== undefined && (typeof exp !== 'number' || nowSeconds >= exp + skew)) {
     return { ok: false, reason: typeof exp === 'number' ? 'expired' : 'invalid_claims' };
   }
+  // Unpaired surrogates (a jti would hash like its U+FFFD twin), deep nesting and __proto__: see findUnsafeJson.
+  if (findUnsafeJson(payload)) return { ok: false, reason: 'invalid_claims' };
   const parsed = jwtClaimsSchema.safeParse(payload);
   if (!parsed.success) return { ok: false, reason: 'invalid_claims' };
   const claims = parsed.data;

@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import { PastDeadlineError } from '../token-store.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 interface JtiEntry {
@@ -27,6 +28,7 @@ export class MemoryJtiStore implements JtiStore {
     if (!use.once) return 'ok';
     if (entry?.session != null) return entry.session === use.sessionId ? 'ok' : 'used';
     if (use.consume) {
+      if (use.writeDeadline !== undefined && Date.now() >= use.writeDeadline) throw new PastDeadlineError();
       this.entries.set(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
     }
     return 'ok';

@@ -1,13 +1,18 @@
 import type { RedisClient } from '../redis-client.js';
+import { DEADLINE_LUA, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { PastDeadlineError } from '../token-store.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 /**
  * The decision's one round trip. Revoked wins; a one-time token is claimed by the first session that may consume
  * it, atomically, so parallel requests on any number of instances give it exactly one owner. `until` is kept in
  * the hash so that later writes only ever lengthen the key's life (a revocation must not expire before the token).
- * KEYS[1] = jti key; ARGV = once (0/1), consume (0/1), session id, keep-until ms.
+ * KEYS[1] = jti key; ARGV = once (0/1), consume (0/1), session id, keep-until ms, write deadline (wall-clock ms:
+ * a claim at or after it writes nothing and answers 'past_deadline').
  */
 const CHECK_SCRIPT = `
+if not string.match(ARGV[4], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
+${DEADLINE_LUA}
 local state = redis.call('HMGET', KEYS[1], 'revokedAt', 'session', 'until')
 if state[1] then return 'revoked' end
 if ARGV[1] ~= '1' then return 'ok' end
@@ -16,6 +21,7 @@ if state[2] then
   return 'used'
 end
 if ARGV[2] == '1' then
+  if late(ARGV[5]) then return '${PAST_DEADLINE}' end
   redis.call('HSET', KEYS[1], 'session', ARGV[3])
   if tonumber(ARGV[4]) > tonumber(state[3] or '0') then
     redis.call('HSET', KEYS[1], 'until', ARGV[4])
@@ -27,6 +33,7 @@ return 'ok'
 
 /** KEYS[1] = jti key; ARGV = revokedAt ms, keep-until ms. Returns 1 when newly revoked. */
 const REVOKE_SCRIPT = `
+if not string.match(ARGV[2], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
 local created = redis.call('HSETNX', KEYS[1], 'revokedAt', ARGV[1])
 if tonumber(ARGV[2]) > tonumber(redis.call('HGET', KEYS[1], 'until') or '0') then
   redis.call('HSET', KEYS[1], 'until', ARGV[2])
@@ -36,7 +43,7 @@ return created
 `;
 
 interface JtiCommands {
-  wtaJtiCheck(key: string, once: string, consume: string, session: string, keepUntil: string): Promise<string>;
+  wtaJtiCheck(key: string, once: string, consume: string, session: string, keepUntil: string, writeDeadline: string): Promise<string>;
   wtaJtiRevoke(key: string, revokedAt: string, keepUntil: string): Promise<number>;
 }
 
@@ -65,14 +72,16 @@ export class RedisJtiStore implements JtiStore {
       use.once ? '1' : '0',
       use.consume ? '1' : '0',
       use.sessionId,
-      String(Math.ceil(use.keepUntil)),
+      redisInteger(Math.ceil(use.keepUntil)),
+      redisInteger(use.writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(use.writeDeadline)),
     );
+    if (reply === PAST_DEADLINE) throw new PastDeadlineError();
     if (reply === 'revoked' || reply === 'used' || reply === 'ok') return reply;
     throw new Error('unexpected reply from the jti script');
   }
 
   async revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean> {
-    return (await this.commands.wtaJtiRevoke(this.jtiKey(jti), String(revokedAt), String(Math.ceil(keepUntil)))) === 1;
+    return (await this.commands.wtaJtiRevoke(this.jtiKey(jti), redisInteger(revokedAt), redisInteger(Math.ceil(keepUntil)))) === 1;
   }
 
   // The connection belongs to the token store, which closes it.

@@ -1,0 +1,13 @@
+/** A lone surrogate: in a `u` regular expression a surrogate pair is one code point, so only unpaired halves match. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * True when `text` is well-formed Unicode (no unpaired UTF-16 surrogate), i.e. has a UTF-8 form. Ill-formed
+ * strings cannot be stored faithfully: Redis receives them as UTF-8 with U+FFFD in place of the surrogate (two
+ * different strings become one) and Lua's cjson cannot decode a record that carries one (issue 13). Every string
+ * that is stored or compared is checked at its input (admin and hook bodies by findUnsafeJson, JWT claims by
+ * checkClaims). String.prototype.isWellFormed does the same, once the TypeScript lib knows it.
+ */
+export function isWellFormedText(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hashToken } from '../../src/tokens/opaque-token.js';
+import { MemoryJtiStore } from '../../src/tokens/jwt/memory-jti-store.js';
+import { RedisJtiStore } from '../../src/tokens/jwt/redis-jti-store.js';
+import type { JtiStore } from '../../src/tokens/jwt/jti-store.js';
+import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
+import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import type { TokenRecord } from '../../src/tokens/token-record.js';
+import { PastDeadlineError, type PolicyCheck, type TokenStore } from '../../src/tokens/token-store.js';
+import type { AccessRequest } from '../../src/tokens/token-verifier.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+
+/**
+ * The write deadline as both stores implement it (the HTTP-level fault tests stall a real Redis; this pins the
+ * rule itself, the same for memory and Redis): an allowed, consuming decision at or after its deadline writes
+ * nothing and rejects with PastDeadlineError; refusals and non-consuming checks are answered as usual.
+ */
+const clock = new ManualClock();
+const request: AccessRequest = { stream: 'test', appKey: undefined, action: 'play', clientIp: '10.0.0.1', viewerSessionId: 'A', consume: true };
+
+function record(id: string, policies: Partial<TokenRecord> = {}): TokenRecord {
+  const now = clock.now();
+  return { id, streams: ['test'], appKeys: null, actions: ['play'], notBefore: null, expiresAt: now + 60_000, headers: {}, metadata: {}, createdAt: now, disabled: false, revokedAt: null, ...policies };
+}
+
+function check(writeDeadline: number | undefined): PolicyCheck {
+  return { sessionId: 'A', clientIp: { text: '10.0.0.1', hex: '0000000000000000000000000a000001' } as PolicyCheck['clientIp'], now: clock.now(), viewerWindowMs: 60_000, recordedSessionsMax: 100, writeDeadline };
+}
+
+let redis: TestRedis;
+let stores: { name: string; tokens: TokenStore; jtis: JtiStore }[];
+before(async () => {
+  redis = await startTestRedis();
+  const redisStore = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0 });
+  stores = [
+    { name: 'memory', tokens: new MemoryTokenStore(clock), jtis: new MemoryJtiStore(clock) },
+    { name: 'redis', tokens: redisStore, jtis: new RedisJtiStore({ redis: redisStore.redis, keyPrefix: redis.keyPrefix }) },
+  ];
+});
+after(async () => {
+  for (const { tokens, jtis } of stores) {
+    await jtis.close();
+    await tokens.close();
+  }
+  await redis.stop();
+});
+
+describe('a decision past its write deadline changes nothing, in both stores', () => {
+  test('maxUses, bindIpOnFirstUse and maxViewers: rejected with PastDeadlineError, no use, no bound address', async () => {
+    for (const { name, tokens } of stores) {
+      const hash = hashToken(`wta_${name}_late`);
+      await tokens.create(hash, record(`tok_${name}_late_____`.slice(0, 20), { maxUses: 1, maxViewers: 1, bindIpOnFirstUse: true }));
+      await assert.rejects(tokens.authorize(hash, request, check(Date.now() - 1)), PastDeadlineError, name);
+      const entry = await tokens.findEntryById(`tok_${name}_late_____`.slice(0, 20));
+      assert.deepEqual(entry?.usage, { uses: 0, boundIp: null }, `${name}: nothing recorded`);
+      const refused = await tokens.authorize(hash, { ...request, stream: 'other' }, check(Date.now() - 1));
+      assert.equal(refused?.reason, 'stream_not_allowed', `${name}: a refusal is still answered`);
+      const dryRun = await tokens.authorize(hash, { ...request, consume: false }, check(Date.now() - 1));
+      assert.equal(dryRun?.reason, null, `${name}: a check that writes nothing is still answered`);
+      const inTime = await tokens.authorize(hash, request, check(Date.now() + 60_000));
+      assert.equal(inTime?.reason, null, `${name}: before the deadline it is allowed`);
+      assert.equal((await tokens.findEntryById(`tok_${name}_late_____`.slice(0, 20)))?.usage.uses, 1, `${name}: and recorded`);
+    }
+  });
+
+  test('a once JWT is not claimed after the deadline', async () => {
+    for (const { name, jtis } of stores) {
+      const use = { once: true, consume: true, sessionId: 'A', keepUntil: clock.now() + 60_000 };
+      await assert.rejects(jtis.check(`late-${name}`, { ...use, writeDeadline: Date.now() - 1 }), PastDeadlineError, name);
+      assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'B', writeDeadline: Date.now() + 60_000 }), 'ok', `${name}: B may still claim it`);
+      assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'A' }), 'used', `${name}: and owns it now`);
+    }
+  });
+});
