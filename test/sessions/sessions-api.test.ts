@@ -148,4 +148,16 @@ describe('the sessions API when Redis stalls', { timeout: 60_000 }, () => {
     }
     assert.equal((await listSessions(app, { viewerId: 'stall' })).items.length, 1);
   });
+
+  test('no key of the session registry is without a TTL', async (t) => {
+    if (!redis.owned) return t.skip('needs a Redis the tests started');
+    const { token, id } = await issueToken(app.url, { streams: ['ttl'], viewerId: 'ttl-viewer' });
+    await watch(app, token, 'ttl-1', 'ttl');
+    await watch(app, token, 'ttl-2', 'ttl');
+    const [session] = (await listSessions(app, { tokenId: id })).items;
+    assert.equal(await kickSession(app, session!.id), 204);
+    const keys = await redis.client.keys(`${redis.keyPrefix}{sess}:*`);
+    assert.ok(keys.length >= 8, keys.join());
+    for (const key of keys) assert.ok((await redis.client.pttl(key)) > 0, `${key} has a TTL`);
+  });
 });

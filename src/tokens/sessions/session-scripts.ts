@@ -27,11 +27,21 @@ local sNow = tonumber(S.now)
 local sCutoff = sNow - tonumber(S.win)
 local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
 local ENDED_KEEP_MS = 86400000
+-- No key lives without a TTL: registry keys expire two days after the last session started or ended (the sweep
+-- moves it on while sessions go on), queue keys after the longest WEBHOOK_RETENTION_SECONDS.
+local REGISTRY_KEEP_MS = tonumber(S.win) + 2 * ENDED_KEEP_MS
+local QUEUE_KEEP_MS = 31 * ENDED_KEEP_MS
+local function sessKeep(ms, ...)
+  for _, name in ipairs({...}) do redis.call('PEXPIRE', SK .. name, ms) end
+end
 
 local function sessEnqueue(id, kind, data)
   if S.ev == nil or S.ev[kind] ~= true then return end
   local event = cjson.encode({ id = id, type = kind, at = sNow, data = data, attempt = 0 })
-  if redis.call('HSETNX', SK .. 'qd', id, event) == 1 then redis.call('ZADD', SK .. 'q', sNow, id) end
+  if redis.call('HSETNX', SK .. 'qd', id, event) == 1 then
+    redis.call('ZADD', SK .. 'q', sNow, id)
+    sessKeep(QUEUE_KEEP_MS, 'q', 'qd')
+  end
 end
 
 local function sessView(id, s, extra)
@@ -61,6 +71,7 @@ local function sessEnd(id, cause)
     local keep = math.max(math.min(tonumber(s.exp), sNow + ENDED_KEEP_MS), sNow + tonumber(S.win))
     redis.call('HSET', SK .. 'x', id, cause)
     redis.call('ZADD', SK .. 'xe', keep, id)
+    sessKeep(REGISTRY_KEEP_MS, 'x', 'xe')
   end
   sessEnqueue('evt_' .. id .. '_' .. string.format('%.0f', s.at) .. '_ended', 'session.ended',
     sessView(id, s, { cause = cause, endedAt = sNow, lastSeenAt = tonumber(last or s.at), checks = tonumber(checks or '1') }))
@@ -121,6 +132,7 @@ local function sessionCommit(t)
     if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
   end
   redis.call('ZADD', SK .. 'seen', sNow, S.id)
+  if not sState.live then sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams') end
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNow, S.id)
     redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
@@ -164,6 +176,7 @@ local idle = redis.call('ZRANGEBYSCORE', SK .. 'seen', '-inf', string.format('%.
 for _, id in ipairs(idle) do
   if not sessEnd(id, 'idle') then redis.call('ZREM', SK .. 'seen', id) redis.call('ZREM', SK .. 'ids', id) end
 end
+sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams', 'x', 'xe')
 local old = redis.call('ZRANGEBYSCORE', SK .. 'xe', '-inf', S.now, 'LIMIT', 0, tonumber(S.n))
 if #old > 0 then
   redis.call('HDEL', SK .. 'x', unpack(old))
