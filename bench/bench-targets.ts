@@ -82,7 +82,8 @@ function baseline(name: string, script: string, description: string, options: { 
 interface ServiceSetup {
   baseUrl: string;
   adminKey: string;
-  issue(streams?: string[]): Promise<{ token: string; id: string }>;
+  /** `extra`: more issue fields (e.g. viewerId). */
+  issue(streams?: string[], extra?: Record<string, unknown>): Promise<{ token: string; id: string }>;
   revoke(id: string): Promise<void>;
 }
 
@@ -143,9 +144,9 @@ function service(options: ServiceOptions): TargetSpec {
       const setup: ServiceSetup = {
         baseUrl,
         adminKey,
-        issue: async (streams = [BENCH_STREAM]) => {
+        issue: async (streams = [BENCH_STREAM], extra = {}) => {
           const response = await withRetries(`${options.name}: issuing a token`, () =>
-            fetch(`${baseUrl}/v1/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ streams, ttlSeconds: 3600 }) }),
+            fetch(`${baseUrl}/v1/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ streams, ttlSeconds: 3600, ...extra }) }),
           );
           const issued = (await response.json()) as { token: string; record: { id: string } };
           return { token: issued.token, id: issued.record.id };
@@ -215,11 +216,13 @@ async function workersServing(baseUrl: string): Promise<number> {
   return text.includes('wcs_auth_workers') ? sumSamples(text, 'wcs_auth_workers') : 1;
 }
 
-async function allowRequests(setup: ServiceSetup, signingSecret?: string): Promise<BenchRequest[]> {
+async function allowRequests(setup: ServiceSetup, signingSecret?: string, viewers = 0): Promise<BenchRequest[]> {
   const requests: BenchRequest[] = [];
-  // Eight at a time: quicker than one by one, gentle enough for a service that is still warming up.
+  // Eight at a time: quicker than one by one, gentle enough for a service that is still warming up. With
+  // `viewers`, the tokens belong to that many viewer ids, with a per-viewer limit none of them reaches.
+  const extra = (i: number) => (viewers > 0 ? { viewerId: `bench-viewer-${i % viewers}`, maxViewerSessions: TOKENS_PER_TARGET } : {});
   for (let batch = 0; batch < TOKENS_PER_TARGET; batch += 8) {
-    const issued = await Promise.all(Array.from({ length: 8 }, () => setup.issue()));
+    const issued = await Promise.all(Array.from({ length: 8 }, (_, i) => setup.issue(undefined, extra(batch + i))));
     issued.forEach(({ token }, i) => requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret })));
   }
   return requests;
@@ -282,6 +285,12 @@ export const TARGETS: readonly TargetSpec[] = [
     description: 'service, Redis store, all allowed',
     store: 'redis',
     requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'redis-viewer',
+    description: 'service, Redis store, all allowed, tokens of 8 viewer ids under a per-viewer limit',
+    store: 'redis',
+    requests: (setup) => allowRequests(setup, undefined, 8),
   }),
   service({
     name: 'redis-hmac',

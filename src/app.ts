@@ -29,6 +29,7 @@ import { createJwksRouter } from './tokens/jwt/jwks-router.js';
 import type { JwtRuntime } from './tokens/jwt/jwt-runtime.js';
 import type { TokenStore } from './tokens/token-store.js';
 import type { TokenVerifier } from './tokens/token-verifier.js';
+import type { SessionRegistry } from './tokens/sessions/session-registry.js';
 
 export interface AppDeps {
   config: Pick<
@@ -79,6 +80,8 @@ export interface AppDeps {
   idempotency?: IdempotencyStore;
   /** Tells the other instances about a revocation; absent = single instance. */
   revocations?: { publish(tokenId: string): Promise<void> };
+  /** Live sessions across tokens (the sessions API; revoking a token ends its sessions); absent = none. */
+  sessions?: SessionRegistry;
 }
 
 /**
@@ -178,6 +181,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const onRevoked = async (tokenId: string, timeoutMs = config.storeTimeoutMs) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
+    await endRevokedSessions(tokenId);
     if (!deps.revocations) return;
     try {
       await withTimeout(deps.revocations.publish(tokenId), timeoutMs);
@@ -189,6 +193,17 @@ export function createApp(deps: AppDeps): RequestListener {
       logger.warn({ event: 'revocation_publish_failed', tokenId, kind: storeErrorKind(error) }, 'could not tell other instances about a revocation');
     }
   };
+  // token.revoked, and the token's live sessions end (session.ended, cause token_revoked). Should the store fail
+  // here, the revocation still stands (every check reads it) and those sessions end as idle later.
+  async function endRevokedSessions(tokenId: string): Promise<void> {
+    if (!deps.sessions) return;
+    try {
+      const ended = await deps.sessions.tokenRevoked(tokenId, deps.clock.now());
+      if (ended > 0) metrics.sessionsEnded.inc({ cause: 'token_revoked' }, ended);
+    } catch (error) {
+      logger.warn({ event: 'revoked_sessions_failed', tokenId, kind: storeErrorKind(error) }, 'could not end the sessions of a revoked token');
+    }
+  }
   const adminAuthLimit =
     deps.adminAuthLimiter === undefined
       ? undefined
@@ -243,6 +258,7 @@ export function createApp(deps: AppDeps): RequestListener {
         }),
       adminAuthLimit,
       onRevoked,
+      sessions: deps.sessions,
     }),
   );
 

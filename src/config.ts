@@ -9,6 +9,7 @@ import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
 import type { RedisConnection, WaitReplicas } from './tokens/redis-client.js';
+import { sessionsConfig, SessionsConfigError, sessionsEnvFields, type SessionsConfig } from './tokens/sessions/sessions-config.js';
 
 const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -219,6 +220,7 @@ export const envSchema = z.object({
   EDGE_SIGNATURE_TTL_SECONDS: integerString(1, 3600).default(30),
   EDGE_SIGNATURE_BIND_ADDRESS: booleanString.default(true),
   WORKERS: integerString(1, 256).default(1),
+  ...sessionsEnvFields,
 });
 
 export interface Config {
@@ -281,6 +283,8 @@ export interface Config {
   edgeSigning: EdgeSigningSettings | undefined;
   /** Worker processes sharing the port (node:cluster); 1 = a single process, no cluster. */
   workers: number;
+  /** Live sessions across tokens, the per-viewer limit and webhooks (VIEWER_MAX_SESSIONS, WEBHOOK_*, …). */
+  sessions: SessionsConfig;
   /** Configured secrets, removed from any error text in the log (config-secrets.ts). */
   logSecrets: readonly string[];
 }
@@ -321,6 +325,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(['REDIS_WAIT_TIMEOUT_MS: must be less than STORE_TIMEOUT_MS when REDIS_WAIT_REPLICAS is set']);
   }
   const connection = redisConnection(e);
+  let sessions: SessionsConfig;
+  try {
+    sessions = sessionsConfig(e);
+  } catch (error) {
+    if (error instanceof SessionsConfigError) throw new ConfigError([error.message]);
+    throw error;
+  }
   return {
     host: e.HOST,
     port: e.PORT,
@@ -368,6 +379,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         ? undefined
         : { secret: e.EDGE_SIGNING_SECRET, ttlSeconds: e.EDGE_SIGNATURE_TTL_SECONDS, bindAddress: e.EDGE_SIGNATURE_BIND_ADDRESS },
     workers: e.WORKERS,
+    sessions,
     logSecrets: secretsInEnvironment(env),
   };
 }

@@ -21,6 +21,13 @@ import { requireReplicaAcks } from './tokens/replica-acked-token-store.js';
 import { RedisRevocationChannel } from './tokens/revocation-channel.js';
 import type { TokenStore } from './tokens/token-store.js';
 import type { TokenVerifier } from './tokens/token-verifier.js';
+import { MemorySessionRegistry } from './tokens/sessions/memory-session-registry.js';
+import type { SessionRegistry, SessionSettings } from './tokens/sessions/session-registry.js';
+import { SessionSweeper } from './webhooks/session-sweeper.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+
+/** How often each instance looks for due webhook events (a cheap sorted-set range when there are none). */
+const WEBHOOK_POLL_MS = 250;
 
 /** What createApp needs besides config, clock, logger and metrics, built the way the running service builds it. */
 export interface Services {
@@ -32,6 +39,8 @@ export interface Services {
   guessThrottle: GuessThrottle;
   adminAuthLimiter: FailureLimiter;
   revocations: RedisRevocationChannel | undefined;
+  /** Live sessions across tokens (sessions API, kick, per-viewer limit, webhook queue), in the store's place. */
+  sessions: SessionRegistry;
   /** Idempotency-Key answers, kept next to the tokens (shared by every instance on the Redis). */
   idempotency: IdempotencyStore;
   /** First JWKS fetch and key-file watching: main.ts awaits it before listening. */
@@ -60,13 +69,22 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   const bruteForceWindowMs = config.bruteForce.windowSeconds * 1000;
   const adminWindowMs = config.adminAuthThrottle.windowSeconds * 1000;
 
+  const sessionSettings: SessionSettings = {
+    windowMs: config.viewerSessionWindowSeconds * 1000,
+    defaultMaxViewerSessions: config.sessions.maxViewerSessions,
+    limitMode: config.sessions.limitMode,
+    events: config.sessions.webhooks?.events ?? [],
+  };
+  let sessions: SessionRegistry;
   if (config.store.kind === 'redis') {
     const redisStore = new RedisTokenStore({
       connection: config.redisConnection,
       keyPrefix: config.store.keyPrefix,
       commandTimeoutMs: config.storeTimeoutMs,
       retentionMs: config.tokenRetentionSeconds * 1000,
+      sessions: sessionSettings,
     });
+    sessions = redisStore.sessions as SessionRegistry;
     redisForJwt = { client: redisStore.redis, keyPrefix: config.store.keyPrefix };
     rawStore = config.redisWaitReplicas.count > 0 ? requireReplicaAcks(redisStore, config.redisWaitReplicas) : redisStore;
     counters = new RedisFailureLimiter(redisStore.redis, {
@@ -79,7 +97,9 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     // The log must cover at least what a cached allow can outlive: the cache's TTL.
     revocations = new RedisRevocationChannel(redisStore.redis, config.store.keyPrefix, config.decisionCacheSettings.ttlSeconds * 1000 + 60_000);
   } else {
-    rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000);
+    const memorySessions = new MemorySessionRegistry(sessionSettings);
+    sessions = memorySessions;
+    rawStore = new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000, memorySessions);
     counters = new MemoryFailureLimiter({ windowMs: bruteForceWindowMs, clock });
     adminCounters = new MemoryFailureLimiter({ windowMs: adminWindowMs, clock });
     idempotency = instrumentIdempotencyStore(new MemoryIdempotencyStore(clock), metrics);
@@ -87,11 +107,42 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;
   try {
-    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt });
+    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt, sessions });
   } catch (error) {
     void store.close();
     throw error;
   }
+
+  sessions.onOutcome = (outcome) => {
+    if (outcome.started) metrics.sessionsStarted.inc();
+    if (outcome.replaced > 0) metrics.sessionsEnded.inc({ cause: 'replaced' }, outcome.replaced);
+    if (outcome.idle > 0) metrics.sessionsEnded.inc({ cause: 'idle' }, outcome.idle);
+  };
+  const sweeper = new SessionSweeper({
+    registry: sessions,
+    clock,
+    logger,
+    intervalMs: config.sessions.sweepIntervalSeconds * 1000,
+    onIdleEnded: (count) => metrics.sessionsEnded.inc({ cause: 'idle' }, count),
+    onGauges: ({ activeSessions, queueDepth }) => {
+      metrics.activeSessions.set(activeSessions);
+      metrics.webhookQueueDepth.set(queueDepth);
+    },
+  });
+  const webhooks = config.sessions.webhooks;
+  const dispatcher =
+    webhooks &&
+    new WebhookDispatcher({
+      registry: sessions,
+      config: webhooks,
+      clock,
+      logger,
+      pollMs: WEBHOOK_POLL_MS,
+      onDelivery: ({ result, seconds }) => {
+        metrics.webhookDeliveries.inc({ result });
+        if (result !== 'dropped') metrics.webhookDuration.observe(seconds);
+      },
+    });
 
   const decisionCache =
     config.storeFailurePolicy === 'cached'
@@ -115,7 +166,12 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     adminAuthLimiter: instrumentFailureLimiter(adminCounters, metrics, rawStore.kind, 'admin_auth_limit'),
     revocations,
     idempotency,
-    start: () => jwt.start(),
+    sessions,
+    start: async () => {
+      await jwt.start();
+      sweeper.start();
+      dispatcher?.start();
+    },
     subscribe: async () => {
       if (!revocations) return;
       try {
@@ -144,6 +200,8 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       }
     },
     close: async () => {
+      await sweeper.close();
+      await dispatcher?.close();
       await jwt.close();
       await revocations?.close();
       await idempotency.close();

@@ -92,6 +92,7 @@ async function main(config: Config): Promise<void> {
     guessThrottle: services.guessThrottle,
     adminAuthLimiter: services.adminAuthLimiter,
     revocations: services.revocations,
+    sessions: services.sessions,
     idempotency: services.idempotency,
   });
 

@@ -53,7 +53,7 @@ describe('configuration', () => {
     assert.deepEqual(
       config.adminKeys?.map((key) => ({ id: key.id, scopes: [...key.scopes] })),
       [
-        { id: 'a', scopes: ['tokens:read', 'tokens:write'] },
+        { id: 'a', scopes: ['tokens:read', 'tokens:write', 'sessions:read', 'sessions:write'] },
         { id: 'b', scopes: ['tokens:read'] },
       ],
     );

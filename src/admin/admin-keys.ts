@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-export const ADMIN_SCOPES = ['tokens:read', 'tokens:write'] as const;
+export const ADMIN_SCOPES = ['tokens:read', 'tokens:write', 'sessions:read', 'sessions:write'] as const;
 export type AdminScope = (typeof ADMIN_SCOPES)[number];
 
 export interface AdminKey {

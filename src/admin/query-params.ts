@@ -8,6 +8,8 @@ import { sendValidationFailed } from './admin-context.js';
  */
 export const ADMIN_QUERY_PARAMS: Readonly<Record<string, readonly string[]>> = {
   'GET /tokens': ['limit', 'cursor', 'stream', 'appKey', 'state'],
+  'GET /sessions': ['limit', 'cursor', 'stream', 'appKey', 'viewerId', 'tokenId'],
+  'GET /streams': ['limit', 'cursor'],
 };
 
 /** Refuses query parameters the route does not read; mount it after authentication (401 before 400). */

@@ -18,6 +18,8 @@ import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
 import { createTokenSessionsRouter } from './token-sessions-router.js';
 import { createTokenUpdateRouter } from './token-update-router.js';
+import { createSessionsRouter } from './sessions-router.js';
+import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 
 export { validationDetails } from './admin-context.js';
 
@@ -37,6 +39,8 @@ export interface TokensRouterDeps {
   issueJwt?: (req: Request, res: Response) => Promise<void>;
   tokenQueryParam: string;
   viewerSessionWindowSeconds: number;
+  /** Live sessions (GET /v1/sessions, /v1/streams, DELETE /v1/sessions/{id}); absent = those routes do not exist. */
+  sessions?: SessionRegistry | undefined;
   /** Where Idempotency-Key answers are kept (the token store's Redis, or this process's memory). */
   idempotency: IdempotencyStore;
   /** Rate limit on failed authentication; absent = none. */
@@ -113,5 +117,6 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(createTokenBatchRouter(groupDeps));
   router.use(createTokenSessionsRouter(groupDeps));
   router.use(createDecisionsRouter(groupDeps));
+  if (deps.sessions) router.use(createSessionsRouter({ ...groupDeps, sessions: deps.sessions }));
   return router;
 }

@@ -69,6 +69,8 @@ export function recordDecision(
       appKey: capLoggedField(context.appKey),
       tokenId: decision.tokenId,
       tokenKind: decision.kind,
+      // The operator's own subscriber id (not a secret), as is.
+      viewerId: decision.viewerId ?? null,
       clientIp: capLoggedField(context.clientIp),
       viewerSessionId: capLoggedField(context.viewerSessionId),
       resource: context.resource ?? null,

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BUILD_INFO } from '../shared/version.js';
 import { createResilienceMetrics } from './resilience-metrics.js';
+import { createSessionMetrics } from './session-metrics.js';
 import { StoreAnswerSignal } from './store-answers.js';
 
 /** Sub-millisecond to one second: a decision from memory takes microseconds, a stalled store up to its timeout. */
@@ -127,6 +128,7 @@ export function createMetrics() {
       registers: [registry],
     }),
     ...createResilienceMetrics(registry),
+    ...createSessionMetrics(registry),
   };
 }
 

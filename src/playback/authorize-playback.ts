@@ -83,7 +83,7 @@ export async function authorizePlayback(
   if (verdict === THROTTLED) return deny('throttled');
   if (!verdict.valid) {
     deps.decisionCache?.forget(token, request);
-    return deny(verdict.reason, verdict.kind, verdict.tokenId);
+    return deny(verdict.reason, verdict.kind, verdict.tokenId, verdict.viewerId);
   }
   if (deps.storeFailurePolicy === 'cached') {
     deps.decisionCache?.remember(token, request, {
@@ -93,7 +93,7 @@ export async function authorizePlayback(
       validUntil: verdict.expiresAt,
     });
   }
-  return { allow: true, reason: 'valid', kind: verdict.kind, tokenId: verdict.tokenId, headers: verdict.headers };
+  return { allow: true, reason: 'valid', kind: verdict.kind, tokenId: verdict.tokenId, headers: verdict.headers, viewerId: verdict.viewerId };
 }
 
 function answerWithoutStore(token: string, request: AccessRequest, deps: AuthorizeDeps): Decision {

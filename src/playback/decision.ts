@@ -27,9 +27,11 @@ export type Decision =
       kind: TokenKind | null;
       tokenId: string | null;
       headers: Readonly<Record<string, string>>;
+      /** The token's viewer id (opaque viewerId, JWT vid), when it has one. */
+      viewerId?: string | undefined;
     }
-  | { allow: false; reason: DenyReason; kind: TokenKind | null; tokenId: string | null };
+  | { allow: false; reason: DenyReason; kind: TokenKind | null; tokenId: string | null; viewerId?: string | undefined };
 
-export function deny(reason: DenyReason, kind: TokenKind | null = null, tokenId: string | null = null): Decision {
-  return { allow: false, reason, kind, tokenId };
+export function deny(reason: DenyReason, kind: TokenKind | null = null, tokenId: string | null = null, viewerId?: string): Decision {
+  return viewerId === undefined ? { allow: false, reason, kind, tokenId } : { allow: false, reason, kind, tokenId, viewerId };
 }

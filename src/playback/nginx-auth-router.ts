@@ -95,7 +95,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
     else {
       decision = await authorizePlayback(
         hls.token,
-        { stream: hls.stream, appKey: hls.appKey, action: 'play', clientIp, viewerSessionId, consume: hls.resource === 'playlist' },
+        { stream: hls.stream, appKey: hls.appKey, action: 'play', clientIp, viewerSessionId, consume: hls.resource === 'playlist', method: 'nginx' },
         deps,
       );
     }

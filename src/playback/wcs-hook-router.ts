@@ -103,6 +103,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
         viewerSessionId: mediaSessionId,
         consume: rule.scope === 'stream',
         peerAddress: req.socket.remoteAddress,
+        method: wcsMethodLabel(method),
       },
       deps,
     );

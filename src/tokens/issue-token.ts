@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { headerMapSchema } from '../shared/http-headers.js';
 import { parseCidr } from '../shared/ip-address.js';
 import { generateOpaqueToken, generateTokenId, hashToken } from './opaque-token.js';
+import { viewerIdSchema } from './sessions/viewer-id.js';
 import { STREAM_PATTERN } from './stream-pattern.js';
 import { ACTIONS, type TokenRecord } from './token-record.js';
 import type { TokenStore } from './token-store.js';
@@ -10,6 +11,7 @@ const METADATA_MAX_BYTES = 4096;
 /** Bounds what one token can make a store keep: every session of a maxUses token is recorded. */
 export const MAX_USES_LIMIT = 10_000;
 export const MAX_VIEWERS_LIMIT = 10_000;
+export const MAX_VIEWER_SESSIONS_LIMIT = 10_000;
 export const BATCH_MAX_TOKENS = 1000;
 
 export const isoTime = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time such as 2030-01-01T00:00:00Z' });
@@ -38,6 +40,8 @@ export const policyFields = {
     .max(100)
     .transform((ranges) => [...new Set(ranges)]),
   bindIpOnFirstUse: z.boolean(),
+  viewerId: viewerIdSchema,
+  maxViewerSessions: z.number().int().min(1).max(MAX_VIEWER_SESSIONS_LIMIT),
 };
 
 /** What a token grants and for how long: the issue fields shared by opaque tokens and JWTs. */
@@ -63,6 +67,8 @@ export const issueTokenSchema = z
     maxViewers: policyFields.maxViewers.optional(),
     allowedIps: policyFields.allowedIps.optional(),
     bindIpOnFirstUse: policyFields.bindIpOnFirstUse.optional(),
+    viewerId: policyFields.viewerId.optional(),
+    maxViewerSessions: policyFields.maxViewerSessions.optional(),
   })
   .strict()
   .refine((body) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
@@ -125,6 +131,8 @@ export function prepareToken(input: IssueTokenInput, deps: Omit<IssueTokenDeps, 
     ...(input.maxViewers !== undefined && { maxViewers: input.maxViewers }),
     ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
     ...(input.bindIpOnFirstUse === true && { bindIpOnFirstUse: true }),
+    ...(input.viewerId !== undefined && { viewerId: input.viewerId }),
+    ...(input.maxViewerSessions !== undefined && { maxViewerSessions: input.maxViewerSessions }),
   };
   return { token, tokenHash: hashToken(token), record };
 }

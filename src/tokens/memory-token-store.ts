@@ -13,6 +13,8 @@ import {
   type TokenStore,
 } from './token-store.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
+import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
+import { sessionTokenOf } from './sessions/session-registry.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -44,6 +46,8 @@ export class MemoryTokenStore implements TokenStore {
   constructor(
     private readonly clock: Clock,
     private readonly retentionMs = 0,
+    /** Live sessions across tokens; absent = not kept. */
+    readonly sessions?: MemorySessionRegistry,
   ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
@@ -97,11 +101,17 @@ export class MemoryTokenStore implements TokenStore {
       revoked: record.revokedAt !== null,
       ipRules: entry.ipRules,
     };
-    const reason = checkGrant(grant, request, check.now) ?? checkSessions(entry, check);
+    const sessions = check.session && this.sessions;
+    const reason =
+      checkGrant(grant, request, check.now) ??
+      checkSessions(entry, check) ??
+      (sessions && check.session ? sessions.check(check.session, sessionTokenOf(record), request.consume, check.now) : null);
     if (reason === null && request.consume) {
+      const usesBefore = entry.usage.uses;
       // As the Redis script does: an answer already given without the store is not followed by a write.
       if (check.writeDeadline !== undefined && Date.now() >= check.writeDeadline) throw new PastDeadlineError();
       recordSession(entry, check);
+      if (sessions) sessions.commit(sessionTokenOf(record), check.now, usesBefore, entry.usage.uses);
     }
     return { record, reason };
   }

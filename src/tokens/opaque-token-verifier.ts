@@ -3,6 +3,7 @@ import { normalizeIp } from '../shared/ip-address.js';
 import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
+import { liveSessionCheck } from './sessions/live-session-check.js';
 import { DEFAULT_SESSION_POLICY, viewerSessionKey, type SessionPolicy } from './viewer-session.js';
 
 export class OpaqueTokenVerifier implements TokenVerifier {
@@ -16,16 +17,21 @@ export class OpaqueTokenVerifier implements TokenVerifier {
   async verify(token: string, request: AccessRequest): Promise<Verdict> {
     // A string that cannot be one of our tokens is refused without a store round trip.
     if (!looksLikeOpaqueToken(token)) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
-    const outcome = await this.deps.store.authorize(hashToken(token), request, {
-      sessionId: viewerSessionKey(request),
-      clientIp: request.clientIp === undefined ? undefined : normalizeIp(request.clientIp),
+    const tokenHash = hashToken(token);
+    const sessionId = viewerSessionKey(request);
+    const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    const outcome = await this.deps.store.authorize(tokenHash, request, {
+      sessionId,
+      clientIp,
       now: this.deps.clock.now(),
       writeDeadline: request.writeDeadline,
       ...this.sessions,
+      session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
     });
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
     if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
-    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: outcome.record.id, reason: outcome.reason };
-    return { valid: true, kind: 'opaque', tokenId: outcome.record.id, headers: outcome.record.headers, expiresAt: outcome.record.expiresAt };
+    const { record } = outcome;
+    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason: outcome.reason, viewerId: record.viewerId };
+    return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers, expiresAt: record.expiresAt, viewerId: record.viewerId };
   }
 }

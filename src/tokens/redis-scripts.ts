@@ -165,6 +165,10 @@ if maxViewers then
   end
 end
 
+-- Viewer sessions across tokens (sessions/session-scripts.ts, composed in front of this script).
+local sessionRefusal = sessionCheck(r)
+if sessionRefusal then return answer(sessionRefusal) end
+
 if ARGV[10] == '1' then
   if late(ARGV[14]) then return answer('${PAST_DEADLINE}') end
   -- Session keys live exactly as long as the record.
@@ -184,7 +188,13 @@ if ARGV[10] == '1' then
     redis.call('PEXPIREAT', KEYS[3], purgeAt)
   end
 end
-return answer('')
+if ARGV[10] == '1' then
+  sessionCommit(r)
+  sessionTokenUsed(r, uses, tonumber(redis.call('HGET', KEYS[1], 'uses') or '0'))
+end
+local allowed = answer('')
+allowed[4] = sState.outcome
+return allowed
 `;
 
 /**

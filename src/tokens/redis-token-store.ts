@@ -11,6 +11,9 @@ import {
   UPDATE_SCRIPT,
 } from './redis-scripts.js';
 import { listPosition } from './token-list.js';
+import { RedisSessionRegistry, decisionArgs, sessionScriptArgs } from './sessions/redis-session-registry.js';
+import { parseSessionOutcome, sessionTokenOf, type SessionSettings } from './sessions/session-registry.js';
+import { SESSION_PRELUDE } from './sessions/session-scripts.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
   PastDeadlineError,
@@ -63,7 +66,12 @@ export interface RedisTokenStoreOptions {
   commandTimeoutMs: number;
   /** How long a record is kept after it expires, so decisions can still say `expired` rather than `unknown_token`. */
   retentionMs: number;
+  /** Keep live sessions across tokens (per-viewer limit, sessions API, webhooks); absent = not kept. */
+  sessions?: SessionSettings;
 }
+
+/** The session scripts' argument when the registry is not part of the authorize script. */
+const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
 
 /**
  * Redis layout (prefix omitted):
@@ -85,6 +93,12 @@ export class RedisTokenStore implements TokenStore {
   readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly retentionMs: number;
+  readonly sessions: RedisSessionRegistry | undefined;
+  /**
+   * Outside Cluster the registry runs inside the authorize script (one step). In Cluster its `{sess}` keys live in
+   * another slot than the token's: a second script after an allow (see README, "Viewers and sessions").
+   */
+  private readonly sessionsInScript: boolean;
 
   constructor(options: RedisTokenStoreOptions) {
     this.prefix = options.keyPrefix;
@@ -92,7 +106,9 @@ export class RedisTokenStore implements TokenStore {
     const connection = options.connection ?? { mode: 'standalone', url: options.url ?? 'redis://127.0.0.1:6379' };
     this.redis = createRedisClient(connection, { commandTimeoutMs: options.commandTimeoutMs });
     this.redis.defineCommand('wtaRevoke', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
-    this.redis.defineCommand('wtaAuthorize', { numberOfKeys: 3, lua: AUTHORIZE_SCRIPT });
+    this.redis.defineCommand('wtaAuthorize', { numberOfKeys: 3, lua: SESSION_PRELUDE + AUTHORIZE_SCRIPT });
+    this.sessions = options.sessions && new RedisSessionRegistry(this.redis, this.prefix, options.sessions);
+    this.sessionsInScript = connection.mode !== 'cluster';
     this.redis.defineCommand('wtaCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
     this.redis.defineCommand('wtaUpdate', { numberOfKeys: 3, lua: UPDATE_SCRIPT });
     this.redis.defineCommand('wtaDeleteIfOurs', { numberOfKeys: 3, lua: DELETE_IF_OURS_SCRIPT });
@@ -214,13 +230,29 @@ export class RedisTokenStore implements TokenStore {
       redisInteger(this.retentionMs),
       // No deadline: one that never comes.
       redisInteger(check.writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(check.writeDeadline)),
+      // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
+      this.sessionArgs(request, check),
     );
     if (!Array.isArray(reply)) return undefined;
-    const [reason, data, revokedAt] = reply.map(String);
+    const [reason, data, revokedAt, sessionOutcome] = reply.map(String);
     if (reason === PAST_DEADLINE) throw new PastDeadlineError();
     const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ data: data ?? '', ...(revokedAt ? { revokedAt } : {}) });
     if (!record) return { record: null, reason: 'unreadable_record' };
-    return { record, reason: reason ? (reason as TokenDenyReason) : null };
+    if (reason) return { record, reason: reason as TokenDenyReason };
+    if (this.sessions && check.session) {
+      if (this.sessionsInScript) {
+        if (sessionOutcome) this.sessions.onOutcome?.(parseSessionOutcome('', sessionOutcome));
+      } else {
+        const outcome = await this.sessions.decide(check.session, sessionTokenOf(record), request.consume, check.now);
+        if (outcome.reason) return { record, reason: outcome.reason };
+      }
+    }
+    return { record, reason: null };
+  }
+
+  private sessionArgs(request: AccessRequest, check: PolicyCheck): string {
+    if (!this.sessions || !check.session || !this.sessionsInScript) return SESSIONS_OFF;
+    return sessionScriptArgs(this.prefix, this.sessions.settings, check.now, decisionArgs(check.session, request.consume));
   }
 
   async update(id: string, change: (current: TokenEntry) => TokenRecord): Promise<TokenEntry | undefined> {

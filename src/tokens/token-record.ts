@@ -30,6 +30,10 @@ export interface TokenRecord {
   allowedIps?: string[];
   /** The first client IP that uses the token is recorded; requests from other IPs are refused. */
   bindIpOnFirstUse?: boolean;
+  /** The operator's own id of the viewer (not a secret): its sessions count across all its tokens and streams. */
+  viewerId?: string;
+  /** Live sessions this token's viewer may have across all tokens (else VIEWER_MAX_SESSIONS). */
+  maxViewerSessions?: number;
 }
 
 /** What decisions have done to a token so far: kept apart from the record, which only the admin API changes. */

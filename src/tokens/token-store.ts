@@ -1,4 +1,5 @@
 import type { NormalizedIp } from '../shared/ip-address.js';
+import type { SessionCheck } from './sessions/session-registry.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
 
@@ -18,6 +19,8 @@ export interface PolicyCheck {
   viewerWindowMs: number;
   /** Sessions recorded per token without maxUses (tokens with maxUses record every session they start). */
   recordedSessionsMax: number;
+  /** The live session registry's part (per-viewer limit, kick); absent = the registry is not involved. */
+  session?: SessionCheck | undefined;
   /**
    * Wall-clock ms (Date.now(), not the injected clock: Redis compares it with its own TIME) from which the decision
    * must not change state any more, because its answer has been given without the store. An allowed, consuming

@@ -26,6 +26,10 @@ export type TokenDenyReason =
   | 'ip_mismatch'
   | 'use_limit_reached'
   | 'viewer_limit_reached'
+  // Viewer sessions across tokens (sessions/): the viewer's limit, and a session ended by an admin or replaced
+  | 'viewer_session_limit'
+  | 'session_ended'
+  | 'session_replaced'
   // A stored record the store cannot read (refused, whatever STORE_FAILURE_POLICY says)
   | 'unreadable_record';
 
@@ -46,6 +50,8 @@ export interface AccessRequest {
    * True when the request starts (or continues) a viewer session, e.g. playHLS.
    */
   consume: boolean;
+  /** Who asked: the WCS method (`playHLS`, …) or `nginx`; shown in the live sessions API. */
+  method?: string | undefined;
   /**
    * Wall-clock ms (Date.now()) from which the decision must not change state: authorizePlayback has answered
    * without the store by then. See PolicyCheck.writeDeadline and JtiUse.writeDeadline. Absent: no deadline.
@@ -61,8 +67,10 @@ export type Verdict =
       headers: Readonly<Record<string, string>>;
       /** When the token stops being valid (ms since the epoch), if known: caches must not outlive it. */
       expiresAt?: number;
+      /** The token's viewer (opaque viewerId, JWT vid), for the decision log. */
+      viewerId?: string | undefined;
     }
-  | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason };
+  | { valid: false; kind: TokenKind | null; tokenId: string | null; reason: TokenDenyReason; viewerId?: string | undefined };
 
 /**
  * Checks one token against one request. Rejects (throws) only when its store cannot answer: the caller turns

@@ -22,6 +22,8 @@ export function toTokenView(record: TokenRecord, now: number, usage: TokenUsage 
     maxViewers: record.maxViewers ?? null,
     allowedIps: record.allowedIps ?? null,
     bindIpOnFirstUse: record.bindIpOnFirstUse ?? false,
+    viewerId: record.viewerId ?? null,
+    maxViewerSessions: record.maxViewerSessions ?? null,
     uses: usage.uses,
     boundIp: usage.boundIp,
   };

@@ -19,6 +19,8 @@ export const updateTokenSchema = z
     maxViewers: policyFields.maxViewers.nullable().optional(),
     allowedIps: policyFields.allowedIps.nullable().optional(),
     bindIpOnFirstUse: policyFields.bindIpOnFirstUse.optional(),
+    viewerId: policyFields.viewerId.nullable().optional(),
+    maxViewerSessions: policyFields.maxViewerSessions.nullable().optional(),
     headers: headerMapSchema.optional(),
     metadata: metadataSchema.optional(),
   })
@@ -55,13 +57,15 @@ export function applyTokenUpdate(record: TokenRecord, input: UpdateTokenInput, d
   setOptional(next, 'maxUses', input.maxUses);
   setOptional(next, 'maxViewers', input.maxViewers);
   setOptional(next, 'allowedIps', input.allowedIps);
+  setOptional(next, 'viewerId', input.viewerId);
+  setOptional(next, 'maxViewerSessions', input.maxViewerSessions);
   if (input.bindIpOnFirstUse !== undefined) setOptional(next, 'bindIpOnFirstUse', input.bindIpOnFirstUse || null);
   if (input.headers !== undefined) next.headers = input.headers;
   if (input.metadata !== undefined) next.metadata = input.metadata;
   return next;
 }
 
-function setOptional<K extends 'maxUses' | 'maxViewers' | 'allowedIps' | 'bindIpOnFirstUse'>(
+function setOptional<K extends 'maxUses' | 'maxViewers' | 'allowedIps' | 'bindIpOnFirstUse' | 'viewerId' | 'maxViewerSessions'>(
   record: TokenRecord,
   key: K,
   value: TokenRecord[K] | null | undefined,

@@ -57,6 +57,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
     adminAuthLimiter: services.adminAuthLimiter,
     jwt: services.jwt,
     revocations: services.revocations,
+    sessions: services.sessions,
     idempotency: services.idempotency,
   });
   const server = createServiceServer(app).listen(0, '127.0.0.1');

@@ -95,6 +95,9 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
 
   before(async () => {
     redis = await startTestRedis();
+    // Session webhooks to a port where nothing listens: every delivery fails (the webhook alert and panels), and a
+    // one-second window with a one-second sweep ends sessions as idle between rounds (the session panels).
+    const deadReceiver = `http://127.0.0.1:${await freePort()}/hooks`;
     service = await startServiceProcess(
       {
         HOST: '127.0.0.1',
@@ -113,6 +116,11 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
         STORE_TIMEOUT_MS: '1000',
         STORE_HEALTH_CHECK_INTERVAL_MS: '250',
         LOG_LEVEL: 'info',
+        WEBHOOK_URL: deadReceiver,
+        WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+        WEBHOOK_RETRY_INITIAL_MS: '100',
+        VIEWER_SESSION_WINDOW_SECONDS: '1',
+        SESSION_SWEEP_INTERVAL_SECONDS: '1',
       },
       // A 1 MB young generation makes V8 collect garbage within the test's few hundred requests, so the GC panel
       // has data; with the default (16 MB) a short test may see no collection at all.

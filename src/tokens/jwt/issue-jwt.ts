@@ -13,6 +13,7 @@ export const issueJwtSchema = z
     allowedIps: policyFields.allowedIps.optional(),
     once: z.boolean().optional(),
     viewerId: z.string().regex(VIEWER_ID, { message: 'must be 1-128 printable ASCII characters without spaces' }).optional(),
+    maxViewerSessions: policyFields.maxViewerSessions.optional(),
     subject: z.string().min(1).max(256).optional(),
   })
   .strict()
@@ -73,6 +74,7 @@ export function issueJwt(input: IssueJwtInput, deps: IssueJwtDeps): IssuedJwt {
     ...(input.allowedIps === undefined ? {} : { allowedIps: input.allowedIps }),
     ...(input.headers === undefined ? {} : { headers: input.headers }),
     ...(input.viewerId === undefined ? {} : { vid: input.viewerId }),
+    ...(input.maxViewerSessions === undefined ? {} : { mvs: input.maxViewerSessions }),
     ...(input.once ? { once: true } : {}),
   };
   return {

@@ -35,7 +35,8 @@ const ipRange = z.string().transform((value, ctx) => {
  *   actions     `play` and/or `publish`; absent = [play]
  *   allowedIps  IPv4/IPv6 addresses or CIDR ranges the viewer's IP must be in; absent = any
  *   headers     response headers for the 200 answer
- *   vid         viewer id, passed downstream in JWT_VIEWER_ID_HEADER
+ *   vid         viewer id, passed downstream in JWT_VIEWER_ID_HEADER; its live sessions count across tokens
+ *   mvs         the viewer's live session limit (maxViewerSessions of opaque tokens)
  *   once        true = one-time: the first viewer session owns the token (needs a jti)
  */
 export const jwtClaimsSchema = z.object({
@@ -51,6 +52,8 @@ export const jwtClaimsSchema = z.object({
   allowedIps: z.array(ipRange).max(100).optional(),
   headers: headerMapSchema.optional(),
   vid: z.string().regex(VIEWER_ID).optional(),
+  /** Live sessions the viewer (vid) may have across all tokens (else VIEWER_MAX_SESSIONS). */
+  mvs: z.number().int().min(1).max(10_000).optional(),
   once: z.boolean().optional(),
 });
 

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis-client.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { Logger } from 'pino';
 import { timedStoreOperation } from '../../observability/instrumented-token-store.js';
 import { createJwtMetrics } from '../../observability/jwt-metrics.js';
@@ -52,6 +53,8 @@ export interface JwtRuntimeDeps {
   metrics: Metrics;
   /** With TOKEN_STORE=redis: the token store's connection, so revocations are shared by every instance. */
   redis: { client: RedisClient; keyPrefix: string } | undefined;
+  /** Live sessions across tokens; absent = JWT decisions do not take part. */
+  sessions?: Pick<SessionRegistry, 'decide'> | undefined;
 }
 
 /** Times jti operations in the store metrics, like the token store's own operations. */
@@ -92,6 +95,7 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
         jwks,
         jtis,
         clock: deps.clock,
+        sessions: deps.sessions,
         verified: new VerifiedJwtCache(config.verifiedCacheSize),
         onVerifiedCacheLookup: (hit) => jwtMetrics.verifiedCache.inc({ result: hit ? 'hit' : 'miss' }),
         options: {

@@ -12,6 +12,9 @@ import { checkClaims, claimTimeReason, grantFromClaims, type ClaimPolicy, type J
 import type { JwtKey } from './jwt-key.js';
 import type { KeyRing } from './key-ring.js';
 import type { VerifiedJwtCache } from './verified-jwt-cache.js';
+import { liveSessionCheck } from '../sessions/live-session-check.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
+import { viewerSessionKey } from '../viewer-session.js';
 
 export interface JwtVerifierOptions extends ClaimPolicy {
   /** How long a decision waits for a JWKS re-fetch caused by an unknown kid (below STORE_TIMEOUT_MS). */
@@ -28,6 +31,8 @@ export interface JwtVerifierDeps {
   options: JwtVerifierOptions;
   /** Tokens verified before, whose signature check can be skipped; absent = every request checks it. */
   verified?: VerifiedJwtCache;
+  /** Live sessions across tokens (per-viewer limit, kick); absent = not consulted. */
+  sessions?: Pick<SessionRegistry, 'decide'> | undefined;
   /** Told, when the cache is on, whether each authentication found its token there. */
   onVerifiedCacheLookup?(hit: boolean): void;
 }
@@ -92,10 +97,12 @@ export class JwtTokenVerifier implements TokenVerifier {
       if (state === 'revoked') return refuse('revoked', tokenId);
       if (state === 'used') return refuse('already_used', tokenId);
     }
+    const sessionReason = await this.checkSession(claims, tokenId, clientIp?.text, request, now);
+    if (sessionReason) return { ...refuse(sessionReason, tokenId), viewerId: claims.vid };
 
     const headers: Record<string, string> = { ...claims.headers };
     if (options.viewerIdHeader !== null && claims.vid !== undefined) headers[options.viewerIdHeader] = claims.vid;
-    return { valid: true, kind: 'jwt', tokenId, headers };
+    return { valid: true, kind: 'jwt', tokenId, headers, viewerId: claims.vid };
   }
 
   /**
@@ -199,6 +206,24 @@ export class JwtTokenVerifier implements TokenVerifier {
       return candidates.length === 1 ? candidates[0] : undefined;
     }
     return keys.find(kid) ?? jwks?.find(kid);
+  }
+
+  /**
+   * The live session registry, one more round trip after everything else passed: for a consuming request (it
+   * records the session, under the viewer's limit), and for a token with a viewer id (its kicked or replaced
+   * sessions are refused on every check). Other non-consuming checks (segments) skip it.
+   */
+  private async checkSession(claims: JwtClaims, tokenId: string, clientIp: string | undefined, request: AccessRequest, now: number): Promise<TokenDenyReason | null> {
+    const { sessions, options } = this.deps;
+    if (!sessions || (!request.consume && claims.vid === undefined)) return null;
+    const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKey(request), clientIp, request);
+    const token = {
+      id: tokenId,
+      viewerId: claims.vid,
+      maxViewerSessions: claims.mvs,
+      expiresAt: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
+    };
+    return (await sessions.decide(check, token, request.consume, now)).reason;
   }
 
   /** The jti, else a fingerprint: logs name a token without ever containing it. */

@@ -227,6 +227,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live viewer sessions across all tokens and instances
+         * @description Sessions checked within `VIEWER_SESSION_WINDOW_SECONDS`, in session id order, filtered by any of
+         *     `stream`, `appKey`, `viewerId`, `tokenId` (exact). A page may hold fewer than `limit` items while
+         *     `nextCursor` is not null (at most 5000 sessions are looked at per request when filtering); follow
+         *     `nextCursor` until it is null. The state lives in the token store, so every instance answers alike.
+         */
+        get: operations["listLiveSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["LiveSessionId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one live session now (kick)
+         * @description The session leaves the registry (`session.ended` with cause `kicked`) and its next check, on any
+         *     instance, is refused with reason `session_ended`. The player has to start a new session (a new
+         *     `mediaSessionId`), which the token's and viewer's limits then judge. Audited (`session.end`).
+         */
+        delete: operations["endLiveSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streams being watched now, with their live session count, most watched first
+         * @description Counts include sessions that went idle less than one `SESSION_SWEEP_INTERVAL_SECONDS` ago (the sweep
+         *     ends them). Paged by `cursor` (an offset into the ranking, which can shift between pages).
+         */
+        get: operations["listLiveStreams"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/decisions": {
         parameters: {
             query?: never;
@@ -439,7 +507,24 @@ export interface components {
              *     whose client IP is unknown. Default false.
              */
             bindIpOnFirstUse?: boolean;
+            viewerId?: components["schemas"]["ViewerId"];
+            maxViewerSessions?: components["schemas"]["MaxViewerSessions"];
         };
+        /**
+         * @description The operator's own id of the viewer (a subscriber account): 1-128 characters (Unicode code points) of
+         *     well-formed Unicode without control characters. Not a secret: shown in the record, the sessions API and
+         *     the decision log. Decisions with it count towards the viewer's live sessions across all tokens and
+         *     streams (`maxViewerSessions`, `VIEWER_MAX_SESSIONS`).
+         * @example subscriber-1042
+         */
+        ViewerId: string;
+        /**
+         * @description Live sessions the token's viewer (`viewerId`) may have at once across all its tokens and streams; without
+         *     it `VIEWER_MAX_SESSIONS` applies. At the limit a new session is refused (`viewer_session_limit`) or, with
+         *     `VIEWER_SESSION_LIMIT_MODE=replace`, the viewer's least recently seen session is ended
+         *     (`session_replaced` on its next check).
+         */
+        MaxViewerSessions: number;
         /**
          * @description How many distinct viewer sessions the token may start (`use_limit_reached` after that). A viewer session
          *     is WCS's `mediaSessionId` (client IP + stream when absent): the same session calling again — WCS retries,
@@ -480,6 +565,8 @@ export interface components {
             maxViewers?: components["schemas"]["MaxViewers"] | null;
             allowedIps?: components["schemas"]["AllowedIps"] | null;
             bindIpOnFirstUse?: boolean;
+            viewerId?: components["schemas"]["ViewerId"] | null;
+            maxViewerSessions?: components["schemas"]["MaxViewerSessions"] | null;
             headers?: components["schemas"]["HeaderMap"];
             metadata?: {
                 [key: string]: unknown;
@@ -515,6 +602,38 @@ export interface components {
         ViewerSessionList: {
             tokenId: components["schemas"]["TokenId"];
             sessions: components["schemas"]["ViewerSession"][];
+        };
+        LiveSession: {
+            id: components["schemas"]["LiveSessionId"];
+            /** @description The opaque token's id (`tok_…`). */
+            tokenId: string;
+            viewerId: components["schemas"]["ViewerId"] | null;
+            stream: string;
+            appKey: string;
+            clientIp: string | null;
+            /** @description What asked for the session's first check (`playHLS`, `playStream`, `publishStream`, `nginx`). */
+            method: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            lastSeenAt: string;
+            /** @description Allowed checks of the session (playlist reloads, WCS retries). */
+            checks: number;
+        };
+        /** @description One viewer session of one token; the same session checking again keeps its id. */
+        LiveSessionId: string;
+        LiveSessionList: {
+            items: components["schemas"]["LiveSession"][];
+            /** @description Give it as `cursor` for the next page; null when there is none. */
+            nextCursor: string | null;
+        };
+        StreamCountList: {
+            items: {
+                stream: string;
+                appKey: string;
+                sessions: number;
+            }[];
+            nextCursor: string | null;
         };
         DecisionRequest: {
             /**
@@ -558,6 +677,8 @@ export interface components {
             maxViewers: components["schemas"]["MaxViewers"] | null;
             allowedIps: components["schemas"]["AllowedIps"] | null;
             bindIpOnFirstUse: boolean;
+            viewerId: components["schemas"]["ViewerId"] | null;
+            maxViewerSessions: components["schemas"]["MaxViewerSessions"] | null;
             /** @description Viewer sessions started (recorded ones; see TOKEN_SESSIONS_RECORDED_MAX for tokens without maxUses). */
             uses: number;
             /** @description With bindIpOnFirstUse, the IP the token is bound to once used. */
@@ -594,8 +715,13 @@ export interface components {
             allowedIps?: string[];
             /** @description One-time token; the first viewer session owns it. */
             once?: boolean;
-            /** @description Claim `vid`, passed downstream in the `JWT_VIEWER_ID_HEADER` response header. */
+            /**
+             * @description Claim `vid`, passed downstream in the `JWT_VIEWER_ID_HEADER` response header; the token's sessions
+             *     count towards this viewer's live sessions (see `maxViewerSessions`).
+             */
             viewerId?: string;
+            /** @description Claim `mvs`, the viewer's live session limit across tokens (else `VIEWER_MAX_SESSIONS`). */
+            maxViewerSessions?: components["schemas"]["MaxViewerSessions"];
             /** @description Claim `sub`, for the operator's own use. */
             subject?: string;
         };
@@ -640,8 +766,13 @@ export interface components {
             /** @description IPv4/IPv6 addresses or CIDR ranges; the viewer's IP (from WCS's sessionId) must be in one. */
             allowedIps?: string[];
             headers?: components["schemas"]["HeaderMap"];
-            /** @description Viewer id, added to the 200 answer as the `JWT_VIEWER_ID_HEADER` header (default X-Viewer-Id). */
+            /**
+             * @description Viewer id, added to the 200 answer as the `JWT_VIEWER_ID_HEADER` header (default X-Viewer-Id). The
+             *     token's sessions count towards this viewer's live sessions across all tokens and streams.
+             */
             vid?: string;
+            /** @description The viewer's live session limit across tokens (as `maxViewerSessions`; else `VIEWER_MAX_SESSIONS`). */
+            mvs?: number;
             /**
              * @description One-time token (needs `jti`): the first viewer session (WCS's mediaSessionId) to be allowed owns it;
              *     the same session is allowed again (WCS retries, playlist reloads); a refused request claims nothing.
@@ -680,7 +811,7 @@ export interface components {
          * @description Machine code of a refusal (logs, metrics, dry runs — never the viewer).
          * @enum {string}
          */
-        DenyReason: "missing_token" | "malformed_token" | "unknown_token" | "expired" | "not_yet_valid" | "revoked" | "disabled" | "stream_not_allowed" | "app_not_allowed" | "action_not_allowed" | "invalid_signature" | "algorithm_not_allowed" | "unknown_key" | "invalid_claims" | "wrong_issuer" | "wrong_audience" | "ip_not_allowed" | "already_used" | "ip_mismatch" | "use_limit_reached" | "viewer_limit_reached" | "unreadable_record" | "bad_signature" | "store_unavailable" | "unrecognized_uri" | "method_not_allowed" | "throttled";
+        DenyReason: "missing_token" | "malformed_token" | "unknown_token" | "expired" | "not_yet_valid" | "revoked" | "disabled" | "stream_not_allowed" | "app_not_allowed" | "action_not_allowed" | "invalid_signature" | "algorithm_not_allowed" | "unknown_key" | "invalid_claims" | "wrong_issuer" | "wrong_audience" | "ip_not_allowed" | "already_used" | "ip_mismatch" | "use_limit_reached" | "viewer_limit_reached" | "viewer_session_limit" | "session_ended" | "session_replaced" | "unreadable_record" | "bad_signature" | "store_unavailable" | "unrecognized_uri" | "method_not_allowed" | "throttled";
         Readiness: {
             /** @enum {string} */
             status: "ready" | "degraded" | "store_unavailable" | "shutting_down";
@@ -1197,6 +1328,8 @@ export interface operations {
                      *           "maxViewers": null,
                      *           "allowedIps": null,
                      *           "bindIpOnFirstUse": false,
+                     *           "viewerId": null,
+                     *           "maxViewerSessions": null,
                      *           "uses": 0,
                      *           "boundIp": null
                      *         }
@@ -1459,6 +1592,130 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listLiveSessions: {
+        parameters: {
+            query?: {
+                stream?: string;
+                appKey?: string;
+                viewerId?: components["schemas"]["ViewerId"];
+                tokenId?: string;
+                cursor?: components["schemas"]["LiveSessionId"];
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of live sessions. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "ses_0c9a4c3e1f2b4d5e6f708192a3b4c5d6",
+                     *           "tokenId": "tok_4fJ0yq2Zk1Vb8x3C",
+                     *           "viewerId": "subscriber-1042",
+                     *           "stream": "stream1",
+                     *           "appKey": "defaultApp",
+                     *           "clientIp": "192.168.1.100",
+                     *           "method": "playHLS",
+                     *           "startedAt": "2029-12-31T20:00:00.000Z",
+                     *           "lastSeenAt": "2029-12-31T20:41:12.000Z",
+                     *           "checks": 248
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiveSessionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    endLiveSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["LiveSessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    listLiveStreams: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of streams. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "stream": "final-match",
+                     *           "appKey": "defaultApp",
+                     *           "sessions": 5210
+                     *         },
+                     *         {
+                     *           "stream": "studio-b",
+                     *           "appKey": "defaultApp",
+                     *           "sessions": 12
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StreamCountList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["StoreUnavailable"];
         };

@@ -1,0 +1,13 @@
+import type { AccessRequest } from '../token-verifier.js';
+import { sessionIdFor, type SessionCheck } from './session-registry.js';
+
+/** The registry's part of a decision: which live session it is and what the sessions API shows about it. */
+export function liveSessionCheck(tokenRef: string, sessionKey: string, clientIp: string | undefined, request: AccessRequest): SessionCheck {
+  return {
+    id: sessionIdFor(tokenRef, sessionKey),
+    stream: request.stream ?? '',
+    appKey: request.appKey ?? '',
+    clientIp: clientIp ?? '',
+    method: request.method ?? 'unknown',
+  };
+}

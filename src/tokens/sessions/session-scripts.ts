@@ -1,0 +1,227 @@
+/**
+ * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
+ * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
+ * script (redis-scripts.ts), which calls `sessionCheck` before and `sessionCommit` after its own state changes:
+ * the token's decision and the viewer's session limit are one atomic step, one round trip.
+ *
+ * Keys (prefix + `{sess}:` omitted):
+ *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
+ *   ids      sorted set, all scores 0: session ids in lexical order (the listing's cursor)
+ *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
+ *   c        hash: session id → checks counted
+ *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
+ *   streams  sorted set: `appKey\nstream` → sessions started and not ended
+ *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
+ *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
+ *
+ * The script's own arguments are one JSON object, the LAST element of ARGV (so the token part's ARGV stays as
+ * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
+ * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
+ * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
+ * registry is not part of this script).
+ */
+export const SESSION_PRELUDE = `
+local S = cjson.decode(ARGV[#ARGV])
+local SK = S.p .. '{sess}:'
+local sNow = tonumber(S.now)
+local sCutoff = sNow - tonumber(S.win)
+local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
+local ENDED_KEEP_MS = 86400000
+-- No key lives without a TTL: registry keys expire two days after the last session started or ended (the sweep
+-- moves it on while sessions go on), queue keys after the longest WEBHOOK_RETENTION_SECONDS.
+local REGISTRY_KEEP_MS = tonumber(S.win) + 2 * ENDED_KEEP_MS
+local QUEUE_KEEP_MS = 31 * ENDED_KEEP_MS
+local function sessKeep(ms, ...)
+  for _, name in ipairs({...}) do redis.call('PEXPIRE', SK .. name, ms) end
+end
+
+local function sessEnqueue(id, kind, data)
+  if S.ev == nil or S.ev[kind] ~= true then return end
+  local event = cjson.encode({ id = id, type = kind, at = sNow, data = data, attempt = 0 })
+  if redis.call('HSETNX', SK .. 'qd', id, event) == 1 then
+    redis.call('ZADD', SK .. 'q', sNow, id)
+    sessKeep(QUEUE_KEEP_MS, 'q', 'qd')
+  end
+end
+
+local function sessView(id, s, extra)
+  local function orNull(v) if v == '' then return cjson.null end return v end
+  local view = { id = id, tokenId = s.tid, viewerId = orNull(s.vid), stream = s.st, appKey = s.ak, clientIp = orNull(s.ip),
+    method = s.m, startedAt = s.at }
+  for k, v in pairs(extra or {}) do view[k] = v end
+  return view
+end
+
+-- Ends one session with a cause and returns its token id; false when it is not (or no longer) in the registry, so ending is idempotent.
+local function sessEnd(id, cause)
+  local raw = redis.call('HGET', SK .. 'd', id)
+  if not raw then return false end
+  local s = cjson.decode(raw)
+  local last = redis.call('ZSCORE', SK .. 'seen', id)
+  local checks = redis.call('HGET', SK .. 'c', id)
+  redis.call('HDEL', SK .. 'd', id)
+  redis.call('HDEL', SK .. 'c', id)
+  redis.call('ZREM', SK .. 'seen', id)
+  redis.call('ZREM', SK .. 'ids', id)
+  if s.vh ~= '' then redis.call('ZREM', SK .. 'v:' .. s.vh, id) end
+  local skey = s.ak .. '\\n' .. s.st
+  if tonumber(redis.call('ZINCRBY', SK .. 'streams', -1, skey)) <= 0 then redis.call('ZREM', SK .. 'streams', skey) end
+  if cause ~= 'idle' then
+    -- Remembered so that the session's next check is refused; an idle session may come back as a new one.
+    local keep = math.max(math.min(tonumber(s.exp), sNow + ENDED_KEEP_MS), sNow + tonumber(S.win))
+    redis.call('HSET', SK .. 'x', id, cause)
+    redis.call('ZADD', SK .. 'xe', keep, id)
+    sessKeep(REGISTRY_KEEP_MS, 'x', 'xe')
+  end
+  sessEnqueue('evt_' .. id .. '_' .. string.format('%.0f', s.at) .. '_ended', 'session.ended',
+    sessView(id, s, { cause = cause, endedAt = sNow, lastSeenAt = tonumber(last or s.at), checks = tonumber(checks or '1') }))
+  return s.tid
+end
+
+-- t: the token as the decision sees it ({id, viewerId, maxViewerSessions, expiresAt}). A reason refuses.
+local function sessionCheck(t)
+  if S.off == 1 then return nil end
+  local ended = redis.call('HGET', SK .. 'x', S.id)
+  if ended and tonumber(redis.call('ZSCORE', SK .. 'xe', S.id) or '0') > sNow then
+    if ended == 'replaced' then return 'session_replaced' end
+    return 'session_ended'
+  end
+  if S.c ~= 1 then return nil end
+  local last = redis.call('ZSCORE', SK .. 'seen', S.id)
+  sState.live = last ~= false and tonumber(last) > sCutoff
+  sState.stale = last ~= false and not sState.live
+  local vid = S.vid
+  if (vid == nil or vid == '') and type(t.viewerId) == 'string' then vid = t.viewerId end
+  if vid == nil or vid == '' then return nil end
+  sState.vid = vid
+  sState.vh = redis.sha1hex(vid)
+  sState.vkey = SK .. 'v:' .. sState.vh
+  if sState.live then return nil end
+  local limit = tonumber(S.dmvs)
+  if type(t.maxViewerSessions) == 'number' then limit = t.maxViewerSessions end
+  if limit <= 0 then return nil end
+  local count = redis.call('ZCOUNT', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf')
+  if count >= limit then
+    if S.mode ~= 'replace' then return 'viewer_session_limit' end
+    sState.replace = count - limit + 1
+  end
+  return nil
+end
+
+local function sessionCommit(t)
+  if S.off == 1 or S.c ~= 1 then return end
+  if sState.stale then sessEnd(S.id, 'idle') end
+  for _ = 1, sState.replace do
+    local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
+    -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
+    if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+  end
+  if sState.live then
+    redis.call('HINCRBY', SK .. 'c', S.id, 1)
+    sState.outcome = 'continued'
+  else
+    local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
+      exp = t.expiresAt }
+    redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
+    redis.call('HSET', SK .. 'c', S.id, 1)
+    redis.call('ZADD', SK .. 'ids', 0, S.id)
+    redis.call('ZINCRBY', SK .. 'streams', 1, S.ak .. '\\n' .. S.st)
+    sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+    sState.outcome = 'started'
+    if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
+    if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
+  end
+  redis.call('ZADD', SK .. 'seen', sNow, S.id)
+  if not sState.live then sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams') end
+  if sState.vkey then
+    redis.call('ZADD', sState.vkey, sNow, S.id)
+    redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
+  end
+end
+
+-- token.exhausted once, when a decision took a maxUses token's last use (usesBefore: the count it read).
+local function sessionTokenUsed(t, usesBefore, usesAfter)
+  if S.off == 1 or type(t.maxUses) ~= 'number' then return end
+  if usesBefore < t.maxUses and usesAfter >= t.maxUses then
+    sessEnqueue('evt_' .. t.id .. '_exhausted', 'token.exhausted', { tokenId = t.id, maxUses = t.maxUses, at = sNow })
+  end
+end
+`;
+
+/**
+ * The registry part alone, for decisions whose token is no stored record (JWTs) and for Redis Cluster, where the
+ * token's keys and `{sess}` keys are in different slots. KEYS: 1 any `{sess}` key (routes the script). ARGV: the
+ * JSON object, with tid, vid, mvs and exp. Returns {reason ('' = allow), outcome}.
+ */
+export const SESSION_DECISION_SCRIPT = `${SESSION_PRELUDE}
+local t = { id = S.tid, viewerId = S.vid, expiresAt = tonumber(S.exp) }
+if tonumber(S.mvs) ~= nil and tonumber(S.mvs) > 0 then t.maxViewerSessions = tonumber(S.mvs) end
+local reason = sessionCheck(t)
+if reason then return { reason, '' } end
+sessionCommit(t)
+return { '', sState.outcome }
+`;
+
+/** Ends one session (kick, token revoked). ARGV: JSON with p, now, win, ev, and end = { id, cause }. Its token id, or ''. */
+export const SESSION_END_SCRIPT = `${SESSION_PRELUDE}
+return sessEnd(S['end'].id, S['end'].cause) or ''
+`;
+
+/**
+ * Ends idle sessions (not checked within the window) and forgets old ended-session marks, at most `n` of each:
+ * atomic, so with several instances sweeping each idle session ends exactly once. Returns the number ended.
+ */
+export const SESSION_SWEEP_SCRIPT = `${SESSION_PRELUDE}
+local idle = redis.call('ZRANGEBYSCORE', SK .. 'seen', '-inf', string.format('%.0f', sCutoff), 'LIMIT', 0, tonumber(S.n))
+for _, id in ipairs(idle) do
+  if not sessEnd(id, 'idle') then redis.call('ZREM', SK .. 'seen', id) redis.call('ZREM', SK .. 'ids', id) end
+end
+sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams', 'x', 'xe')
+local old = redis.call('ZRANGEBYSCORE', SK .. 'xe', '-inf', S.now, 'LIMIT', 0, tonumber(S.n))
+if #old > 0 then
+  redis.call('HDEL', SK .. 'x', unpack(old))
+  redis.call('ZREM', SK .. 'xe', unpack(old))
+end
+return #idle
+`;
+
+/** Queues one event (token.revoked) unless an event with its id is queued already. */
+export const SESSION_ENQUEUE_SCRIPT = `${SESSION_PRELUDE}
+sessEnqueue(S.event.id, S.event.type, S.event.data)
+return 1
+`;
+
+/**
+ * Leases up to ARGV[2] due events: their next attempt moves to now + lease (ARGV[3]), so an instance that dies
+ * while delivering only delays them. KEYS: 1 q, 2 qd. ARGV: 1 now. Returns the event JSONs.
+ */
+export const QUEUE_CLAIM_SCRIPT = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, id in ipairs(ids) do
+  local event = redis.call('HGET', KEYS[2], id)
+  if event then
+    redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), id)
+    out[#out + 1] = event
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`;
+
+/**
+ * Settles one delivery attempt. KEYS: 1 q, 2 qd. ARGV: 1 event id, 2 '' = delivered (forget it), else the event's
+ * new JSON, 3 next attempt (ms). Returns 1, or 0 when the event was gone.
+ */
+export const QUEUE_SETTLE_SCRIPT = `
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+return 1
+`;

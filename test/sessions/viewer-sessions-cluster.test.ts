@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eventually, issueToken, timedRequest } from '../helpers/hook-client.js';
+import { hashToken } from '../../src/tokens/opaque-token.js';
+import { sessionIdFor } from '../../src/tokens/sessions/session-registry.js';
+import { startRedisCluster, type RedisClusterGroup } from '../helpers/redis-topology.js';
+import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { allSessions, kickSession, listSessions, viewerTokens, watch } from '../helpers/session-client.js';
+
+/**
+ * REDIS_CLUSTER_NODES: the registry's `{sess}` keys live in one slot, other than the tokens'; a decision is the
+ * token's script and then the registry's (two round trips), and the per-viewer limit is still exact.
+ */
+const PREFIX = 'wta-sessions-cluster:';
+const PASSWORD = 'cluster-test-password';
+const LIMIT = 3;
+
+describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
+  let cluster: RedisClusterGroup;
+  let a: ServiceInstance;
+  let b: ServiceInstance;
+
+  before(async () => {
+    cluster = await startRedisCluster({ masters: 3, password: PASSWORD });
+    const env = {
+      TOKEN_STORE: 'redis',
+      REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
+      REDIS_PASSWORD: PASSWORD,
+      REDIS_KEY_PREFIX: PREFIX,
+      STORE_TIMEOUT_MS: '3000',
+      VIEWER_MAX_SESSIONS: String(LIMIT),
+    };
+    a = await startServiceInstance(env);
+    b = await startServiceInstance(env);
+    b.clock.set(a.clock.now());
+    for (const instance of [a, b]) {
+      await eventually(async () => (await timedRequest(`${instance.url}/readyz`)).status === 200, 'instance connected to the cluster');
+    }
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await cluster?.stop();
+  });
+
+  test('30 concurrent new sessions of one viewer over tokens on several masters leave exactly the limit; a kick holds on both instances', async () => {
+    const tokens = await viewerTokens(a, 'cluster-viewer', 6);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => watch(i % 2 === 0 ? a : b, tokens[i % 6]!.token, `c-${i}`, tokens[i % 6]!.stream)),
+    );
+    assert.equal(answers.filter(([status]) => status === 200).length, LIMIT);
+    assert.ok(answers.filter(([status]) => status === 403).every(([, reason]) => reason === 'viewer_session_limit'));
+    const live = await allSessions(b, { viewerId: 'cluster-viewer' });
+    assert.equal(live.length, LIMIT);
+
+    const holding = [];
+    for (const node of cluster.nodes) {
+      if (((await node.client.call('KEYS', `${PREFIX}{sess}:*`)) as string[]).length > 0) holding.push(node.port);
+    }
+    assert.equal(holding.length, 1, 'every registry key is on the one node of the {sess} slot');
+
+    // Which attempt is the first live session: its id is derived from the token and the media session.
+    const target = live[0]!;
+    const index = answers.findIndex((_, i) => sessionIdFor(hashToken(tokens[i % 6]!.token), `c-${i}`) === target.id);
+    const owner = tokens[index % 6]!;
+    assert.equal(await kickSession(a, target.id), 204);
+    assert.deepEqual(await watch(b, owner.token, `c-${index}`, owner.stream), [403, 'session_ended']);
+    assert.deepEqual(await watch(a, owner.token, `c-${index}`, owner.stream), [403, 'session_ended']);
+    assert.ok((await listSessions(a, { tokenId: owner.id })).items.every((session) => session.id !== target.id));
+    // The kick freed a place under the limit.
+    assert.deepEqual(await watch(b, owner.token, 'c-new', owner.stream), [200, 'valid']);
+  });
+
+  test('an opaque token without a viewer still lists its session', async () => {
+    const { token, id } = await issueToken(a.url, { streams: ['plain'] });
+    assert.deepEqual(await watch(b, token, 'p-1', 'plain'), [200, 'valid']);
+    assert.equal((await listSessions(a, { tokenId: id })).items.length, 1);
+  });
+});
