@@ -15,19 +15,19 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
   const scaling = summary.filter((r) => r.group === 'scaling');
   const parts = [
     table(
-      ['target', 'conns', 'req/s', '× express', '× node', 'p50 ms', 'p99 ms', 'p50 × ex', 'p99 × ex', 'CPU µs/req', 'CPU × ex', 'errors', 'redis cmd/dec', 'redis reads/dec', 'redis µs/dec'],
+      ['target', 'conns', 'req/s', 'CPU µs/req', '× node', 'CPU × node', '× express', 'p50 ms', 'p99 ms', 'p50 × node', 'p99 × node', 'errors', 'redis cmd/dec', 'redis reads/dec', 'redis µs/dec'],
       main.map((r) => [
         r.target,
         String(r.connections),
         num(r.requestsPerSecond, 0),
+        num(r.cpuUsPerRequest, 0),
         num(r.rpsRatio, 2),
-        num(r.rpsVsNodeHttp, 2),
+        num(r.cpuRatio, 2),
+        num(r.rpsVsExpress, 2),
         num(r.p50Ms, 3),
         num(r.p99Ms, 3),
         num(r.p50Ratio, 2),
         num(r.p99Ratio, 2),
-        num(r.cpuUsPerRequest, 0),
-        num(r.cpuRatio, 2),
         String(r.errors),
         num(r.redisCommandsPerDecision, 2),
         num(r.redisReadsPerDecision, 2),
@@ -39,8 +39,15 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
   if (floored.length > 0) {
     parts.push(
       table(
-        ['vs express-redis', 'conns', 'req/s × floor', 'p50 × floor', 'p99 × floor'],
-        floored.map((r) => [r.target, String(r.connections), num(r.vsRedisFloor?.rps ?? null, 2), num(r.vsRedisFloor?.p50 ?? null, 2), num(r.vsRedisFloor?.p99 ?? null, 2)]),
+        ['vs node-http-redis', 'conns', 'req/s × floor', 'p50 × floor', 'p99 × floor', 'req/s × fastify-redis'],
+        floored.map((r) => [
+          r.target,
+          String(r.connections),
+          num(r.vsRedisFloor?.rps ?? null, 2),
+          num(r.vsRedisFloor?.p50 ?? null, 2),
+          num(r.vsRedisFloor?.p99 ?? null, 2),
+          num(r.vsRedisFloor?.rpsVsFastify ?? null, 2),
+        ]),
       ),
     );
   }

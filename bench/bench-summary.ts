@@ -37,10 +37,12 @@ export interface SummaryRow {
   /**
    * Paired ratios: each repetition's figure over the reference measured in the same round of the same
    * concurrency (close in time, so slow drifts in machine load cancel), then the median over repetitions.
-   * Reference: the Express echo for main targets, WORKERS=1 for the scaling targets.
+   * Reference: the node:http echo (the headline) for main targets and the other baselines, WORKERS=1 for the
+   * scaling targets.
    */
   rpsRatio: number | null;
-  rpsVsNodeHttp: number | null;
+  /** Paired throughput ratio to the Express echo (the issue-8 reference, kept for comparison with older runs). */
+  rpsVsExpress: number | null;
   p50Ratio: number | null;
   p99Ratio: number | null;
   /** Server CPU time per answered request, microseconds. */
@@ -53,10 +55,10 @@ export interface SummaryRow {
   /** Largest share of a core the load generator used in these runs. */
   loadGeneratorCpuShare: number;
   /**
-   * Paired ratios to the `express-redis` baseline (the Express echo plus one Redis GET) for main targets that use
-   * Redis: how far the decision is from the floor that any Redis-backed handler on Express has on this machine.
+   * Paired ratios to the `node-http-redis` baseline (the node:http echo plus one ioredis GET) for main targets that
+   * use Redis: how far the decision is from the floor that any Redis-backed handler has on this machine.
    */
-  vsRedisFloor: { rps: number | null; p50: number | null; p99: number | null } | null;
+  vsRedisFloor: { rps: number | null; p50: number | null; p99: number | null; rpsVsFastify: number | null } | null;
   redisCommandsPerDecision: number | null;
   redisReadsPerDecision: number | null;
   redisCommands: Record<string, number> | null;
@@ -69,7 +71,9 @@ export interface TargetCheck {
 }
 
 export const SCALING_REFERENCE = 'redis-w1';
-export const REDIS_FLOOR = 'express-redis';
+export const HEADLINE_REFERENCE = 'node-http';
+export const REDIS_FLOOR = 'node-http-redis';
+export const FASTIFY_REDIS = 'fastify-redis';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -102,7 +106,7 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
   for (const rows of keys.values()) {
     const first = rows[0];
     if (!first) continue;
-    const reference = first.group === 'scaling' ? SCALING_REFERENCE : 'express';
+    const reference = first.group === 'scaling' ? SCALING_REFERENCE : HEADLINE_REFERENCE;
     const references = first.target === reference ? [] : rowsOf(reference, first.connections);
     const rps = rows.map((m) => m.load.requestsPerSecond);
     const decisions = rows.reduce((sum, m) => sum + (m.decisions ?? 0), 0);
@@ -132,10 +136,10 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
       p99Ms: median(rows.map((m) => m.load.latencyMs.p99)),
       errors: rows.reduce((sum, m) => sum + m.load.errors + m.load.timeouts + m.load.unexpected, 0),
       rpsRatio: references.length ? pairedRatio(rows, references, (m) => m.load.requestsPerSecond) : null,
-      rpsVsNodeHttp:
-        first.group === 'scaling' || first.target === 'node-http'
+      rpsVsExpress:
+        first.group === 'scaling' || first.target === 'express'
           ? null
-          : pairedRatio(rows, rowsOf('node-http', first.connections), (m) => m.load.requestsPerSecond),
+          : pairedRatio(rows, rowsOf('express', first.connections), (m) => m.load.requestsPerSecond),
       p50Ratio: references.length ? pairedRatio(rows, references, (m) => m.load.latencyMs.p50) : null,
       p99Ratio: references.length ? pairedRatio(rows, references, (m) => m.load.latencyMs.p99) : null,
       cpuUsPerRequest: cpuKnown && requests > 0 ? (serverCpuMs * 1000) / requests : null,
@@ -149,6 +153,7 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
               rps: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.requestsPerSecond),
               p50: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.latencyMs.p50),
               p99: pairedRatio(rows, rowsOf(REDIS_FLOOR, first.connections), (m) => m.load.latencyMs.p99),
+              rpsVsFastify: pairedRatio(rows, rowsOf(FASTIFY_REDIS, first.connections), (m) => m.load.requestsPerSecond),
             }
           : null,
       redisCommandsPerDecision: perDecision(totalCommands),
@@ -165,37 +170,46 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
 
 const fixed = (value: number | null, digits = 2) => (value === null || Number.isNaN(value) ? 'n/a' : value.toFixed(digits));
 
+/** Issue 15's goals for throughput (× node:http echo at 50 connections) and CPU per request (× the echo's). */
+function throughputGoal(target: string): number {
+  return target === 'memory' || target === 'nginx-auth' ? 0.6 : 0.5;
+}
+function cpuGoal(target: string): number | null {
+  if (target === 'memory') return 1.8;
+  if (target === 'redis') return 2.2;
+  return null;
+}
+
 /** The issue's targets, evaluated on this run. A goal whose measurement is missing is reported as not met. */
 export function checkTargets(summary: readonly SummaryRow[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const row = (target: string, connections: number) => summary.find((r) => r.target === target && r.connections === connections);
   const main = summary.filter((r) => r.group === 'main');
   const targets = [...new Set(main.map((r) => r.target))];
-  const throughputGoal = (target: string) =>
-    target === 'memory' ? 0.9 : target.startsWith('jwt') ? 0.75 : 0.8;
-
   for (const target of targets) {
     const at50 = row(target, 50);
     const goal = throughputGoal(target);
     checks.push({
-      goal: `${target}: throughput at 50 connections >= ${goal} x Express echo`,
+      goal: `${target}: throughput at 50 connections >= ${goal} x node:http echo`,
       measured: fixed(at50?.rpsRatio ?? null),
       pass: (at50?.rpsRatio ?? 0) >= goal,
     });
-  }
-  for (const r of main) {
-    checks.push({
-      goal: `${r.target}: p99 at ${r.connections} connection(s) <= 1.5 x Express echo's p99`,
-      measured: fixed(r.p99Ratio),
-      pass: r.p99Ratio !== null && r.p99Ratio <= 1.5,
-    });
-    if (r.connections === 1) {
+    const cpu = cpuGoal(target);
+    if (cpu !== null) {
       checks.push({
-        goal: `${r.target}: p50 at 1 connection <= 2 x Express echo's p50`,
-        measured: fixed(r.p50Ratio),
-        pass: r.p50Ratio !== null && r.p50Ratio <= 2,
+        goal: `${target}: CPU per request at 50 connections <= ${cpu} x node:http echo's`,
+        measured: fixed(at50?.cpuRatio ?? null),
+        pass: at50?.cpuRatio !== null && at50?.cpuRatio !== undefined && at50.cpuRatio <= cpu,
       });
     }
+  }
+  const redisAt1 = row('redis', 1);
+  if (redisAt1) {
+    checks.push({
+      goal: `redis: p50 at 1 connection <= 1.3 x ${REDIS_FLOOR} p50`,
+      measured: fixed(redisAt1.vsRedisFloor?.p50 ?? null),
+      pass: (redisAt1.vsRedisFloor?.p50 ?? Infinity) <= 1.3,
+    });
   }
   for (const target of targets) {
     const at50 = row(target, 50);

@@ -6,7 +6,7 @@ import { startBenchProcess, type BenchProcess } from './bench-process.js';
 import type { BenchRedis } from './bench-redis.js';
 import type { CpuLayout } from './cpu-layout.js';
 import type { BenchRequest } from './run-load.js';
-import { BENCH_STREAM, playHlsRequest, strangerToken } from './wcs-requests.js';
+import { BENCH_STREAM, nginxAuthRequest, playHlsRequest, strangerToken } from './wcs-requests.js';
 
 /** How many tokens each allow configuration cycles through: lookups hit different records, as in production. */
 const TOKENS_PER_TARGET = 64;
@@ -228,6 +228,15 @@ async function allowRequests(setup: ServiceSetup, signingSecret?: string, viewer
   return requests;
 }
 
+async function nginxRequests(setup: ServiceSetup): Promise<BenchRequest[]> {
+  const requests: BenchRequest[] = [];
+  for (let batch = 0; batch < TOKENS_PER_TARGET; batch += 8) {
+    const issued = await Promise.all(Array.from({ length: 8 }, () => setup.issue()));
+    issued.forEach(({ token }, i) => requests.push(nginxAuthRequest({ token, index: batch + i, expectStatus: 204 })));
+  }
+  return requests;
+}
+
 /**
  * Half allowed, half refused, every refusal after a store lookup (the expensive kind): a token nobody issued, a
  * revoked one, and a valid one asking for another stream.
@@ -270,8 +279,14 @@ function jwtRequests(sign: (claims: object) => string): Promise<BenchRequest[]> 
 
 export const TARGETS: readonly TargetSpec[] = [
   baseline('node-http', 'bench/baselines/node-http-echo.mjs', 'bare node:http echo (platform ceiling)'),
+  baseline('node-http-redis', 'bench/baselines/node-http-redis-echo.mjs', 'node:http echo + one ioredis GET (floor of a Redis-backed decision)', {
+    redis: true,
+  }),
+  baseline('fastify-redis', 'bench/baselines/fastify-redis-echo.mjs', 'Fastify + JSON parse + one ioredis GET (a minimal hand-written hook)', {
+    redis: true,
+  }),
   baseline('express', 'bench/baselines/express-echo.mjs', 'bare Express 5 echo (framework ceiling)'),
-  baseline('express-redis', 'bench/baselines/express-redis-echo.mjs', 'bare Express 5 echo + one Redis GET (floor of a Redis-backed decision)', {
+  baseline('express-redis', 'bench/baselines/express-redis-echo.mjs', 'bare Express 5 echo + one Redis GET (the same floor on Express)', {
     redis: true,
   }),
   service({
@@ -279,6 +294,12 @@ export const TARGETS: readonly TargetSpec[] = [
     description: 'service, memory store, all allowed',
     store: 'memory',
     requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'nginx-auth',
+    description: 'service, memory store, GET /nginx/auth for a playlist, all allowed (204)',
+    store: 'memory',
+    requests: nginxRequests,
   }),
   service({
     name: 'redis',

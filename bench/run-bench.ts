@@ -70,9 +70,9 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
   };
   const failed = load.errors + load.timeouts + load.unexpected;
   say(
-    `  ${spec.name.padEnd(11)} c=${String(connections).padEnd(3)} #${repetition + 1}  ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
+    `  ${spec.name.padEnd(15)} c=${String(connections).padEnd(3)} #${repetition + 1}  ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
+      (measurement.serverCpuMs === null ? '' : `  ${((measurement.serverCpuMs * 1000) / Math.max(1, load.requests)).toFixed(0).padStart(4)} µs CPU/req`) +
       `  p50 ${load.latencyMs.p50.toFixed(3)} ms  p99 ${load.latencyMs.p99.toFixed(3)} ms` +
-      (measurement.serverCpuMs === null ? '' : `  ${((measurement.serverCpuMs * 1000) / Math.max(1, load.requests)).toFixed(0)} µs CPU/req`) +
       `${failed ? `  ${failed} errors (statuses ${JSON.stringify(load.statuses)}, decisions ${JSON.stringify(measurement.decisionsByReason)})` : ''}`,
   );
   return measurement;
@@ -143,7 +143,7 @@ async function main(): Promise<number> {
   say('');
   say(formatSummary(summary));
   say('');
-  say('Targets from issue 8 (ratios to the baselines of this run):');
+  say('Targets from issue 15 (ratios to the baselines of this run, headline: the node:http echo):');
   say(formatChecks(checks));
   say('');
   say(

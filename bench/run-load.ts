@@ -3,9 +3,11 @@ import autocannon from 'autocannon';
 export interface BenchRequest {
   /** What the request stands for, e.g. `allow`, `unknown_token`. */
   kind: string;
+  /** POST unless given (the nginx auth_request target is a GET without a body). */
+  method?: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
-  body: string;
+  body?: string;
   /** The status the target must answer. */
   expectStatus: number;
 }
@@ -66,7 +68,7 @@ export async function runLoad(options: {
         duration: options.durationSeconds,
         timeout: 10,
         requests: options.requests.map((request) => ({
-          method: 'POST',
+          method: request.method ?? 'POST',
           path: request.path,
           headers: request.headers,
           body: request.body,

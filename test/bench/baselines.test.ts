@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TARGETS, type RunningTarget } from '../../bench/bench-targets.js';
+import type { BenchRedis } from '../../bench/bench-redis.js';
+import { checkTargets, summarize, type Measurement } from '../../bench/bench-summary.js';
+import { verifyRequests } from '../../bench/wcs-requests.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+
+/**
+ * The bench's Redis-backed baselines must measure what their names say: answer the WCS body byte for byte with 200
+ * (checked by the bench's own verifyRequests) and do one Redis GET per request, counted on a private Redis.
+ */
+describe('bench baselines with Redis', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startTestRedis();
+  });
+  after(async () => {
+    await redis.stop();
+  });
+
+  for (const name of ['node-http-redis', 'fastify-redis']) {
+    test(`${name} echoes the body after one GET`, async () => {
+      const spec = TARGETS.find((target) => target.name === name);
+      assert.ok(spec);
+      const benchRedis = { url: redis.url } as BenchRedis;
+      const running: RunningTarget = await spec.start({ layout: { server: null } as never, logLevel: 'info', redis: async () => benchRedis });
+      try {
+        const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
+        const before = await gets();
+        const requests = running.requests.slice(0, 5);
+        await verifyRequests(name, running.baseUrl, requests);
+        assert.equal((await gets()) - before, requests.length);
+      } finally {
+        await running.process.stop();
+      }
+    });
+  }
+});
+
+function measurement(target: string, group: Measurement['group'], rps: number, cpuMs: number): Measurement {
+  const load = { connections: 50, durationSeconds: 1, requests: rps, requestsPerSecond: rps, statuses: {}, errors: 0, timeouts: 0, unexpected: 0 };
+  return {
+    target,
+    group,
+    connections: 50,
+    repetition: 0,
+    load: { ...load, latencyMs: { p50: 1, p90: 1, p99: 1, max: 1, mean: 1 } },
+    decisions: null,
+    decisionsByReason: null,
+    redis: null,
+    serverCpuMs: cpuMs,
+    redisCpuMs: null,
+    loadGeneratorCpuShare: 0.5,
+    loadAverage: 1,
+  };
+}
+
+test('ratios are taken against the node:http echo and checked against the issue-15 goals', () => {
+  const summary = summarize([
+    measurement('node-http', 'baseline', 10_000, 300),
+    measurement('express', 'baseline', 4_000, 400),
+    measurement('memory', 'main', 6_500, 390),
+  ]);
+  const memory = summary.find((row) => row.target === 'memory');
+  assert.equal(memory?.rpsRatio, 0.65);
+  assert.equal(memory?.reference, 'node-http');
+  assert.ok(Math.abs((memory?.cpuRatio ?? 0) - 2) < 1e-9); // 60 µs vs 30 µs per request
+  assert.equal(memory?.rpsVsExpress, 1.625);
+  const checks = checkTargets(summary);
+  assert.equal(checks.find((c) => c.goal.startsWith('memory: throughput'))?.pass, true);
+  assert.equal(checks.find((c) => c.goal.startsWith('memory: CPU'))?.pass, false);
+});
