@@ -20,6 +20,8 @@ export interface TargetContext {
   nodeArgs?: string[];
   /** Started on first use. */
   redis(): Promise<BenchRedis>;
+  /** Prefix of the baselines' Redis keys (default `bench:`): the tests pass their own random one. */
+  redisKeyPrefix?: string;
 }
 
 export interface RunningTarget {
@@ -69,7 +71,7 @@ function baseline(name: string, script: string, description: string, options: { 
         name,
         command: globalThis.process.execPath,
         args: [...(nodeArgs ?? []), script],
-        env: { PORT: String(port), ...(options.redis ? { REDIS_URL: (await context.redis()).url, REDIS_KEY_PREFIX: `bench:${name}:` } : {}) },
+        env: { PORT: String(port), ...(options.redis ? { REDIS_URL: (await context.redis()).url, REDIS_KEY_PREFIX: `${context.redisKeyPrefix ?? 'bench:'}${name}:` } : {}) },
         cpus: layout.server,
         ready: async () =>
           (await fetch(`${baseUrl}${first?.path}`, { method: 'POST', headers: first?.headers, body: first?.body })).ok,

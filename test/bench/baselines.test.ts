@@ -24,7 +24,12 @@ describe('bench baselines with Redis', () => {
       const spec = TARGETS.find((target) => target.name === name);
       assert.ok(spec);
       const benchRedis = { url: redis.url } as BenchRedis;
-      const running: RunningTarget = await spec.start({ layout: { server: null } as never, logLevel: 'info', redis: async () => benchRedis });
+      const running: RunningTarget = await spec.start({
+        layout: { server: null } as never,
+        logLevel: 'info',
+        redis: async () => benchRedis,
+        redisKeyPrefix: redis.keyPrefix,
+      });
       try {
         const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await redis.client.info('commandstats'))?.[1] ?? 0);
         const before = await gets();
