@@ -67,10 +67,32 @@ describe('a decision past its write deadline changes nothing, in both stores', (
 
   test('a once JWT is not claimed after the deadline', async () => {
     for (const { name, jtis } of stores) {
-      const use = { once: true, consume: true, sessionId: 'A', keepUntil: clock.now() + 60_000 };
+      const use = { once: true, consume: true, sessionId: 'A', keepUntil: clock.now() + 60_000, now: clock.now() };
       await assert.rejects(jtis.check(`late-${name}`, { ...use, writeDeadline: Date.now() - 1 }), PastDeadlineError, name);
       assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'B', writeDeadline: Date.now() + 60_000 }), 'ok', `${name}: B may still claim it`);
       assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'A' }), 'used', `${name}: and owns it now`);
+    }
+  });
+});
+
+describe('jti state ends at its keepUntil by the service clock, in both stores alike', () => {
+  test('a once claim past its keepUntil is gone: another session claims the jti, and a revocation counts as new', async () => {
+    for (const { name, jtis } of stores) {
+      // The Redis key's own TTL runs on Redis's clock, which the manual clock has left far behind: only the rule
+      // in the script makes the two stores agree (the differential test found them apart here).
+      const start = clock.now();
+      const use = { once: true, consume: true, sessionId: 'A', keepUntil: start + 5_000, now: start };
+      assert.equal(await jtis.check(`ends-${name}`, use), 'ok', `${name}: A claims it`);
+      assert.equal(await jtis.check(`ends-${name}`, { ...use, sessionId: 'B', now: start + 4_999 }), 'used', `${name}: still A's just before`);
+      const later = { ...use, sessionId: 'B', keepUntil: start + 600_000, now: start + 5_000 };
+      assert.equal(await jtis.check(`ends-${name}`, later), 'ok', `${name}: at keepUntil it is gone, B claims it`);
+      assert.equal(await jtis.check(`ends-${name}`, { ...later, sessionId: 'A' }), 'used', `${name}: and B owns it now`);
+
+      assert.equal(await jtis.revoke(`gone-${name}`, start, start + 1_000), true, `${name}: first revocation`);
+      assert.equal(await jtis.revoke(`gone-${name}`, start + 500, start + 1_000), false, `${name}: still revoked`);
+      assert.equal(await jtis.check(`gone-${name}`, { ...use, once: false, now: start + 999 }), 'revoked', `${name}: revoked before its end`);
+      assert.equal(await jtis.check(`gone-${name}`, { ...use, once: false, now: start + 1_000 }), 'ok', `${name}: forgotten at its end`);
+      assert.equal(await jtis.revoke(`gone-${name}`, start + 1_000, start + 2_000), true, `${name}: a revocation after the end is new`);
     }
   });
 });

@@ -12,6 +12,8 @@ export interface JtiUse {
   sessionId: string;
   /** When the state may be forgotten (ms): the token's exp plus the clock skew, after which it is refused anyway. */
   keepUntil: number;
+  /** The service's clock (ms): state whose keepUntil is at or before it is gone, in every store alike. */
+  now: number;
   /**
    * Wall-clock ms from which a one-time token may no longer be claimed (see AccessRequest.writeDeadline): a claim
    * at or after it writes nothing and rejects with PastDeadlineError. Absent: no deadline.

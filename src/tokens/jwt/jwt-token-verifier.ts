@@ -92,6 +92,7 @@ export class JwtTokenVerifier implements TokenVerifier {
         // As for opaque use limits: without WCS's mediaSessionId, the client IP and stream stand for the session.
         sessionId: request.viewerSessionId ?? `${request.clientIp ?? ''}|${request.stream}`,
         keepUntil: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
+        now,
         writeDeadline: request.writeDeadline,
       });
       if (state === 'revoked') return refuse('revoked', tokenId);

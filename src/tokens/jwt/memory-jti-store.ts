@@ -23,7 +23,7 @@ export class MemoryJtiStore implements JtiStore {
   // Synchronous between reading and writing, so a one-time token has exactly one owner, as with the Redis script.
   async check(jti: string, use: JtiUse): Promise<JtiState> {
     const key = jtiKeyPart(jti);
-    const entry = this.live(key);
+    const entry = this.live(key, use.now);
     if (entry?.revokedAt != null) return 'revoked';
     if (!use.once) return 'ok';
     if (entry?.session != null) return entry.session === use.sessionId ? 'ok' : 'used';
@@ -36,7 +36,7 @@ export class MemoryJtiStore implements JtiStore {
 
   async revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean> {
     const key = jtiKeyPart(jti);
-    const entry = this.live(key);
+    const entry = this.live(key, revokedAt);
     const fresh = entry?.revokedAt == null;
     this.entries.set(key, {
       revokedAt: entry?.revokedAt ?? revokedAt,
@@ -50,9 +50,9 @@ export class MemoryJtiStore implements JtiStore {
     clearInterval(this.sweeper);
   }
 
-  private live(key: string): JtiEntry | undefined {
+  private live(key: string, now = this.clock.now()): JtiEntry | undefined {
     const entry = this.entries.get(key);
-    if (entry && entry.keepUntil <= this.clock.now()) {
+    if (entry && entry.keepUntil <= now) {
       this.entries.delete(key);
       return undefined;
     }
