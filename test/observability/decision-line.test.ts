@@ -65,9 +65,14 @@ test('a decision line stays bounded whatever length the caller gives stream, app
     for (const size of [300, 2_000, 30_000]) {
       for (const candidate of [token, undefined, 'wta_unknown']) {
         const long = `${'n'.repeat(255)}😀${'x'.repeat(size)}`;
+        // A name or mediaSessionId over 256 characters is refused at the door (400, no decision); appKey is only
+        // compared, never stored, so any length of it reaches the decision and its log line.
         for (const name of [long, 'test']) {
-          const body = pretty(newerPlayHlsBody({ name, appKey: long, mediaSessionId: long }, candidate === undefined ? {} : { token: candidate }));
-          await request(t.app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(body);
+          for (const mediaSessionId of [long, 'test']) {
+            const body = pretty(newerPlayHlsBody({ name, appKey: long, mediaSessionId }, candidate === undefined ? {} : { token: candidate }));
+            const answer = await request(t.app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(body);
+            if (name === long || mediaSessionId === long) assert.equal(answer.status, 400, 'over 256 characters at the door');
+          }
         }
       }
     }

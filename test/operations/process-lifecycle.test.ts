@@ -28,7 +28,7 @@ describe('SHUTDOWN_DELAY_MS: draining behind a load balancer', () => {
       const signalledAt = performance.now();
       service.child.kill('SIGTERM');
       const exit = once(service.child, 'exit');
-      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 200, 50);
+      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 600, 50);
       assert.deepEqual(await readiness(service.url), { status: 503, body: { status: 'shutting_down', store: 'memory' } });
       // A third of the delay in: new connections are still accepted and decisions still made.
       await sleep(delayMs / 3);
@@ -55,7 +55,7 @@ describe('SHUTDOWN_DELAY_MS: draining behind a load balancer', () => {
     const service = await startServiceProcess({ PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEYS: ADMIN, SHUTDOWN_DELAY_MS: '60000' });
     try {
       service.child.kill('SIGTERM');
-      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 200, 50);
+      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 600, 50);
       const exit = once(service.child, 'exit');
       service.child.kill('SIGINT');
       const [code] = (await exit) as [number | null];
