@@ -54,8 +54,12 @@ describe('SHUTDOWN_DELAY_MS: draining behind a load balancer', () => {
   it('a second signal during the delay skips the rest of it', async () => {
     const service = await startServiceProcess({ PORT: '0', HOST: '127.0.0.1', ADMIN_API_KEYS: ADMIN, SHUTDOWN_DELAY_MS: '60000' });
     try {
+      assert.equal((await readiness(service.url)).status, 200, 'ready before the signal');
       service.child.kill('SIGTERM');
-      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 600, 50);
+      await eventually(async () => (await readiness(service.url)).status === 503, '/readyz fails after SIGTERM', 600, 50).catch((error: unknown) => {
+        const { exitCode, signalCode } = service.child;
+        throw new Error(`${String(error)} (exit code ${String(exitCode)}, signal ${String(signalCode)}); output:\n${service.output.join('\n')}`);
+      });
       const exit = once(service.child, 'exit');
       service.child.kill('SIGINT');
       const [code] = (await exit) as [number | null];
