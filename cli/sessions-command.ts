@@ -10,8 +10,10 @@ export const SESSIONS_HELP = `Usage: wcs-token-auth sessions <list|end> [options
         Live viewer sessions across all tokens and instances (GET /v1/sessions). Scope sessions:read.
   sessions end ID
         End one live session now (kick): its next check on any instance is refused. Scope sessions:write.
-  sessions --token ID   (or: sessions ID)
+  sessions --token ID   (or: sessions tok_…)
         The viewer sessions one token started, live or not (GET /v1/tokens/{id}/sessions). Scope tokens:read.
+
+'sessions' with filters only (e.g. 'sessions --stream S') is 'sessions list'.
 
 Run 'wcs-token-auth sessions <command> --help' for a command's options.`;
 
@@ -53,9 +55,8 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
     io.out(`${SESSIONS_HELP}\n`);
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
-  // Anything else than a subcommand is the per-token form this command had first (`sessions --token ID`, `sessions ID`).
-  const command = sub === 'list' || sub === 'end' ? sub : 'token';
-  const commandArgs = command === 'token' ? args : rest;
+  const command = commandOf(args);
+  const commandArgs = command === sub ? rest : args;
   if (wantsHelp(commandArgs)) {
     io.out(`${HELP[command]}\n`);
     return EXIT.ok;
@@ -63,6 +64,18 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   if (command === 'list') return list(commandArgs, io);
   if (command === 'end') return end(commandArgs, io);
   return tokenSessions(commandArgs, io);
+}
+
+/**
+ * `list`/`end` by name; the per-token form this command had first (`sessions --token ID`, `sessions tok_…`); bare
+ * filters (`sessions --stream S`) list live sessions. Another bare word is a mistyped subcommand.
+ */
+function commandOf(args: string[]): 'list' | 'end' | 'token' {
+  const [sub = ''] = args;
+  if (sub === 'list' || sub === 'end') return sub;
+  if (args.some((arg) => arg === '--token' || arg.startsWith('--token=') || arg.startsWith('tok_'))) return 'token';
+  if (!sub.startsWith('-')) throw new UsageError(`unknown command "sessions ${sub}" (list, end, or --token ID)`);
+  return 'list';
 }
 
 /** How many items `--limit N` / `--all` ask for (default 50, a page of the API). */
@@ -141,13 +154,8 @@ async function end(args: string[], io: CliIo): Promise<number> {
 
 async function tokenSessions(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...CONNECTION_OPTIONS, token: { type: 'string' } });
-  const positional = positionals.length === 1 ? positionals[0] : undefined;
-  // A bare word that is no token id is a mistyped subcommand, not a token to look up.
-  if (values.token === undefined && positional !== undefined && !positional.startsWith('tok_')) {
-    throw new UsageError(`unknown command "sessions ${positional}" (list, end, or --token ID)`);
-  }
-  const id = values.token ?? positional;
-  if (!id || positionals.length > (values.token === undefined ? 1 : 0)) throw new UsageError('sessions needs a subcommand (list, end) or --token ID');
+  const id = values.token ?? positionals[0];
+  if (!id || positionals.length > (values.token === undefined ? 1 : 0)) throw new UsageError('sessions --token takes one token id (tok_…)');
   const list = await connect(values, io).tokenSessions(id);
   if (values.json) printJson(io, list);
   else {

@@ -118,6 +118,7 @@ describe('operator CLI, spawned as a user runs it', () => {
     };
     assert.deepEqual((await json(['sessions', 'list', '--stream', 'live-y'])).items.map((s) => s.stream), ['live-y']);
     assert.equal((await json(['sessions', 'list', '--token', record.id, '--app-key', 'defaultApp', '--all'])).items.length, 3);
+    assert.deepEqual((await json(['sessions', '--stream', 'live-y'])).items.map((s) => s.tokenId), [record.id], 'bare filters list');
     const one = await json(['sessions', 'list', '--token', record.id, '--limit', '1']);
     assert.equal(one.items.length, 1);
     assert.match(one.stderr, /more sessions: use --all/);
