@@ -63,7 +63,10 @@ export async function sessionsCommand(args: string[], io: CliIo): Promise<number
   }
   if (command === 'list') return list(commandArgs, io);
   if (command === 'end') return end(commandArgs, io);
-  return tokenSessions(commandArgs, io);
+  const { values, positionals } = parseCommandArgs(commandArgs, { ...CONNECTION_OPTIONS, token: { type: 'string' } });
+  const id = values.token ?? positionals[0];
+  if (!id || positionals.length > (values.token === undefined ? 1 : 0)) throw new UsageError('sessions --token takes one token id (tok_…)');
+  return tokenSessions(id, commandArgs, io);
 }
 
 /**
@@ -152,10 +155,9 @@ async function end(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function tokenSessions(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...CONNECTION_OPTIONS, token: { type: 'string' } });
-  const id = values.token ?? positionals[0];
-  if (!id || positionals.length > (values.token === undefined ? 1 : 0)) throw new UsageError('sessions --token takes one token id (tok_…)');
+/** One token's recorded sessions (GET /v1/tokens/{id}/sessions); `args` give the connection flags. */
+export async function tokenSessions(id: string, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...CONNECTION_OPTIONS, token: { type: 'string' } });
   const list = await connect(values, io).tokenSessions(id);
   if (values.json) printJson(io, list);
   else {

@@ -20,6 +20,7 @@ describe('operator CLI help', () => {
     ['tokens', 'list'],
     ['tokens', 'update'],
     ['tokens', 'revoke'],
+    ['tokens', 'sessions'],
     ['sessions'],
     ['sessions', 'list'],
     ['sessions', 'end'],

@@ -145,8 +145,9 @@ describe('operator CLI, spawned as a user runs it', () => {
     assert.equal((await runCliInProcess(['sessions', 'end'], env)).code, 2);
     assert.equal((await runCliInProcess(['sessions', 'list', '--url', 'http://127.0.0.1:9'], env)).code, 5);
 
-    // The per-token form (GET /v1/tokens/{id}/sessions) as before, by flag or bare id; a mistyped subcommand is usage.
-    for (const args of [['sessions', '--token', record.id], ['sessions', record.id]]) {
+    // The per-token form (GET /v1/tokens/{id}/sessions) as before, by flag or bare id, and as `tokens sessions ID`;
+    // a mistyped subcommand is a usage error.
+    for (const args of [['sessions', '--token', record.id], ['sessions', record.id], ['tokens', 'sessions', record.id]]) {
       const run = await runCliInProcess(args, env);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^SESSION\s+IP\s+FIRST_SEEN\s+LAST_SEEN\s+ACTIVE$/m);
