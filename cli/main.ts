@@ -7,7 +7,9 @@ Operator CLI for wcs-token-auth (the admin API, configuration and the WCS hook).
 
 Commands:
   tokens issue|get|list|update|revoke   manage tokens through the admin API
+  sessions list|end                     live viewer sessions across tokens; end (kick) one
   sessions --token ID                   the viewer sessions a token started
+  streams                               streams being watched now, with their session counts
   admin-key new                         a new admin API key and its sha256: entry for ADMIN_API_KEYS
   config check                          validate the environment as the service would, without starting it
   hook try                              send a signed WCS hook request and show the decision and its reason
@@ -26,6 +28,7 @@ type Command = (args: string[], io: CliIo) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   tokens: async () => (await import('./tokens-command.js')).tokensCommand,
   sessions: async () => (await import('./sessions-command.js')).sessionsCommand,
+  streams: async () => (await import('./streams-command.js')).streamsCommand,
   'admin-key': async () => (await import('./admin-key-command.js')).adminKeyCommand,
   config: async () => (await import('./config-check-command.js')).configCommand,
   hook: async () => (await import('./hook-try-command.js')).hookCommand,

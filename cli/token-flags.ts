@@ -11,6 +11,8 @@ export const TOKEN_FLAG_OPTIONS = {
   'not-before': { type: 'string' },
   'max-uses': { type: 'string' },
   'max-viewers': { type: 'string' },
+  'viewer-id': { type: 'string' },
+  'max-viewer-sessions': { type: 'string' },
   'allowed-ip': { type: 'string', multiple: true },
   'bind-ip': { type: 'string' },
   header: { type: 'string', multiple: true },
@@ -26,6 +28,8 @@ export const TOKEN_FLAG_HELP = `Token fields:
   --not-before ISO-8601  not valid before (update: 'none' removes it)
   --max-uses N           distinct viewer sessions (update: 'none' removes the limit)
   --max-viewers N        concurrent viewer sessions (update: 'none' removes the limit)
+  --viewer-id ID         the viewer this token is for (sessions API, per-viewer limit; update: 'none' removes it)
+  --max-viewer-sessions N  live sessions the viewer may have across tokens (update: 'none' removes the limit)
   --allowed-ip CIDR      only from these addresses (repeat; update: 'none' removes the rule)
   --bind-ip true|false   bind to the first viewer's address
   --header NAME=VALUE    a header for WCS's 200 answer (repeat)
@@ -78,6 +82,11 @@ export function tokenBody(values: Values, forUpdate: boolean): Record<string, un
     maxUses: values['max-uses'] === undefined ? undefined : orNone(values['max-uses'], (v) => wholeNumber('max-uses', v), forUpdate),
     maxViewers:
       values['max-viewers'] === undefined ? undefined : orNone(values['max-viewers'], (v) => wholeNumber('max-viewers', v), forUpdate),
+    viewerId: values['viewer-id'] === undefined ? undefined : orNone(values['viewer-id'], (v) => v, forUpdate),
+    maxViewerSessions:
+      values['max-viewer-sessions'] === undefined
+        ? undefined
+        : orNone(values['max-viewer-sessions'], (v) => wholeNumber('max-viewer-sessions', v), forUpdate),
     allowedIps:
       values['allowed-ip'] === undefined ? undefined : forUpdate && values['allowed-ip'].join() === 'none' ? null : values['allowed-ip'],
     bindIpOnFirstUse: values['bind-ip'] === undefined ? undefined : booleanFlag('bind-ip', values['bind-ip']),

@@ -1,9 +1,10 @@
 import type { IssueBatchRequest, IssueTokenRequest, TokenRecord, TokenState, UpdateTokenRequest } from '../clients/typescript/src/index.js';
 import { cell, CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, fieldTable, parseCommandArgs, printJson, table, UsageError, type CliIo } from './cli-io.js';
 import { connect } from './connection.js';
+import { tokenSessions } from './sessions-command.js';
 import { booleanFlag, TOKEN_FLAG_HELP, TOKEN_FLAG_OPTIONS, tokenBody, wholeNumber } from './token-flags.js';
 
-export const TOKENS_HELP = `Usage: wcs-token-auth tokens <issue|get|list|update|revoke> [options]
+export const TOKENS_HELP = `Usage: wcs-token-auth tokens <issue|get|list|update|revoke|sessions> [options]
 
   tokens issue --stream NAME [fields] [--count N] [--idempotency-key KEY]
         Issue a token (or N tokens from the same fields, all or none). The secret is shown once.
@@ -12,6 +13,7 @@ export const TOKENS_HELP = `Usage: wcs-token-auth tokens <issue|get|list|update|
         Tokens, newest first (every page; --limit stops after N).
   tokens update ID [fields] [--disabled true|false]
   tokens revoke ID              Revoke (final).
+  tokens sessions ID            The viewer sessions the token started (as 'sessions --token ID').
 
 Run 'wcs-token-auth tokens <command> --help' for a command's options.`;
 
@@ -42,6 +44,12 @@ Changes a live token; only the fields given change.
 ${TOKEN_FLAG_HELP}
 
 ${CONNECTION_HELP}`,
+  sessions: `Usage: wcs-token-auth tokens sessions ID
+
+The viewer sessions a token started (GET /v1/tokens/{id}/sessions), oldest first, live or not; the same as
+'wcs-token-auth sessions --token ID'. Live sessions across tokens: 'wcs-token-auth sessions list'.
+
+${CONNECTION_HELP}`,
   revoke: `Usage: wcs-token-auth tokens revoke ID\n\nRevokes a token (final; revoking again answers the same record).\n\n${CONNECTION_HELP}`,
 };
 
@@ -56,7 +64,7 @@ export async function tokensCommand(args: string[], io: CliIo): Promise<number> 
     return sub === undefined ? EXIT.usage : EXIT.ok;
   }
   const help = HELP[sub];
-  if (!help) throw new UsageError(`unknown command "tokens ${sub}" (issue, get, list, update, revoke)`);
+  if (!help) throw new UsageError(`unknown command "tokens ${sub}" (issue, get, list, update, revoke, sessions)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`${help}\n`);
     return EXIT.ok;
@@ -68,6 +76,8 @@ export async function tokensCommand(args: string[], io: CliIo): Promise<number> 
       return list(rest, io);
     case 'update':
       return update(rest, io);
+    case 'sessions':
+      return tokenSessions(onlyId('sessions', parseCommandArgs(rest, CONNECTION_OPTIONS).positionals), rest, io);
     default:
       return byId(sub, rest, io);
   }

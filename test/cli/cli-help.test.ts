@@ -20,7 +20,11 @@ describe('operator CLI help', () => {
     ['tokens', 'list'],
     ['tokens', 'update'],
     ['tokens', 'revoke'],
+    ['tokens', 'sessions'],
     ['sessions'],
+    ['sessions', 'list'],
+    ['sessions', 'end'],
+    ['streams'],
     ['admin-key'],
     ['admin-key', 'new'],
     ['config'],
@@ -38,7 +42,7 @@ describe('operator CLI help', () => {
   }
 
   it('an unknown command or subcommand is a usage error (exit 2) that names it', async () => {
-    for (const args of [['nope'], ['tokens', 'nope'], ['config', 'nope'], ['hook', 'nope'], ['admin-key', 'old']]) {
+    for (const args of [['nope'], ['tokens', 'nope'], ['config', 'nope'], ['hook', 'nope'], ['admin-key', 'old'], ['sessions', 'nope']]) {
       const result = await run(args);
       assert.equal(result.code, 2, args.join(' '));
       assert.match(result.err, /unknown command/);

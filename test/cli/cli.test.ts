@@ -94,6 +94,70 @@ describe('operator CLI, spawned as a user runs it', () => {
     assert.match(sessions.stdout, /^cli-viewer-1\s+198\.51\.100\.7\s/m);
   });
 
+  it('sessions list|end and streams: filters, paging, --json and tables; the per-token form stays', async () => {
+    const issued = await runCliInProcess(['tokens', 'issue', '--stream', 'live-*', '--viewer-id', 'cli-viewer', '--max-viewer-sessions', '5', '--json'], env);
+    assert.equal(issued.code, 0, issued.stderr);
+    const { token, record } = JSON.parse(issued.stdout) as { token: string; record: { id: string; viewerId: string; maxViewerSessions: number } };
+    assert.deepEqual([record.viewerId, record.maxViewerSessions], ['cli-viewer', 5]);
+    // Viewer sessions start through the real (signed) hook.
+    const play = async (session: string, stream: string) => {
+      const run = await runCliInProcess(['hook', 'try', '--token', token, '--stream', stream, '--session-id', session, '--json'], { ...env, WCS_SIGNING_SECRET: SECRET });
+      return (JSON.parse(run.stdout) as { hookStatus: number }).hookStatus;
+    };
+    for (const [session, stream] of [['lv-1', 'live-x'], ['lv-2', 'live-x'], ['lv-3', 'live-y']] as const) assert.equal(await play(session, stream), 200);
+
+    const listed = await runCliProcess(['sessions', 'list', '--viewer-id', 'cli-viewer'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^SESSION\s+TOKEN\s+VIEWER\s+STREAM\s+APP_KEY\s+IP\s+METHOD/m);
+    assert.equal(listed.stdout.match(new RegExp(`^ses_\\S+\\s+${record.id}\\s+cli-viewer\\s+live-[xy]\\s+defaultApp\\s`, 'gm'))?.length, 3, listed.stdout);
+
+    const json = async (args: string[]) => {
+      const run = await runCliInProcess([...args, '--json'], env);
+      assert.equal(run.code, 0, run.stderr);
+      return { items: JSON.parse(run.stdout) as { id: string; stream: string; tokenId: string }[], stderr: run.stderr };
+    };
+    assert.deepEqual((await json(['sessions', 'list', '--stream', 'live-y'])).items.map((s) => s.stream), ['live-y']);
+    assert.equal((await json(['sessions', 'list', '--token', record.id, '--app-key', 'defaultApp', '--all'])).items.length, 3);
+    assert.deepEqual((await json(['sessions', '--stream', 'live-y'])).items.map((s) => s.tokenId), [record.id], 'bare filters list');
+    const one = await json(['sessions', 'list', '--token', record.id, '--limit', '1']);
+    assert.equal(one.items.length, 1);
+    assert.match(one.stderr, /more sessions: use --all/);
+    assert.equal((await runCliInProcess(['sessions', 'list', '--limit', '1', '--all'], env)).code, 2);
+
+    const streams = await runCliInProcess(['streams'], env);
+    assert.equal(streams.code, 0, streams.stderr);
+    assert.match(streams.stdout, /^STREAM\s+APP_KEY\s+SESSIONS$/m);
+    assert.match(streams.stdout, /^live-x\s+defaultApp\s+2$/m);
+    const streamRows = (await json(['streams', '--all'])).items as unknown as { stream: string; sessions: number }[];
+    assert.deepEqual(streamRows.find((row) => row.stream === 'live-y')?.sessions, 1);
+
+    const target = (await json(['sessions', 'list', '--stream', 'live-y'])).items[0]!;
+    const ended = await runCliProcess(['sessions', 'end', target.id], env);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(ended.stdout, `ended ${target.id}\n`);
+    assert.equal(await play('lv-3', 'live-y'), 403, 'the ended session is refused');
+    assert.equal(service.logs.decisions().at(-1)?.reason, 'session_ended');
+    const again = await runCliInProcess(['sessions', 'end', target.id], env);
+    assert.equal(again.code, 3);
+    assert.match(again.stderr, /404 not_found/);
+    assert.equal((await runCliInProcess(['sessions', 'end', target.id], { ...env, WTA_ADMIN_KEY: READ_ONLY_KEY })).code, 4);
+    assert.equal((await runCliInProcess(['sessions', 'list'], { ...env, WTA_ADMIN_KEY: READ_ONLY_KEY })).code, 4);
+    assert.equal((await runCliInProcess(['sessions', 'end'], env)).code, 2);
+    assert.equal((await runCliInProcess(['sessions', 'list', '--url', 'http://127.0.0.1:9'], env)).code, 5);
+
+    // The per-token form (GET /v1/tokens/{id}/sessions) as before, by flag or bare id, and as `tokens sessions ID`;
+    // a mistyped subcommand is a usage error.
+    for (const args of [['sessions', '--token', record.id], ['sessions', record.id], ['tokens', 'sessions', record.id]]) {
+      const run = await runCliInProcess(args, env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^SESSION\s+IP\s+FIRST_SEEN\s+LAST_SEEN\s+ACTIVE$/m);
+      assert.match(run.stdout, /^lv-1\s/m);
+    }
+    const typo = await runCliInProcess(['sessions', 'lsit'], env);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /unknown command "sessions lsit"/);
+  });
+
   it('exit codes: 3 not found, 4 wrong or read-only key, 5 unreachable, 2 usage', async () => {
     const missing = await runCliProcess(['tokens', 'get', 'tok_AAAAAAAAAAAAAAAA'], env);
     assert.equal(missing.code, 3);

@@ -5,6 +5,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
+import { watch } from '../helpers/session-client.js';
 
 /** Counts the requests the client really sends (retries included). */
 function countingFetch() {
@@ -73,6 +74,56 @@ describe('TypeScript client against the real service (Redis store)', () => {
       batch.tokens.map((item) => item.record.id).sort(),
     );
     assert.ok(pages.seen.length >= 3, `followed nextCursor over ${pages.seen.length} pages`);
+  });
+
+  it('live sessions: sessions() pages with filters, streams() counts, endSession kicks, typed errors', async () => {
+    const viewer = await client.issueToken({ streams: ['live-a', 'live-b'], viewerId: 'client-viewer-1' });
+    const other = await client.issueToken({ streams: ['live-a'] });
+    for (const id of ['cv-1', 'cv-2', 'cv-3']) assert.deepEqual(await watch(service, viewer.token, id, 'live-a'), [200, 'valid']);
+    assert.deepEqual(await watch(service, viewer.token, 'cv-4', 'live-b'), [200, 'valid']);
+    assert.deepEqual(await watch(service, other.token, 'ov-1', 'live-a'), [200, 'valid']);
+
+    const pages = countingFetch();
+    const paging = createTokenAuthClient({ baseUrl: service.url, adminKey: ADMIN_KEY, fetch: pages.fetch });
+    const mine = [];
+    for await (const session of paging.sessions({ viewerId: 'client-viewer-1', limit: 1 })) mine.push(session);
+    assert.equal(mine.length, 4);
+    assert.equal(new Set(mine.map((s) => s.id)).size, 4, 'pages do not repeat');
+    assert.ok(mine.every((s) => s.tokenId === viewer.record.id && s.viewerId === 'client-viewer-1' && s.method === 'playHLS'));
+    assert.ok(pages.seen.filter((r) => r.path === '/v1/sessions').length >= 4, 'followed nextCursor');
+
+    const onA = await client.sessionsPage({ stream: 'live-a', appKey: 'defaultApp' });
+    assert.equal(onA.items.length, 4);
+    const ofOther = await client.sessionsPage({ tokenId: other.record.id });
+    assert.deepEqual(ofOther.items.map((s) => [s.stream, s.viewerId]), [['live-a', null]]);
+
+    const streams = [];
+    for await (const row of client.streams({ limit: 1 })) streams.push(row);
+    assert.deepEqual(
+      streams.filter((row) => row.stream.startsWith('live-')),
+      [
+        { stream: 'live-a', appKey: 'defaultApp', sessions: 4 },
+        { stream: 'live-b', appKey: 'defaultApp', sessions: 1 },
+      ],
+    );
+    assert.equal((await client.streamsPage({ limit: 1 })).items.length, 1);
+
+    const target = mine.find((s) => s.stream === 'live-b')!;
+    assert.equal(await client.endSession(target.id), undefined);
+    const left = await client.sessionsPage({ viewerId: 'client-viewer-1' });
+    assert.ok(!left.items.some((s) => s.id === target.id), 'the ended session left the listing');
+    assert.deepEqual(await watch(service, viewer.token, 'cv-4', 'live-b'), [403, 'session_ended']);
+    await assert.rejects(client.endSession(target.id), { name: 'ApiError', code: 'not_found', status: 404 });
+
+    const reader = createTokenAuthClient({ baseUrl: service.url, adminKey: READ_ONLY_KEY });
+    await assert.rejects(reader.sessionsPage(), { name: 'ApiError', code: 'forbidden', status: 403 });
+    await assert.rejects(reader.endSession(mine[0]!.id), { name: 'ApiError', code: 'forbidden', status: 403 });
+    await assert.rejects(client.sessionsPage({ cursor: 'nope' } as never), (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.deepEqual([error.status, error.code, error.details[0]?.field], [400, 'validation_failed', 'cursor']);
+      return true;
+    });
+    assert.equal((await client.tokenSessions(viewer.record.id)).sessions.length, 4, 'the per-token route stays');
   });
 
   it('errors are ApiError with the API code, status, request id and field details', async () => {

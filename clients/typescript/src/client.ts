@@ -21,6 +21,13 @@ export type DecisionResult = Schemas['DecisionResult'];
 export type RevocationRequest = Schemas['RevocationRequest'];
 export type Revocation = Schemas['Revocation'];
 export type ListFilters = Omit<NonNullable<operations['listTokens']['parameters']['query']>, 'cursor'>;
+export type LiveSession = Schemas['LiveSession'];
+export type LiveSessionList = Schemas['LiveSessionList'];
+export type StreamCountList = Schemas['StreamCountList'];
+export type StreamCount = StreamCountList['items'][number];
+/** Filters of `GET /v1/sessions` (exact matches) and the page size. */
+export type SessionFilters = Omit<NonNullable<operations['listLiveSessions']['parameters']['query']>, 'cursor'>;
+export type StreamsQuery = Omit<NonNullable<operations['listLiveStreams']['parameters']['query']>, 'cursor'>;
 
 export interface TokenAuthClientOptions {
   /** The service's base URL, e.g. `http://localhost:8080`. */
@@ -46,6 +53,18 @@ interface Result<T> {
   response: Response;
 }
 
+/** Every item of a cursor-paged listing, fetching the next page only when the loop asks for more. */
+async function* everyItem<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): AsyncGenerator<T, void, undefined> {
+  let cursor: string | undefined;
+  do {
+    const current = await page(cursor);
+    yield* current.items;
+    cursor = current.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}
+
+const withCursor = (cursor: string | undefined) => (cursor === undefined ? {} : { cursor });
+
 /** The answer's data, or the ApiError it carries. */
 function unwrap<T>(result: Result<T>): T {
   if (!result.response.ok) throw apiErrorFrom(result.response, result.error);
@@ -67,6 +86,10 @@ export function createTokenAuthClient(options: TokenAuthClientOptions) {
 
   const listPage = async (query: ListFilters & { cursor?: string }): Promise<TokenList> =>
     unwrap(await raw.GET('/v1/tokens', { params: { query } }));
+  const sessionsPage = async (query: SessionFilters & { cursor?: string } = {}): Promise<LiveSessionList> =>
+    unwrap(await raw.GET('/v1/sessions', { params: { query } }));
+  const streamsPage = async (query: StreamsQuery & { cursor?: string } = {}): Promise<StreamCountList> =>
+    unwrap(await raw.GET('/v1/streams', { params: { query } }));
 
   return {
     raw,
@@ -98,18 +121,38 @@ export function createTokenAuthClient(options: TokenAuthClientOptions) {
     listPage,
 
     /** Every token matching the filters, newest first, fetching pages as the loop asks for them. */
-    list: async function* (filters: ListFilters = {}): AsyncGenerator<TokenRecord, void, undefined> {
-      let cursor: string | undefined;
-      do {
-        const page = await listPage({ ...filters, ...(cursor === undefined ? {} : { cursor }) });
-        yield* page.items;
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor !== undefined);
-    },
+    list: (filters: ListFilters = {}): AsyncGenerator<TokenRecord, void, undefined> =>
+      everyItem((cursor) => listPage({ ...filters, ...withCursor(cursor) })),
 
-    /** The viewer sessions a token started (GET /v1/tokens/{id}/sessions). */
+    /** The viewer sessions a token started (GET /v1/tokens/{id}/sessions), live or not. Scope tokens:read. */
     tokenSessions: async (id: string): Promise<ViewerSessionList> =>
       unwrap(await raw.GET('/v1/tokens/{id}/sessions', { params: { path: { id } } })),
+
+    /** One page of the live sessions across tokens and instances (GET /v1/sessions). Scope sessions:read. */
+    sessionsPage,
+
+    /**
+     * Every live session matching the filters (`stream`, `appKey`, `viewerId`, `tokenId`, exact), in session id
+     * order, fetching pages (of `limit`) as the loop asks for them. A filtered page may be short or empty while more
+     * follow; this follows `nextCursor` to the end.
+     */
+    sessions: (filters: SessionFilters = {}): AsyncGenerator<LiveSession, void, undefined> =>
+      everyItem((cursor) => sessionsPage({ ...filters, ...withCursor(cursor) })),
+
+    /** One page of the streams being watched, most watched first (GET /v1/streams). Scope sessions:read. */
+    streamsPage,
+
+    /** Every stream being watched now with its live session count, most watched first. */
+    streams: (query: StreamsQuery = {}): AsyncGenerator<StreamCount, void, undefined> =>
+      everyItem((cursor) => streamsPage({ ...query, ...withCursor(cursor) })),
+
+    /**
+     * Ends one live session now (kick): its next check on any instance is refused (`session_ended`). ApiError 404
+     * (`not_found`) when no live session has this id. Scope sessions:write.
+     */
+    endSession: async (id: string): Promise<void> => {
+      unwrap(await raw.DELETE('/v1/sessions/{id}', { params: { path: { id } } }));
+    },
 
     /** Dry run: what the hook would decide for this WCS body, and why, consuming nothing. */
     verify: async (request: DecisionRequest): Promise<DecisionResult> => unwrap(await raw.POST('/v1/decisions', { body: request })),
