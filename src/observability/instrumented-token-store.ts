@@ -4,7 +4,11 @@ import type { Metrics } from './metrics.js';
 
 export function storeErrorKind(error: unknown): 'timeout' | 'connection' | 'other' {
   const message = error instanceof Error ? error.message : '';
-  if (error instanceof TimeoutError || /timed out|timeout/i.test(message)) return 'timeout';
+  // A store that answered after the decision's write deadline (PastDeadlineError) was too slow for that decision:
+  // a timeout, like one the client or the decision's own clock ended.
+  if (error instanceof TimeoutError || (error instanceof Error && error.name === 'PastDeadlineError') || /timed out|timeout/i.test(message)) {
+    return 'timeout';
+  }
   const code = (error as { code?: unknown } | null)?.code;
   if (
     (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|HOSTUNREACH|NETUNREACH|TIMEDOUT)$/.test(code)) ||
