@@ -13,6 +13,7 @@ import {
   type TokenStore,
 } from './token-store.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
+import { NO_SESSIONS, sharedParts } from './memory-shared-parts.js';
 import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
 
@@ -23,11 +24,12 @@ interface Entry {
   record: TokenRecord;
   ipRules: IpRangeList | undefined;
   usage: TokenUsage;
-  /** Every session the token started (tokens without maxUses: up to recordedSessionsMax). */
-  sessions: Map<string, ViewerSession>;
-  /** Session → last check, kept only while the token has maxViewers. */
-  active: Map<string, number>;
+  /** Every session the token started (tokens without maxUses: up to recordedSessionsMax); made at the first. */
+  sessions: Map<string, ViewerSession> | undefined;
+  /** Session → last check, kept only while the token has maxViewers; made at the first. */
+  active: Map<string, number> | undefined;
 }
+
 
 /**
  * In-process store: the embedded default, for trying the service and for single-instance setups that can lose
@@ -124,7 +126,7 @@ export class MemoryTokenStore implements TokenStore {
     entry.record = deepFreeze({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
     entry.ipRules = next.allowedIps ? IpRangeList.fromCidrs(next.allowedIps) : undefined;
     if (!next.bindIpOnFirstUse) entry.usage.boundIp = null;
-    if (next.maxViewers === undefined) entry.active.clear();
+    if (next.maxViewers === undefined) entry.active = undefined;
     return snapshot(entry);
   }
 
@@ -153,7 +155,7 @@ export class MemoryTokenStore implements TokenStore {
   async listSessions(id: string): Promise<ViewerSession[] | undefined> {
     const entry = this.entryById(id);
     if (!entry) return undefined;
-    return [...entry.sessions.values()].map((session) => ({ ...session })).sort((a, b) => a.firstSeenAt - b.firstSeenAt);
+    return [...(entry.sessions ?? NO_SESSIONS).values()].map((session) => ({ ...session })).sort((a, b) => a.firstSeenAt - b.firstSeenAt);
   }
 
   async ping(): Promise<void> {}
@@ -165,11 +167,11 @@ export class MemoryTokenStore implements TokenStore {
   private newEntry(hash: string, record: TokenRecord): Entry {
     return {
       hash,
-      record: deepFreeze(structuredClone(record)),
+      record: deepFreeze(sharedParts(structuredClone(record))),
       ipRules: record.allowedIps ? IpRangeList.fromCidrs(record.allowedIps) : undefined,
       usage: { uses: 0, boundIp: null },
-      sessions: new Map(),
-      active: new Map(),
+      sessions: undefined,
+      active: undefined,
     };
   }
 
@@ -204,15 +206,15 @@ function checkSessions(entry: Entry, check: PolicyCheck): TokenDenyReason | null
   if (record.bindIpOnFirstUse && (!check.clientIp || (usage.boundIp !== null && usage.boundIp !== check.clientIp.text))) {
     return 'ip_mismatch';
   }
-  if (record.maxUses !== undefined && !entry.sessions.has(check.sessionId) && usage.uses >= record.maxUses) {
+  if (record.maxUses !== undefined && !entry.sessions?.has(check.sessionId) && usage.uses >= record.maxUses) {
     return 'use_limit_reached';
   }
   if (record.maxViewers !== undefined) {
     const cutoff = check.now - check.viewerWindowMs;
-    const last = entry.active.get(check.sessionId);
+    const last = entry.active?.get(check.sessionId);
     if (last === undefined || last <= cutoff) {
       let activeCount = 0;
-      for (const seen of entry.active.values()) if (seen > cutoff) activeCount++;
+      for (const seen of (entry.active ?? NO_SESSIONS).values()) if (seen > cutoff) activeCount++;
       if (activeCount >= record.maxViewers) return 'viewer_limit_reached';
     }
   }
@@ -223,17 +225,18 @@ function recordSession(entry: Entry, check: PolicyCheck): void {
   const { record, usage } = entry;
   const ip = check.clientIp?.text ?? null;
   if (record.bindIpOnFirstUse && usage.boundIp === null && ip !== null) usage.boundIp = ip;
-  const known = entry.sessions.get(check.sessionId);
+  const known = entry.sessions?.get(check.sessionId);
   if (known) {
     known.lastSeenAt = check.now;
-  } else if (record.maxUses !== undefined || entry.sessions.size < check.recordedSessionsMax) {
-    entry.sessions.set(check.sessionId, { id: check.sessionId, ip, firstSeenAt: check.now, lastSeenAt: check.now });
+  } else if (record.maxUses !== undefined || (entry.sessions?.size ?? 0) < check.recordedSessionsMax) {
+    (entry.sessions ??= new Map()).set(check.sessionId, { id: check.sessionId, ip, firstSeenAt: check.now, lastSeenAt: check.now });
     usage.uses += 1;
   }
   if (record.maxViewers !== undefined) {
     const cutoff = check.now - check.viewerWindowMs;
-    for (const [session, seen] of entry.active) if (seen <= cutoff) entry.active.delete(session);
-    entry.active.set(check.sessionId, check.now);
+    const active = (entry.active ??= new Map());
+    for (const [session, seen] of active) if (seen <= cutoff) active.delete(session);
+    active.set(check.sessionId, check.now);
   }
 }
 
