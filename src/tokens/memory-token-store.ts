@@ -13,7 +13,7 @@ import {
   type TokenStore,
 } from './token-store.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
-import { NO_SESSIONS, sharedParts } from './memory-shared-parts.js';
+import { NO_SESSIONS, UNUSED, sharedParts } from './memory-shared-parts.js';
 import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
 
@@ -125,7 +125,7 @@ export class MemoryTokenStore implements TokenStore {
     const next = structuredClone(change(snapshot(entry)));
     entry.record = deepFreeze({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
     entry.ipRules = next.allowedIps ? IpRangeList.fromCidrs(next.allowedIps) : undefined;
-    if (!next.bindIpOnFirstUse) entry.usage.boundIp = null;
+    if (!next.bindIpOnFirstUse && entry.usage.boundIp !== null) entry.usage.boundIp = null;
     if (next.maxViewers === undefined) entry.active = undefined;
     return snapshot(entry);
   }
@@ -169,7 +169,7 @@ export class MemoryTokenStore implements TokenStore {
       hash,
       record: deepFreeze(sharedParts(structuredClone(record))),
       ipRules: record.allowedIps ? IpRangeList.fromCidrs(record.allowedIps) : undefined,
-      usage: { uses: 0, boundIp: null },
+      usage: UNUSED,
       sessions: undefined,
       active: undefined,
     };
@@ -222,6 +222,8 @@ function checkSessions(entry: Entry, check: PolicyCheck): TokenDenyReason | null
 }
 
 function recordSession(entry: Entry, check: PolicyCheck): void {
+  // Copy on the first write: until then the entry shares the one frozen "never used" state.
+  if (entry.usage === UNUSED) entry.usage = { uses: 0, boundIp: null };
   const { record, usage } = entry;
   const ip = check.clientIp?.text ?? null;
   if (record.bindIpOnFirstUse && usage.boundIp === null && ip !== null) usage.boundIp = ip;
