@@ -76,7 +76,7 @@ export const PAST_DEADLINE = 'past_deadline';
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
- * Returns false (no such token) or {reason ('' = allow), data, revokedAt ('' = not revoked)}; the reason is
+ * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), data, revokedAt ('' = not revoked)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -99,6 +99,9 @@ if not decoded or type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.
   return {'${UNREADABLE_RECORD}', '', ''}
 end
 local now = tonumber(ARGV[1])
+-- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
+-- Redis's clock has expired the key yet (the TTL only frees the memory).
+if r.expiresAt + tonumber(ARGV[13]) <= now then return false end
 local function answer(reason) return {reason, data, revokedAt or ''} end
 local function int(n) return string.format('%.0f', n) end
 local function contains(list, value)

@@ -377,5 +377,16 @@ export function tokenPoliciesContract(name: string, setup: () => Promise<PolicyS
         assert.ok(!listed.includes(short.record.id));
       });
     });
+
+    describe('expiry + retention', () => {
+      it('a decision past expiry + retention by the service clock finds no token, whatever the store keeps', async () => {
+        const { token } = await issue({ expiresAt: s.clock.now() + 1000 });
+        s.clock.advance(1000 + s.retentionMs - 1);
+        assert.equal(await decide(token), 'expired');
+        s.clock.advance(1);
+        // Redis's own clock has not reached the key's expiry: the service clock decides, as in the memory store.
+        assert.equal(await decide(token), 'unknown_token');
+      });
+    });
   });
 }
