@@ -217,7 +217,8 @@ function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: num
   };
 }
 
+/** A member of the `streams` sorted set: the JSON array `[appKey, stream]` the scripts write. */
 export function splitStreamKey(key: string): { appKey: string; stream: string } {
-  const at = key.indexOf('\n');
-  return { appKey: key.slice(0, at), stream: key.slice(at + 1) };
+  const [appKey, stream] = JSON.parse(key) as [string, string];
+  return { appKey, stream };
 }
