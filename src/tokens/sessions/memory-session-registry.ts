@@ -1,5 +1,5 @@
-import { matches } from './redis-session-registry.js';
 import {
+  matches,
   NO_SESSION_CHANGE,
   type LiveSession,
   type Page,

@@ -8,6 +8,7 @@ import {
   SESSION_SWEEP_SCRIPT,
 } from './session-scripts.js';
 import {
+  matches,
   parseSessionOutcome,
   type LiveSession,
   type Page,
@@ -191,15 +192,6 @@ interface SessionScripts {
   wtaSessionEnqueue(key: string, args: string): Promise<unknown>;
   wtaQueueClaim(queue: string, data: string, now: string, max: string, leaseMs: string): Promise<unknown>;
   wtaQueueSettle(queue: string, data: string, id: string, next: string, dueAt: string): Promise<unknown>;
-}
-
-export function matches(session: LiveSession, filter: SessionFilter): boolean {
-  return (
-    (filter.stream === undefined || session.stream === filter.stream) &&
-    (filter.appKey === undefined || session.appKey === filter.appKey) &&
-    (filter.viewerId === undefined || session.viewerId === filter.viewerId) &&
-    (filter.tokenId === undefined || session.tokenId === filter.tokenId)
-  );
 }
 
 function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: number): LiveSession {
