@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import { issueToken } from '../helpers/hook-client.js';
+import { issueToken, playHls } from '../helpers/hook-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
@@ -101,6 +101,24 @@ for (const store of ['memory', 'redis'] as const) {
       assertMatchesContract('GET', '/v1/sessions', badQuery);
       const unknown = await request(app.url).delete('/v1/sessions/not-a-session').set('Authorization', `Bearer ${ADMIN_KEY}`);
       assert.equal(unknown.status, 404);
+    });
+
+    test('GET /v1/streams keeps an appKey and a stream apart whatever characters they hold (a newline in either)', async () => {
+      const { token } = await issueToken(app.url, { streams: ['*'] });
+      const pairs = [
+        ['nl\nsplit', 'x'],
+        ['nl', 'split\nx'],
+      ] as const;
+      for (const [i, [appKey, stream]] of pairs.entries()) {
+        assert.equal((await playHls(app.url, token, { appKey, stream, viewerSessionId: `nl-${i}` })).status, 200);
+      }
+      const res = await request(app.url).get('/v1/streams?limit=200').set('Authorization', `Bearer ${ADMIN_KEY}`);
+      assertMatchesContract('GET', '/v1/streams', res);
+      const rows = (res.body.items as { stream: string; appKey: string; sessions: number }[]).filter((row) => `${row.appKey}${row.stream}`.includes('split'));
+      assert.deepEqual(
+        rows.map((row) => [row.appKey, row.stream, row.sessions]).sort(),
+        pairs.map(([appKey, stream]) => [appKey, stream, 1]).sort(),
+      );
     });
 
     test('a kicked session is refused (session_ended); other sessions of the token are not', async () => {

@@ -1,5 +1,5 @@
-import { matches } from './redis-session-registry.js';
 import {
+  matches,
   NO_SESSION_CHANGE,
   type LiveSession,
   type Page,
@@ -115,7 +115,8 @@ export class MemorySessionRegistry implements SessionRegistry {
   async streams(cursor: string | undefined, limit: number): Promise<Page<StreamCount>> {
     const counts = new Map<string, StreamCount>();
     for (const { session } of this.live.values()) {
-      const key = `${session.appKey}\n${session.stream}`;
+      // Any character may be in either, so no joiner would keep them apart: the pair, as the Redis scripts key it.
+      const key = JSON.stringify([session.appKey, session.stream]);
       const entry = counts.get(key) ?? { stream: session.stream, appKey: session.appKey, sessions: 0 };
       entry.sessions++;
       counts.set(key, entry);

@@ -8,6 +8,7 @@ import {
   SESSION_SWEEP_SCRIPT,
 } from './session-scripts.js';
 import {
+  matches,
   parseSessionOutcome,
   type LiveSession,
   type Page,
@@ -193,15 +194,6 @@ interface SessionScripts {
   wtaQueueSettle(queue: string, data: string, id: string, next: string, dueAt: string): Promise<unknown>;
 }
 
-export function matches(session: LiveSession, filter: SessionFilter): boolean {
-  return (
-    (filter.stream === undefined || session.stream === filter.stream) &&
-    (filter.appKey === undefined || session.appKey === filter.appKey) &&
-    (filter.viewerId === undefined || session.viewerId === filter.viewerId) &&
-    (filter.tokenId === undefined || session.tokenId === filter.tokenId)
-  );
-}
-
 function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: number): LiveSession {
   return {
     id,
@@ -217,7 +209,8 @@ function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: num
   };
 }
 
+/** A member of the `streams` sorted set: the JSON array `[appKey, stream]` the scripts write. */
 export function splitStreamKey(key: string): { appKey: string; stream: string } {
-  const at = key.indexOf('\n');
-  return { appKey: key.slice(0, at), stream: key.slice(at + 1) };
+  const [appKey, stream] = JSON.parse(key) as [string, string];
+  return { appKey, stream };
 }

@@ -77,6 +77,16 @@ export interface QueuedEvent {
   done?: number[];
 }
 
+/** Whether a live session passes GET /v1/sessions' filters (both registries apply them alike). */
+export function matches(session: LiveSession, filter: SessionFilter): boolean {
+  return (
+    (filter.stream === undefined || session.stream === filter.stream) &&
+    (filter.appKey === undefined || session.appKey === filter.appKey) &&
+    (filter.viewerId === undefined || session.viewerId === filter.viewerId) &&
+    (filter.tokenId === undefined || session.tokenId === filter.tokenId)
+  );
+}
+
 export interface Page<T> {
   items: T[];
   /** null: nothing after this page. */

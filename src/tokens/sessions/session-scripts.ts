@@ -10,7 +10,7 @@
  *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
  *   c        hash: session id → checks counted
  *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
- *   streams  sorted set: `appKey\nstream` → sessions started and not ended
+ *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
  *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
  *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
  *
@@ -64,7 +64,7 @@ local function sessEnd(id, cause)
   redis.call('ZREM', SK .. 'seen', id)
   redis.call('ZREM', SK .. 'ids', id)
   if s.vh ~= '' then redis.call('ZREM', SK .. 'v:' .. s.vh, id) end
-  local skey = s.ak .. '\\n' .. s.st
+  local skey = cjson.encode({ s.ak, s.st })
   if tonumber(redis.call('ZINCRBY', SK .. 'streams', -1, skey)) <= 0 then redis.call('ZREM', SK .. 'streams', skey) end
   if cause ~= 'idle' then
     -- Remembered so that the session's next check is refused; an idle session may come back as a new one.
@@ -125,7 +125,7 @@ local function sessionCommit(t)
     redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
     redis.call('HSET', SK .. 'c', S.id, 1)
     redis.call('ZADD', SK .. 'ids', 0, S.id)
-    redis.call('ZINCRBY', SK .. 'streams', 1, S.ak .. '\\n' .. S.st)
+    redis.call('ZINCRBY', SK .. 'streams', 1, cjson.encode({ S.ak, S.st }))
     sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
     sState.outcome = 'started'
     if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
