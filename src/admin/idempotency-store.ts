@@ -13,7 +13,7 @@ export type IdempotencyClaim =
 /**
  * Where the answers of idempotent issue requests are kept (Idempotency-Key). Entries are keyed by an opaque
  * lookup id (see idempotency-seal.ts) and hold only a fingerprint of the request and the answer sealed under a key
- * the store never sees. Every implementation decides alike (test/admin/idempotency-store.contract.ts).
+ * the store never sees. Every implementation decides alike (test/admin/idempotency-store.contract.test.ts).
  */
 export interface IdempotencyStore {
   readonly kind: 'memory' | 'redis';

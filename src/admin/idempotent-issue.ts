@@ -20,7 +20,6 @@ export interface IdempotentIssueDeps {
   store: IdempotencyStore;
   admin: Pick<AdminContext, 'storeCall' | 'remainingMs'>;
   logger: Logger;
-  storeTimeoutMs: number;
 }
 
 /**

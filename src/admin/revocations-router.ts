@@ -4,15 +4,14 @@ import { z } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
 import { AppError } from '../shared/app-error.js';
 import type { Clock } from '../shared/clock.js';
-import { jsonBody, requestIdOf, requireJson, sendError } from '../shared/http.js';
+import { jsonBody, requestIdOf, requireJson } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
-import { chargeStoreTime } from './admin-deadline.js';
+import { chargeStoreTime, remainingStoreMs } from './admin-deadline.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
-import { remainingStoreMs } from './admin-deadline.js';
 import { refuseUnknownQueryParams } from './query-params.js';
 import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
-import { validationDetails } from './tokens-router.js';
+import { sendValidationFailed, validationDetails } from './admin-context.js';
 
 /** NumericDate seconds, as in the token; beyond year 9999 is not a date anyone means. */
 const MAX_EXP_SECONDS = 253_402_300_799;
@@ -60,8 +59,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
     async (req, res) => {
       const parsed = revocationSchema.safeParse(req.body);
       if (!parsed.success) {
-        const details = validationDetails(parsed.error);
-        return sendError(res, 'validation_failed', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+        return sendValidationFailed(res, validationDetails(parsed.error));
       }
       const { jti, exp } = parsed.data;
       const now = deps.clock.now();
@@ -70,8 +68,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
       // the issuer's clock); a longer-lived JWT from another issuer is retired by rotating its key instead.
       const maxExpSeconds = Math.floor(now / 1000) + deps.tokenMaxTtlSeconds + deps.clockSkewSeconds;
       if (exp > maxExpSeconds) {
-        const message = `must be at most ${deps.tokenMaxTtlSeconds} seconds from now (TOKEN_MAX_TTL_SECONDS)`;
-        return sendError(res, 'validation_failed', `exp: ${message}`, [{ field: 'exp', message }]);
+        return sendValidationFailed(res, [{ field: 'exp', message: `must be at most ${deps.tokenMaxTtlSeconds} seconds from now (TOKEN_MAX_TTL_SECONDS)` }]);
       }
       const revokedUntil = (exp + deps.clockSkewSeconds) * 1000;
       // A token already past exp + skew is refused as expired: there is nothing to remember.

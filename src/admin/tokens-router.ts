@@ -65,7 +65,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
   router.use(refuseUnknownQueryParams());
 
-  const idempotency = { store: deps.idempotency, admin, logger: deps.logger, storeTimeoutMs: deps.storeTimeoutMs };
+  const idempotency = { store: deps.idempotency, admin, logger: deps.logger };
   const issueOnce = idempotentIssue('POST /v1/tokens', idempotency);
   router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, async (req, res) => {
     if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);

@@ -27,8 +27,9 @@ export interface GuessThrottleLimits {
 /** What the throttle keys a request by: the access request, plus the TCP peer for a hook body without an address. */
 export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
   /**
-   * The caller's TCP peer. Used when the request names no viewer address (a hook body without `sessionId`): such
-   * guesses are counted per peer, so leaving the address out does not escape the limit.
+   * The caller's TCP peer, in any spelling (node's `req.socket.remoteAddress`). Used when the request names no
+   * viewer address (a hook body without `sessionId`): such guesses are counted per peer, so leaving the address
+   * out does not escape the limit.
    */
   peerAddress?: string | undefined;
 };
@@ -69,7 +70,9 @@ export class GuessThrottle {
 
   private keysFor(request: ThrottledRequest): LimitKey[] {
     const keys: LimitKey[] = [];
-    const viewer = canonicalIp(request.clientIp);
+    // The viewer address is canonical already (clientIpFromSessionId, proxiedClientIp): only the raw TCP peer,
+    // used when there is none, is put in canonical form here, so a decision parses its address once.
+    const viewer = request.clientIp;
     const address = viewer === undefined ? canonicalIp(request.peerAddress) : viewer;
     if (this.limits.maxPerIp > 0 && address !== undefined) {
       // A peer is keyed apart from viewer addresses: WCS's own address must not share a budget with a viewer's.

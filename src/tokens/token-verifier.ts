@@ -39,6 +39,7 @@ export interface AccessRequest {
   stream: string | undefined;
   appKey: string | undefined;
   action: Action;
+  /** In canonical form (canonicalIp): as the hook body and nginx entry points produce it. */
   clientIp: string | undefined;
   /**
    * One viewer's playback session (WCS's mediaSessionId; the nginx endpoint derives one). Policies that count
