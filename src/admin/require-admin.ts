@@ -51,7 +51,8 @@ export function authenticateAdmin(keys: readonly AdminKey[], metrics: Metrics, l
       const gate = gateOf(limit);
       const admitted = await chargeStoreTime(res, () => admitWithin(gate, limitKeys, remainingStoreMs(res, limit.timeoutMs)));
       if (admitted === 'unknown') {
-        metrics.adminAuthFailures.inc({ reason: 'throttled' });
+        // Not an authentication failure: the store outage is counted by the store metrics (and alerted on there);
+        // counting it as `throttled` would page for a brute force that is not happening.
         return sendError(res, 'store_unavailable', 'The token store is unavailable; try again');
       }
       if (admitted === 'limited') {

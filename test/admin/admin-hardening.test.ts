@@ -77,6 +77,7 @@ describe('admin API: failed-authentication limit shared through Redis', { timeou
       } finally {
         redis.resume();
       }
+      assert.equal(await fresh.metric('wcs_auth_admin_auth_failures_total', { reason: 'throttled' }), 0, 'a store outage is no brute force');
       assert.equal((await getToken(fresh, wrongKey(2))).status, 401, 'the limit decides again once Redis answers');
       assert.equal((await getToken(fresh, ADMIN_KEY)).status, 404);
     } finally {
