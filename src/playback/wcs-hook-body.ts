@@ -3,6 +3,8 @@ import { clientIpFromSessionId } from './client-ip.js';
 
 /** WCS's mediaSessionId is a UUID with a short suffix; 256 leaves room for any other player or version. */
 export const VIEWER_SESSION_ID_MAX_LENGTH = 256;
+/** WCS application keys are short names (`defaultApp`); 256 is the bound of a stream name too. */
+export const APP_KEY_MAX_LENGTH = 256;
 
 export interface HookFields {
   /** undefined only for methods that name no stream (`connect`, read with `streamRequired: false`). */
@@ -44,6 +46,10 @@ export function readHookFields(body: unknown, tokenParam: string, options: { str
     return { ok: false, field: 'name', message: `must be at most ${STREAM_NAME_MAX_LENGTH} characters` };
   }
   if (appKey !== undefined && typeof appKey !== 'string') return { ok: false, field: 'appKey', message: 'must be a string' };
+  // Stored in every live viewer session and in the streams index (sessions/): bounded like a name.
+  if (typeof appKey === 'string' && appKey.length > APP_KEY_MAX_LENGTH) {
+    return { ok: false, field: 'appKey', message: `must be at most ${APP_KEY_MAX_LENGTH} characters` };
+  }
   if (mediaSessionId !== undefined && typeof mediaSessionId !== 'string') {
     return { ok: false, field: 'mediaSessionId', message: 'must be a string' };
   }

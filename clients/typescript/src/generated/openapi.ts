@@ -36,8 +36,8 @@ export interface paths {
          *     with 403 (reason `throttled`) before any token lookup.
          *
          *     400 (`validation_failed`, no decision made) for a body with a string or key that is not well-formed
-         *     Unicode (a lone surrogate such as the escape `\ud800`, anywhere in the body) and for a `name` or
-         *     `mediaSessionId` longer than 256 characters. A decision answered without the store (timeout) changes no state afterwards, even if the
+         *     Unicode (a lone surrogate such as the escape `\ud800`, anywhere in the body) and for a `name`,
+         *     `appKey` or `mediaSessionId` longer than 256 characters. A decision answered without the store (timeout) changes no state afterwards, even if the
          *     store then runs it; a stored record that cannot be read refuses that token (`unreadable_record`), whatever
          *     `STORE_FAILURE_POLICY` says.
          */
@@ -438,7 +438,7 @@ export interface components {
         /** @description What WCS posts for playHLS, in either documented shape. Unknown fields are accepted and echoed. */
         WcsPlayHlsBody: {
             nodeId?: string;
-            /** @description The WCS REST application; a token with `appKeys` is valid only for those. */
+            /** @description The WCS REST application; a token with `appKeys` is valid only for those (at most 256 characters; longer is refused with 400). */
             appKey?: string;
             /** @description Newer WCS — `/<client ip>:<port>/<server ip>:<port>`; the client IP is logged. */
             sessionId?: string;
