@@ -27,8 +27,11 @@ const RESERVED_X_NAMES = new Set([
   'x-real-ip',
   'x-sendfile',
 ]);
-/** nginx acts on `X-Accel-*` from an upstream; `X-Forwarded-*` and `X-Original-*` describe the viewer's request. */
-const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-'];
+/**
+ * nginx acts on `X-Accel-*` from an upstream; `X-Forwarded-*` and `X-Original-*` describe the viewer's request;
+ * `X-Edge-*` carry the edge signature of a playlist answer, which nginx forwards to WCS or writes into segment URIs.
+ */
+const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-', 'x-edge-'];
 
 export const MAX_HEADERS = 20;
 
