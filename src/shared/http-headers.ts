@@ -83,6 +83,16 @@ export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<st
   }
 }
 
+/**
+ * The entries of a header map fixed at start (HOOK_ALLOW_HEADERS, already checked by headerMapSchema) that pass the
+ * rule: checked once when a handler is built, so the hot path only sets them.
+ */
+export function checkedHeaderEntries(headers: Readonly<Record<string, unknown>>): readonly (readonly [string, string])[] {
+  return Object.entries(headers)
+    .filter((entry): entry is [string, string] => isAllowedResponseHeader(entry[0], entry[1]))
+    .slice(0, MAX_HEADERS);
+}
+
 function nodeAccepts(check: () => void): boolean {
   try {
     check();
