@@ -132,7 +132,7 @@ interface EdgeContext {
  * X-Real-IP as received from a trusted proxy (not normalized, or the strings would differ), else the peer itself.
  */
 function nginxRemoteAddr(req: IncomingMessage, realIp: string | undefined, trusted: IpRangeList, clientIp: string | undefined) {
-  const peerTrusted = clientIp !== undefined && trusted.includesAddress(req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/i, ''));
+  const peerTrusted = clientIp !== undefined && trusted.includesAddress(req.socket.remoteAddress);
   const raw = realIp?.trim();
   return peerTrusted && raw !== undefined && isIP(raw) ? raw : clientIp;
 }
