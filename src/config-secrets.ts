@@ -8,7 +8,7 @@ export function secretsInEnvironment(env: Readonly<Record<string, string | undef
   const add = (value: string | undefined) => {
     if (value !== undefined && value.trim() !== '') secrets.push(value.trim());
   };
-  for (const name of ['REDIS_PASSWORD', 'WCS_SIGNING_SECRET', 'METRICS_BEARER_TOKEN']) add(env[name]);
+  for (const name of ['REDIS_PASSWORD', 'WCS_SIGNING_SECRET', 'METRICS_BEARER_TOKEN', 'EDGE_SIGNING_SECRET', 'WEBHOOK_SECRET']) add(env[name]);
   for (const name of ['REDIS_URL', 'JWT_JWKS_URL']) for (const part of urlCredentials(env[name])) add(part);
   for (const entry of (env.ADMIN_API_KEYS ?? '').split(',')) {
     const credential = entry.slice(entry.indexOf('=') + 1).split('#')[0];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { secretsInEnvironment } from '../src/config-secrets.js';
 
 describe('configuration', () => {
   it('has working defaults for a quick start: memory store, /wcs, token, deny on failure', () => {
@@ -107,5 +108,17 @@ describe('configuration', () => {
       () => loadConfig({ ADMIN_API_KEYS: 'a=short-secret#bad' }),
       (error: unknown) => error instanceof ConfigError && !error.message.includes('short-secret'),
     );
+  });
+
+  it('lists every configured secret for the logger to scrub, the edge and webhook secrets included', () => {
+    const env = {
+      REDIS_PASSWORD: 'redis-password-1',
+      WCS_SIGNING_SECRET: 'wcs-secret-1',
+      METRICS_BEARER_TOKEN: 'metrics-bearer-1',
+      EDGE_SIGNING_SECRET: 'edge-secret-0123456789abcdef0123456789',
+      WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0',
+    };
+    const listed = secretsInEnvironment(env);
+    for (const value of Object.values(env)) assert.ok(listed.includes(value), value);
   });
 });

@@ -6,7 +6,7 @@ import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
 import { requestIdOf, writeError } from '../shared/http.js';
-import { setTokenHeaders } from '../shared/http-headers.js';
+import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
 import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from './edge-signature.js';
@@ -49,11 +49,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
  */
 export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const trustedProxies = new IpRangeList(deps.trustedProxies);
+  const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
   const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) => {
     if (decision.allow) {
-      setTokenHeaders(res, deps.allowHeaders);
+      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
       setTokenHeaders(res, decision.headers);
       if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
       if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
@@ -131,7 +132,7 @@ interface EdgeContext {
  * X-Real-IP as received from a trusted proxy (not normalized, or the strings would differ), else the peer itself.
  */
 function nginxRemoteAddr(req: IncomingMessage, realIp: string | undefined, trusted: IpRangeList, clientIp: string | undefined) {
-  const peerTrusted = clientIp !== undefined && trusted.includesAddress(req.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/i, ''));
+  const peerTrusted = clientIp !== undefined && trusted.includesAddress(req.socket.remoteAddress);
   const raw = realIp?.trim();
   return peerTrusted && raw !== undefined && isIP(raw) ? raw : clientIp;
 }

@@ -1,7 +1,12 @@
-import { canonicalIp, type IpRangeList } from '../shared/ip-address.js';
+import { normalizeIp, type IpRangeList, type NormalizedIp } from '../shared/ip-address.js';
 
-/** Node reports IPv4 peers of a dual-stack socket as ::ffff:a.b.c.d; logs and policies want one form, a.b.c.d. */
-const normalize = canonicalIp;
+/**
+ * Each address is parsed once (canonicalIp's form: Node reports IPv4 peers of a dual-stack socket as
+ * ::ffff:a.b.c.d; logs and policies want one form, a.b.c.d) and the parsed form is what the trust check reads.
+ */
+function parse(address: string | undefined): NormalizedIp | undefined {
+  return address === undefined ? undefined : normalizeIp(address);
+}
 
 /**
  * The viewer's address behind nginx. Forwarding headers are believed only when the direct peer is a trusted
@@ -14,17 +19,17 @@ export function proxiedClientIp(
   headers: { realIp: string | undefined; forwardedFor: string | undefined },
   trustedProxies: IpRangeList,
 ): string | undefined {
-  const direct = normalize(peer);
-  if (!trustedProxies.includesAddress(direct)) return direct;
-  const realIp = normalize(headers.realIp);
-  if (realIp !== undefined) return realIp;
+  const direct = parse(peer);
+  if (direct === undefined || !trustedProxies.includes(direct)) return direct?.text;
+  const realIp = parse(headers.realIp);
+  if (realIp !== undefined) return realIp.text;
   let candidate = direct;
   const hops = (headers.forwardedFor ?? '').split(',').filter((hop) => hop.trim() !== '');
   for (const hop of hops.reverse()) {
-    const address = normalize(hop);
+    const address = parse(hop);
     if (address === undefined) break;
     candidate = address;
-    if (!trustedProxies.includesAddress(address)) break;
+    if (!trustedProxies.includes(address)) break;
   }
-  return candidate;
+  return candidate.text;
 }

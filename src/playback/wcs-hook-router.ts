@@ -7,7 +7,7 @@ import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import type { ErrorCode } from '../shared/app-error.js';
 import { isJsonRequest, NOT_JSON_MESSAGE, requestIdOf, writeError, writeJson } from '../shared/http.js';
-import { setTokenHeaders } from '../shared/http-headers.js';
+import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
 import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
 import { deny, type Decision } from './decision.js';
@@ -38,10 +38,11 @@ export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method:
  */
 export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
+  const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
 
   const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => {
     if (decision.allow) {
-      setTokenHeaders(res, deps.allowHeaders);
+      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
       setTokenHeaders(res, decision.headers);
       writeJson(res, 200, raw);
       return;

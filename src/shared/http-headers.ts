@@ -27,8 +27,11 @@ const RESERVED_X_NAMES = new Set([
   'x-real-ip',
   'x-sendfile',
 ]);
-/** nginx acts on `X-Accel-*` from an upstream; `X-Forwarded-*` and `X-Original-*` describe the viewer's request. */
-const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-'];
+/**
+ * nginx acts on `X-Accel-*` from an upstream; `X-Forwarded-*` and `X-Original-*` describe the viewer's request;
+ * `X-Edge-*` carry the edge signature of a playlist answer, which nginx forwards to WCS or writes into segment URIs.
+ */
+const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-', 'x-edge-'];
 
 export const MAX_HEADERS = 20;
 
@@ -78,6 +81,16 @@ export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<st
     res.setHeader(name, value);
     count += 1;
   }
+}
+
+/**
+ * The entries of a header map fixed at start (HOOK_ALLOW_HEADERS, already checked by headerMapSchema) that pass the
+ * rule: checked once when a handler is built, so the hot path only sets them.
+ */
+export function checkedHeaderEntries(headers: Readonly<Record<string, unknown>>): readonly (readonly [string, string])[] {
+  return Object.entries(headers)
+    .filter((entry): entry is [string, string] => isAllowedResponseHeader(entry[0], entry[1]))
+    .slice(0, MAX_HEADERS);
 }
 
 function nodeAccepts(check: () => void): boolean {

@@ -3,9 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
+import { headerNameProblem } from '../../src/shared/http-headers.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
 
 const SECRET = randomBytes(32).toString('base64url');
 
@@ -54,6 +55,19 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
     assert.equal(t.logs.decisions().at(-1)?.reason, 'unrecognized_uri');
     await nginxAuth(t, `/live/live.m3u8?token=${issued.token}&TOKEN=${issued.token}`).expect(403);
     assert.equal(t.logs.decisions().at(-1)?.reason, 'malformed_token');
+  });
+
+  test('X-Edge-* belong to the service: a token cannot set them, so nginx never forwards a value the service did not sign', async () => {
+    for (const name of ['X-Edge-Query', 'x-edge-signature', 'X-Edge-Expires']) {
+      const refused = await request(t.app)
+        .post('/v1/tokens')
+        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .send({ streams: ['live'], headers: { [name]: 'wta_exp=9999999999&wta_tid=x&wta_ip=0&wta_sig=forged' } });
+      assert.equal(refused.status, 400, name);
+    }
+    // A record stored before the rule is answered without the header (setTokenHeaders checks the same rule): when
+    // no signature can be made (address unknown), a stored value must not stand in for one.
+    assert.equal(headerNameProblem('X-Edge-Query'), 'this header name is reserved');
   });
 
   test('EDGE_SIGNATURE_BIND_ADDRESS=false leaves the address out (wta_ip=0)', async () => {

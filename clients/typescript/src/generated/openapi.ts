@@ -469,7 +469,7 @@ export interface components {
          *     Upgrade, TE, Proxy-*, Date, Location, Set-Cookie, Cache-Control, CORS, …) can be set. Reserved within `X-`
          *     (refused): X-Request-Id, X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, X-UA-Compatible,
          *     X-Permitted-Cross-Domain-Policies, X-DNS-Prefetch-Control, X-Download-Options, X-Powered-By,
-         *     X-Deny-Reason, X-Auth-Token-Id, X-Real-IP, X-Sendfile, X-Accel-*, X-Forwarded-*, X-Original-*. Values are
+         *     X-Deny-Reason, X-Auth-Token-Id, X-Real-IP, X-Sendfile, X-Accel-*, X-Forwarded-*, X-Original-*, X-Edge-*. Values are
          *     printable ASCII without CR/LF, at most 1024 characters; at most 20 headers. A refused name or value is a
          *     400 `validation_failed` naming the field (`headers.<name>`).
          */
