@@ -22,6 +22,7 @@ import { RedisRevocationChannel } from './tokens/revocation-channel.js';
 import type { TokenStore } from './tokens/token-store.js';
 import type { TokenVerifier } from './tokens/token-verifier.js';
 import { MemorySessionRegistry } from './tokens/sessions/memory-session-registry.js';
+import type { RedisSessionRegistry } from './tokens/sessions/redis-session-registry.js';
 import type { SessionRegistry, SessionSettings } from './tokens/sessions/session-registry.js';
 import { SessionSweeper } from './webhooks/session-sweeper.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -75,7 +76,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     limitMode: config.sessions.limitMode,
     events: config.sessions.webhooks?.events ?? [],
   };
-  let sessions: SessionRegistry;
+  let sessions: MemorySessionRegistry | RedisSessionRegistry;
   if (config.store.kind === 'redis') {
     const redisStore = new RedisTokenStore({
       connection: config.redisConnection,
@@ -84,7 +85,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       retentionMs: config.tokenRetentionSeconds * 1000,
       sessions: sessionSettings,
     });
-    sessions = redisStore.sessions as SessionRegistry;
+    sessions = redisStore.sessions as RedisSessionRegistry;
     redisForJwt = { client: redisStore.redis, keyPrefix: config.store.keyPrefix };
     rawStore = config.redisWaitReplicas.count > 0 ? requireReplicaAcks(redisStore, config.redisWaitReplicas) : redisStore;
     counters = new RedisFailureLimiter(redisStore.redis, {

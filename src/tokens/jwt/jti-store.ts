@@ -1,7 +1,8 @@
 import { sha256Hex } from '../../shared/secrets.js';
+import type { SessionPart, SessionRefusal } from '../sessions/session-registry.js';
 
-/** What the denylist says about one jti for one request. */
-export type JtiState = 'ok' | 'revoked' | 'used';
+/** What the denylist (and, when asked, the viewer session registry) says about one jti for one request. */
+export type JtiState = 'ok' | 'revoked' | 'used' | SessionRefusal;
 
 export interface JtiUse {
   /** The token is one-time (`once` claim): the first viewer session to use it owns it. */
@@ -19,15 +20,24 @@ export interface JtiUse {
    * at or after it writes nothing and rejects with PastDeadlineError. Absent: no deadline.
    */
   writeDeadline?: number | undefined;
+  /**
+   * The live session registry's part of the decision, decided with the jti in the same atomic step (one round trip
+   * with Redis outside Cluster): a request refused for its session claims nothing, and one refused for its jti
+   * records no session. Absent: the registry is not involved. Only for a store built with the registry.
+   */
+  session?: SessionPart | undefined;
 }
 
 /**
  * State kept per JWT id: revocations (a denylist) and the owner of one-time tokens. Both forget a jti once its
- * token has expired. Every implementation answers check() in one round trip.
+ * token has expired. Every implementation answers check() in one round trip (outside Redis Cluster).
  */
 export interface JtiStore {
   readonly kind: 'memory' | 'redis';
-  /** Revoked? Else, for a one-time token, claims it for `sessionId` (when allowed to) or says it is used. */
+  /**
+   * Revoked? Else, for a one-time token, claims it for `sessionId` (when allowed to) or says it is used; with
+   * `use.session`, also the session's refusal, or its start or continuation when everything allows it.
+   */
   check(jti: string, use: JtiUse): Promise<JtiState>;
   /** Puts a jti on the denylist until `keepUntil` (ms). Resolves true when it was not revoked before. */
   revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean>;

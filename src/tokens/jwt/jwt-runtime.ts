@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis-client.js';
-import type { SessionRegistry } from '../sessions/session-registry.js';
+import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
+import type { RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import type { Logger } from 'pino';
 import { timedStoreOperation } from '../../observability/instrumented-token-store.js';
 import { createJwtMetrics } from '../../observability/jwt-metrics.js';
@@ -53,8 +54,8 @@ export interface JwtRuntimeDeps {
   metrics: Metrics;
   /** With TOKEN_STORE=redis: the token store's connection, so revocations are shared by every instance. */
   redis: { client: RedisClient; keyPrefix: string } | undefined;
-  /** Live sessions across tokens; absent = JWT decisions do not take part. */
-  sessions?: Pick<SessionRegistry, 'decide'> | undefined;
+  /** Live sessions across tokens (the token store's registry); absent = JWT decisions do not take part. */
+  sessions?: MemorySessionRegistry | RedisSessionRegistry | undefined;
 }
 
 /** Times jti operations in the store metrics, like the token store's own operations. */
@@ -85,9 +86,11 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
       logger: deps.logger,
       onFetch: (trigger, result) => jwtMetrics.jwksFetches.inc({ trigger, result }),
     });
+  // The jti store decides a JWT's session part with its jti, in one step: it needs the registry of its own kind.
+  const { sessions } = deps;
   const rawJtis: JtiStore = deps.redis
-    ? new RedisJtiStore({ redis: deps.redis.client, keyPrefix: deps.redis.keyPrefix })
-    : new MemoryJtiStore(deps.clock);
+    ? new RedisJtiStore({ redis: deps.redis.client, keyPrefix: deps.redis.keyPrefix, sessions: sessions?.kind === 'redis' ? sessions : undefined })
+    : new MemoryJtiStore(deps.clock, sessions?.kind === 'memory' ? sessions : undefined);
   const jtis = instrumentJtiStore(rawJtis, deps.metrics);
   const verifier = config.enabled
     ? new JwtTokenVerifier({

@@ -13,7 +13,7 @@ import type { JwtKey } from './jwt-key.js';
 import type { KeyRing } from './key-ring.js';
 import type { VerifiedJwtCache } from './verified-jwt-cache.js';
 import { liveSessionCheck } from '../sessions/live-session-check.js';
-import type { SessionRegistry } from '../sessions/session-registry.js';
+import type { SessionPart, SessionRegistry } from '../sessions/session-registry.js';
 import { viewerSessionKey } from '../viewer-session.js';
 
 export interface JwtVerifierOptions extends ClaimPolicy {
@@ -31,7 +31,10 @@ export interface JwtVerifierDeps {
   options: JwtVerifierOptions;
   /** Tokens verified before, whose signature check can be skipped; absent = every request checks it. */
   verified?: VerifiedJwtCache;
-  /** Live sessions across tokens (per-viewer limit, kick); absent = not consulted. */
+  /**
+   * Live sessions across tokens (per-viewer limit, kick); absent = not consulted. A token with a `jti` has its
+   * session decided by `jtis` in the same step, so `jtis` must be built with the same registry.
+   */
   sessions?: Pick<SessionRegistry, 'decide'> | undefined;
   /** Told, when the cache is on, whether each authentication found its token there. */
   onVerifiedCacheLookup?(hit: boolean): void;
@@ -64,8 +67,8 @@ function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
  * Verifies a JWT and decides a request from its claims: parse the header → pick the key by kid (the JWKS is
  * re-fetched once for an unknown kid) → the key's algorithm list must contain the header's alg → signature and time
  * (jsonwebtoken; EdDSA by node:crypto) → claims → the Grant checks shared with opaque tokens → allowed IPs → the jti
- * state, the only store round trip, made only for a token that passed everything else (so a refused request
- * consumes nothing).
+ * state and the viewer session, the only store round trip, made only for a token that passed everything else (so
+ * a refused request consumes nothing).
  */
 export class JwtTokenVerifier implements TokenVerifier {
   constructor(private readonly deps: JwtVerifierDeps) {}
@@ -84,8 +87,11 @@ export class JwtTokenVerifier implements TokenVerifier {
       return refuse('ip_not_allowed', tokenId);
     }
 
+    const session = this.sessionPart(claims, tokenId, clientIp?.text, request, now);
+    let sessionReason: TokenDenyReason | null = null;
     if (claims.jti !== undefined) {
-      // May reject when the store fails: authorizePlayback turns that into STORE_FAILURE_POLICY.
+      // One store step for the jti and the session (see JtiUse.session). May reject when the store fails:
+      // authorizePlayback turns that into STORE_FAILURE_POLICY.
       const state = await this.deps.jtis.check(claims.jti, {
         once: claims.once === true,
         consume: request.consume,
@@ -94,11 +100,14 @@ export class JwtTokenVerifier implements TokenVerifier {
         keepUntil: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
         now,
         writeDeadline: request.writeDeadline,
+        session,
       });
       if (state === 'revoked') return refuse('revoked', tokenId);
       if (state === 'used') return refuse('already_used', tokenId);
+      if (state !== 'ok') sessionReason = state;
+    } else if (session && this.deps.sessions) {
+      sessionReason = (await this.deps.sessions.decide(session.check, session.token, request.consume, now)).reason;
     }
-    const sessionReason = await this.checkSession(claims, tokenId, clientIp?.text, request, now);
     if (sessionReason) return { ...refuse(sessionReason, tokenId), viewerId: claims.vid };
 
     const headers: Record<string, string> = { ...claims.headers };
@@ -210,13 +219,13 @@ export class JwtTokenVerifier implements TokenVerifier {
   }
 
   /**
-   * The live session registry, one more round trip after everything else passed: for a consuming request (it
-   * records the session, under the viewer's limit), and for a token with a viewer id (its kicked or replaced
-   * sessions are refused on every check). Other non-consuming checks (segments) skip it.
+   * The live session registry's part, decided with the jti (or alone for a token without one) after everything
+   * else passed: for a consuming request (it records the session, under the viewer's limit), and for a token with
+   * a viewer id (its kicked or replaced sessions are refused on every check). Other non-consuming checks skip it.
    */
-  private async checkSession(claims: JwtClaims, tokenId: string, clientIp: string | undefined, request: AccessRequest, now: number): Promise<TokenDenyReason | null> {
+  private sessionPart(claims: JwtClaims, tokenId: string, clientIp: string | undefined, request: AccessRequest, now: number): SessionPart | undefined {
     const { sessions, options } = this.deps;
-    if (!sessions || (!request.consume && claims.vid === undefined)) return null;
+    if (!sessions || (!request.consume && claims.vid === undefined)) return undefined;
     const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKey(request), clientIp, request);
     const token = {
       id: tokenId,
@@ -224,7 +233,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       maxViewerSessions: claims.mvs,
       expiresAt: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
     };
-    return (await sessions.decide(check, token, request.consume, now)).reason;
+    return { check, token };
   }
 
   /** The jti, else a fingerprint: logs name a token without ever containing it. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
+import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
@@ -16,21 +17,30 @@ export class MemoryJtiStore implements JtiStore {
   private readonly entries = new Map<string, JtiEntry>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    /** The memory store's live session registry, for decisions that carry a session part. */
+    private readonly sessions?: MemorySessionRegistry,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
   }
 
-  // Synchronous between reading and writing, so a one-time token has exactly one owner, as with the Redis script.
+  // Synchronous from reading to writing, so a one-time token has exactly one owner and the session part is one
+  // step with the jti, as with the Redis script: checks first, then the claim and the session, or nothing.
   async check(jti: string, use: JtiUse): Promise<JtiState> {
+    const registry = use.session && this.sessions;
+    if (use.session && !registry) throw new Error('this jti store was built without the session registry');
     const key = jtiKeyPart(jti);
     const entry = this.live(key, use.now);
     if (entry?.revokedAt != null) return 'revoked';
-    if (!use.once) return 'ok';
-    if (entry?.session != null) return entry.session === use.sessionId ? 'ok' : 'used';
-    if (use.consume) {
-      if (use.writeDeadline !== undefined && Date.now() >= use.writeDeadline) throw new PastDeadlineError();
-      this.entries.set(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
-    }
+    if (use.once && entry?.session != null && entry.session !== use.sessionId) return 'used';
+    const claim = use.once && entry?.session == null && use.consume;
+    const refusal = use.session && registry ? registry.check(use.session.check, use.session.token, use.consume, use.now) : null;
+    if (refusal) return refusal;
+    const records = registry !== undefined && use.consume;
+    if ((claim || records) && use.writeDeadline !== undefined && Date.now() >= use.writeDeadline) throw new PastDeadlineError();
+    if (claim) this.entries.set(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
+    if (records && use.session) registry?.commit(use.session.token, use.now, 0, 0);
     return 'ok';
   }
 

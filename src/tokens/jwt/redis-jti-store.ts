@@ -1,66 +1,23 @@
 import type { RedisClient } from '../redis-client.js';
-import { DEADLINE_LUA, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { deadlineArg, defineScripts } from '../redis-commands.js';
+import { PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
+import { JTI_CHECK_SCRIPT, JTI_REVOKE_SCRIPT } from './jti-scripts.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
-/**
- * The decision's one round trip. Revoked wins; a one-time token is claimed by the first session that may consume
- * it, atomically, so parallel requests on any number of instances give it exactly one owner. `until` is kept in
- * the hash so that later writes only ever lengthen the key's life (a revocation must not expire before the token).
- * KEYS[1] = jti key; ARGV = once (0/1), consume (0/1), session id, keep-until ms, write deadline (wall-clock ms:
- * a claim at or after it writes nothing and answers 'past_deadline'), now (the service's clock, ms).
- *
- * State whose `until` has passed by the service's clock is gone, whether or not Redis has expired the key yet: the
- * memory store forgets it at that moment, and both stores must decide alike (the keys' TTL only frees the memory).
- */
-const CHECK_SCRIPT = `
-if not string.match(ARGV[4], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
-if not string.match(ARGV[6], '^%d+$') then return redis.error_reply('ERR now must be an integer') end
-${DEADLINE_LUA}
-local state = redis.call('HMGET', KEYS[1], 'revokedAt', 'session', 'until')
-local gone = state[3] and tonumber(state[3]) <= tonumber(ARGV[6])
-if gone then state = {false, false, false} end
-if state[1] then return 'revoked' end
-if ARGV[1] ~= '1' then return 'ok' end
-if state[2] then
-  if state[2] == ARGV[3] then return 'ok' end
-  return 'used'
-end
-if ARGV[2] == '1' then
-  if late(ARGV[5]) then return '${PAST_DEADLINE}' end
-  if gone then redis.call('DEL', KEYS[1]) end
-  redis.call('HSET', KEYS[1], 'session', ARGV[3])
-  if tonumber(ARGV[4]) > tonumber(state[3] or '0') then
-    redis.call('HSET', KEYS[1], 'until', ARGV[4])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-  end
-end
-return 'ok'
-`;
+type JtiCommands = {
+  wtaJtiCheck(key: string, ...args: string[]): Promise<unknown>;
+  wtaJtiRevoke(key: string, revokedAt: string, keepUntil: string): Promise<unknown>;
+};
 
-/**
- * KEYS[1] = jti key; ARGV = revokedAt ms (the service's clock, also "now"), keep-until ms. Returns 1 when newly
- * revoked. State past its `until` by the service's clock is gone first, as in CHECK_SCRIPT.
- */
-const REVOKE_SCRIPT = `
-if not string.match(ARGV[1], '^%d+$') then return redis.error_reply('ERR revokedAt must be an integer') end
-if not string.match(ARGV[2], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
-local kept = redis.call('HGET', KEYS[1], 'until')
-if kept and tonumber(kept) <= tonumber(ARGV[1]) then
-  redis.call('DEL', KEYS[1])
-  kept = false
-end
-local created = redis.call('HSETNX', KEYS[1], 'revokedAt', ARGV[1])
-if tonumber(ARGV[2]) > tonumber(kept or '0') then
-  redis.call('HSET', KEYS[1], 'until', ARGV[2])
-  redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-end
-return created
-`;
+const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', 'viewer_session_limit', 'session_ended', 'session_replaced']);
 
-interface JtiCommands {
-  wtaJtiCheck(key: string, once: string, consume: string, session: string, keepUntil: string, writeDeadline: string, now: string): Promise<string>;
-  wtaJtiRevoke(key: string, revokedAt: string, keepUntil: string): Promise<number>;
+export interface RedisJtiStoreOptions {
+  redis: RedisClient;
+  keyPrefix: string;
+  /** The token store's live session registry, for decisions that carry a session part. */
+  sessions?: RedisSessionRegistry | undefined;
 }
 
 /**
@@ -72,10 +29,11 @@ export class RedisJtiStore implements JtiStore {
   readonly kind = 'redis';
   private readonly commands: JtiCommands;
 
-  constructor(private readonly options: { redis: RedisClient; keyPrefix: string }) {
-    options.redis.defineCommand('wtaJtiCheck', { numberOfKeys: 1, lua: CHECK_SCRIPT });
-    options.redis.defineCommand('wtaJtiRevoke', { numberOfKeys: 1, lua: REVOKE_SCRIPT });
-    this.commands = options.redis as unknown as JtiCommands;
+  constructor(private readonly options: RedisJtiStoreOptions) {
+    this.commands = defineScripts<JtiCommands>(options.redis, {
+      wtaJtiCheck: { keys: 1, lua: JTI_CHECK_SCRIPT },
+      wtaJtiRevoke: { keys: 1, lua: JTI_REVOKE_SCRIPT },
+    });
   }
 
   jtiKey(jti: string): string {
@@ -83,18 +41,45 @@ export class RedisJtiStore implements JtiStore {
   }
 
   async check(jti: string, use: JtiUse): Promise<JtiState> {
+    const registry = use.session && this.options.sessions;
+    if (use.session && !registry) throw new Error('this jti store was built without the session registry');
+    if (!use.session || !registry) return (await this.run(jti, use, use.consume, SESSIONS_OFF)).state;
+    if (!registry.sharesScripts) return this.checkInSteps(jti, use, registry);
+    const { state, outcome } = await this.run(jti, use, use.consume, registry.tokenDecisionArgs(use.session, use.consume, use.now));
+    registry.report(outcome);
+    return state;
+  }
+
+  /**
+   * Redis Cluster: the jti key and the registry's `{sess}` keys are in different slots, so no script holds both.
+   * The jti is checked without claiming it, then the session is decided (and recorded when allowed), then a
+   * one-time token is claimed: a session refusal claims nothing. Between the first and the last step another
+   * session may claim the token; this request is then refused `already_used` with its session recorded.
+   */
+  private async checkInSteps(jti: string, use: JtiUse, registry: RedisSessionRegistry): Promise<JtiState> {
+    const peeked = await this.run(jti, use, false, SESSIONS_OFF);
+    if (peeked.state !== 'ok' || !use.session) return peeked.state;
+    const { reason } = await registry.decide(use.session.check, use.session.token, use.consume, use.now);
+    if (reason) return reason;
+    return use.once && use.consume ? (await this.run(jti, use, true, SESSIONS_OFF)).state : 'ok';
+  }
+
+  private async run(jti: string, use: JtiUse, consume: boolean, sessionArgs: string): Promise<{ state: JtiState; outcome: string }> {
     const reply = await this.commands.wtaJtiCheck(
       this.jtiKey(jti),
       use.once ? '1' : '0',
-      use.consume ? '1' : '0',
+      consume ? '1' : '0',
       use.sessionId,
       redisInteger(Math.ceil(use.keepUntil)),
-      redisInteger(use.writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(use.writeDeadline)),
+      deadlineArg(use.writeDeadline),
       redisInteger(Math.floor(use.now)),
+      // Last: the session scripts read it as ARGV[#ARGV].
+      sessionArgs,
     );
-    if (reply === PAST_DEADLINE) throw new PastDeadlineError();
-    if (reply === 'revoked' || reply === 'used' || reply === 'ok') return reply;
-    throw new Error('unexpected reply from the jti script');
+    const [state, outcome] = Array.isArray(reply) ? reply.map(String) : [];
+    if (state === PAST_DEADLINE) throw new PastDeadlineError();
+    if (state === undefined || !STATES.has(state)) throw new Error('unexpected reply from the jti script');
+    return { state: state as JtiState, outcome: outcome ?? '' };
   }
 
   async revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean> {

@@ -29,6 +29,7 @@ interface Live {
  * the events not yet delivered (documented; use the Redis store for durable delivery).
  */
 export class MemorySessionRegistry implements SessionRegistry {
+  readonly kind = 'memory';
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
   private readonly live = new Map<string, Live>();
   private readonly ended = new Map<string, { cause: SessionEndCause; until: number }>();

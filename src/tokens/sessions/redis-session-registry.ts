@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis-client.js';
+import { defineScripts } from '../redis-commands.js';
 import {
   QUEUE_CLAIM_SCRIPT,
   QUEUE_SETTLE_SCRIPT,
@@ -17,6 +18,7 @@ import {
   type SessionEndCause,
   type SessionFilter,
   type SessionOutcome,
+  type SessionPart,
   type SessionRegistry,
   type SessionSettings,
   type SessionToken,
@@ -59,44 +61,64 @@ interface Stored {
   at: number;
 }
 
+/** The session scripts' argument when the registry is not part of a token's or jti's script. */
+export const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
+
 /** The registry in Redis: every key under `<prefix>{sess}:` (one slot; see session-scripts.ts for the layout). */
 export class RedisSessionRegistry implements SessionRegistry {
+  readonly kind = 'redis';
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
   private readonly key: (name: string) => string;
+  private readonly scripts: SessionScripts;
 
+  /**
+   * @param sharesScripts whether the registry's keys may run in one script with a token's or a jti's keys: true
+   * outside Redis Cluster, where SESSION_PRELUDE is composed into their scripts (a decision is one round trip).
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
     readonly settings: SessionSettings,
+    readonly sharesScripts = true,
   ) {
     this.key = (name) => `${prefix}{sess}:${name}`;
-    redis.defineCommand('wtaSessionDecide', { numberOfKeys: 1, lua: SESSION_DECISION_SCRIPT });
-    redis.defineCommand('wtaSessionEnd', { numberOfKeys: 1, lua: SESSION_END_SCRIPT });
-    redis.defineCommand('wtaSessionSweep', { numberOfKeys: 1, lua: SESSION_SWEEP_SCRIPT });
-    redis.defineCommand('wtaSessionEnqueue', { numberOfKeys: 1, lua: SESSION_ENQUEUE_SCRIPT });
-    redis.defineCommand('wtaQueueClaim', { numberOfKeys: 2, lua: QUEUE_CLAIM_SCRIPT });
-    redis.defineCommand('wtaQueueSettle', { numberOfKeys: 2, lua: QUEUE_SETTLE_SCRIPT });
-  }
-
-  private get scripts(): SessionScripts {
-    return this.redis as unknown as SessionScripts;
+    this.scripts = defineScripts<SessionScripts>(redis, {
+      wtaSessionDecide: { keys: 1, lua: SESSION_DECISION_SCRIPT },
+      wtaSessionEnd: { keys: 1, lua: SESSION_END_SCRIPT },
+      wtaSessionSweep: { keys: 1, lua: SESSION_SWEEP_SCRIPT },
+      wtaSessionEnqueue: { keys: 1, lua: SESSION_ENQUEUE_SCRIPT },
+      wtaQueueClaim: { keys: 2, lua: QUEUE_CLAIM_SCRIPT },
+      wtaQueueSettle: { keys: 2, lua: QUEUE_SETTLE_SCRIPT },
+    });
   }
 
   private args(now: number, extra: Record<string, unknown>): string {
     return sessionScriptArgs(this.prefix, this.settings, now, extra);
   }
 
+  /** The scripts' JSON for one decision of a stored token (its part is read from the record inside the script). */
+  recordDecisionArgs(check: SessionCheck, consume: boolean, now: number): string {
+    return this.args(now, decisionArgs(check, consume));
+  }
+
+  /** The scripts' JSON for one decision of a token that is no stored record (a JWT). */
+  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number): string {
+    return this.args(now, {
+      ...decisionArgs(check, consume),
+      tid: token.id,
+      vid: token.viewerId ?? '',
+      mvs: token.maxViewerSessions ?? 0,
+      exp: token.expiresAt,
+    });
+  }
+
+  /** Tells onOutcome what a composed script's session part did ('' = nothing). */
+  report(outcome: string): void {
+    if (outcome !== '') this.onOutcome?.(parseSessionOutcome('', outcome));
+  }
+
   async decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number): Promise<SessionOutcome> {
-    const reply = (await this.scripts.wtaSessionDecide(
-      this.key('d'),
-      this.args(now, {
-        ...decisionArgs(check, consume),
-        tid: token.id,
-        vid: token.viewerId ?? '',
-        mvs: token.maxViewerSessions ?? 0,
-        exp: token.expiresAt,
-      }),
-    )) as [string, string];
+    const reply = (await this.scripts.wtaSessionDecide(this.key('d'), this.tokenDecisionArgs({ check, token }, consume, now))) as [string, string];
     const outcome = parseSessionOutcome(String(reply[0]), String(reply[1]));
     this.onOutcome?.(outcome);
     return outcome;
@@ -185,14 +207,14 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 }
 
-interface SessionScripts {
+type SessionScripts = {
   wtaSessionDecide(key: string, args: string): Promise<unknown>;
   wtaSessionEnd(key: string, args: string): Promise<unknown>;
   wtaSessionSweep(key: string, args: string): Promise<unknown>;
   wtaSessionEnqueue(key: string, args: string): Promise<unknown>;
   wtaQueueClaim(queue: string, data: string, now: string, max: string, leaseMs: string): Promise<unknown>;
   wtaQueueSettle(queue: string, data: string, id: string, next: string, dueAt: string): Promise<unknown>;
-}
+};
 
 function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: number): LiveSession {
   return {

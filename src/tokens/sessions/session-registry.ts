@@ -120,9 +120,18 @@ export interface SessionRegistry {
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
 }
 
+/** A decision refused for its viewer session. */
+export type SessionRefusal = 'viewer_session_limit' | 'session_ended' | 'session_replaced';
+
+/** The session part of a decision whose token is no stored record (a JWT): which session, and the token as it sees it. */
+export interface SessionPart {
+  check: SessionCheck;
+  token: SessionToken;
+}
+
 /** What the session part of one decision did: a refusal reason, or what it started or ended. */
 export interface SessionOutcome {
-  reason: 'viewer_session_limit' | 'session_ended' | 'session_replaced' | null;
+  reason: SessionRefusal | null;
   started: boolean;
   replaced: number;
   idle: number;

@@ -90,13 +90,22 @@ local function sessionCheck(t)
   local last = redis.call('ZSCORE', SK .. 'seen', S.id)
   sState.live = last ~= false and tonumber(last) > sCutoff
   sState.stale = last ~= false and not sState.live
+  if sState.live then
+    -- A continuing session stays counted under the viewer it started with, whatever the token says now (a PATCH of
+    -- viewerId applies to sessions that start after it). Read without decoding: inside the JSON a quote is escaped.
+    local started = string.match(redis.call('HGET', SK .. 'd', S.id) or '', '"vh":"(%x*)"')
+    if started and started ~= '' then
+      sState.vh = started
+      sState.vkey = SK .. 'v:' .. started
+    end
+    return nil
+  end
   local vid = S.vid
   if (vid == nil or vid == '') and type(t.viewerId) == 'string' then vid = t.viewerId end
   if vid == nil or vid == '' then return nil end
   sState.vid = vid
   sState.vh = redis.sha1hex(vid)
   sState.vkey = SK .. 'v:' .. sState.vh
-  if sState.live then return nil end
   local limit = tonumber(S.dmvs)
   if type(t.maxViewerSessions) == 'number' then limit = t.maxViewerSessions end
   if limit <= 0 then return nil end

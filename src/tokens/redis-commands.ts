@@ -1,0 +1,31 @@
+import type { RedisClient } from './redis-client.js';
+import { redisInteger } from './redis-scripts.js';
+
+/** One Lua script to register as a command: how many of its arguments are keys, and its source. */
+export interface ScriptSpec {
+  keys: number;
+  lua: string;
+}
+
+/**
+ * Registers Lua scripts as commands of the client (ioredis sends EVALSHA, and the script once when Redis does not
+ * know it yet) and returns the client typed with those commands. ioredis's types cannot know commands made at run
+ * time, so this is the one place that says what they look like; every script's reply is checked by its caller.
+ */
+export function defineScripts<Commands extends { [Name in keyof Commands]: (...args: string[]) => Promise<unknown> }>(
+  redis: RedisClient,
+  specs: { [Name in keyof Commands]: ScriptSpec },
+): Commands {
+  for (const [name, spec] of Object.entries(specs) as [string, ScriptSpec][]) {
+    redis.defineCommand(name, { numberOfKeys: spec.keys, lua: spec.lua });
+  }
+  return redis as unknown as Commands;
+}
+
+/**
+ * A write deadline as the scripts read it (wall-clock ms, see PolicyCheck.writeDeadline): absent is a deadline
+ * that never comes, and a fractional one is cut to the millisecond it falls in.
+ */
+export function deadlineArg(writeDeadline: number | undefined): string {
+  return redisInteger(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
+}
