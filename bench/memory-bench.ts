@@ -65,7 +65,7 @@ async function keyBytes(redis: Redis, key: string): Promise<number> {
 async function redisStore(tokens: number, sample: number) {
   const server = await startBenchRedis(null);
   const admin = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  const store = new RedisTokenStore({ url: server.url, keyPrefix: 'wta:', commandTimeoutMs: 10_000, retentionMs: RETENTION_MS });
+  const store = new RedisTokenStore({ url: server.url, keyPrefix: 'wta:', commandTimeoutMs: 10_000, retentionMs: RETENTION_MS, clock: systemClock });
   try {
     await store.redis.ping();
     // One token first, so the index keys and the scripts exist before the measured delta starts.

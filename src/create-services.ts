@@ -83,6 +83,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
       keyPrefix: config.store.keyPrefix,
       commandTimeoutMs: config.storeTimeoutMs,
       retentionMs: config.tokenRetentionSeconds * 1000,
+      clock,
       sessions: sessionSettings,
     });
     sessions = redisStore.sessions as RedisSessionRegistry;

@@ -12,7 +12,7 @@ export interface ScriptSpec {
  * know it yet) and returns the client typed with those commands. ioredis's types cannot know commands made at run
  * time, so this is the one place that says what they look like; every script's reply is checked by its caller.
  */
-export function defineScripts<Commands extends { [Name in keyof Commands]: (...args: string[]) => Promise<unknown> }>(
+export function defineScripts<Commands extends { [Name in keyof Commands]: (...args: never[]) => Promise<unknown> }>(
   redis: RedisClient,
   specs: { [Name in keyof Commands]: ScriptSpec },
 ): Commands {

@@ -33,7 +33,7 @@ let redis: TestRedis;
 let stores: { name: string; tokens: TokenStore; jtis: JtiStore }[];
 before(async () => {
   redis = await startTestRedis();
-  const redisStore = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0 });
+  const redisStore = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0, clock });
   stores = [
     { name: 'memory', tokens: new MemoryTokenStore(clock), jtis: new MemoryJtiStore(clock) },
     { name: 'redis', tokens: redisStore, jtis: new RedisJtiStore({ redis: redisStore.redis, keyPrefix: redis.keyPrefix }) },

@@ -64,6 +64,7 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
           keyPrefix: config.store.keyPrefix,
           commandTimeoutMs: config.storeTimeoutMs,
           retentionMs: config.tokenRetentionSeconds * 1000,
+          clock,
         })
       : undefined;
   const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000), metrics);

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { startStoreHealthMonitor } from '../../src/observability/store-health-monitor.js';
 import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { LogCapture } from '../helpers/log-capture.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -37,7 +38,7 @@ describe('store health monitor against a real Redis', () => {
     const logs = new LogCapture();
     // Timeouts generous enough that a loaded machine does not turn a healthy ping into a failure.
     const store = instrumentTokenStore(
-      new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 1000, retentionMs: 0 }),
+      new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 1000, retentionMs: 0, clock: systemClock }),
       metrics,
     );
     const monitor = startStoreHealthMonitor({ store, metrics, logger: createLogger('info', logs), timeoutMs: 1000, intervalMs: 50 });
@@ -67,7 +68,7 @@ describe('store health monitor against a real Redis', () => {
   it('reports a stalled Redis (accepts connections, never answers) as down within the store timeout', async (t) => {
     if (!redis.owned) return t.skip('needs a Redis the test started itself (unset REDIS_URL)');
     const metrics = createMetrics();
-    const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0 });
+    const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0, clock: systemClock });
     const monitor = startStoreHealthMonitor({ store, metrics, logger: createLogger('silent'), timeoutMs: 100, intervalMs: 0 });
     try {
       assert.equal(await monitor.check(), true);

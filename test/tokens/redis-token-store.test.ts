@@ -19,7 +19,7 @@ tokenStoreContract('redis', async () => {
   // Redis expires keys by its own clock, so records here are dated from real time.
   const clock = new ManualClock(Date.now());
   const retentionMs = 10_000;
-  const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 2000, retentionMs });
+  const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 2000, retentionMs, clock });
   stores.push(store);
   return {
     store,

@@ -24,11 +24,12 @@ function setupOn(server: () => { url: string; keyPrefix: string; client: TestRed
     // A prefix per test: listing and rollback checks see only this test's keys. The clock is far ahead of Redis's,
     // so nothing expires by Redis's own clock during a test; expiry is checked by reading it.
     const retentionMs = 10_000;
-    const store = new RedisTokenStore({ url, keyPrefix: `${keyPrefix}${++counter}:`, commandTimeoutMs: 5000, retentionMs });
+    const clock = new ManualClock();
+    const store = new RedisTokenStore({ url, keyPrefix: `${keyPrefix}${++counter}:`, commandTimeoutMs: 5000, retentionMs, clock });
     stores.push(store);
     return {
       store,
-      clock: new ManualClock(),
+      clock,
       retentionMs,
       assertTokenKeysExpireAt: async (hash, id, purgeAt) => {
         for (const key of [store.recordKey(hash), store.sessionsKey(hash), store.activeKey(hash), store.idKey(id)]) {

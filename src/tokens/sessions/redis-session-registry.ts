@@ -44,7 +44,7 @@ export function sessionScriptArgs(
 }
 
 /** The decision's part of those arguments. */
-export function decisionArgs(check: SessionCheck, consume: boolean): Record<string, unknown> {
+function decisionArgs(check: SessionCheck, consume: boolean): Record<string, unknown> {
   return { id: check.id, c: consume ? 1 : 0, st: check.stream, ak: check.appKey, ip: check.clientIp, m: check.method };
 }
 

@@ -1,0 +1,77 @@
+import { deadlineArg } from './redis-commands.js';
+import { readRecord } from './redis-record-codec.js';
+import { PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
+import type { RedisTokenContext } from './redis-token-context.js';
+import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
+import { sessionTokenOf } from './sessions/session-registry.js';
+import { PastDeadlineError, type PolicyCheck, type PolicyOutcome } from './token-store.js';
+import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
+
+/**
+ * The decision of the Redis store: one script over the token's keys, with the live session registry's part
+ * composed in outside Redis Cluster (one atomic step, one round trip). In Cluster the registry's `{sess}` keys are
+ * in another slot: see authorizeInSteps.
+ */
+export class RedisTokenDecision {
+  constructor(
+    private readonly context: RedisTokenContext,
+    private readonly sessions: RedisSessionRegistry | undefined,
+  ) {}
+
+  async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
+    const { sessions } = this;
+    if (!sessions || !check.session) return (await this.run(tokenHash, request, check, request.consume, SESSIONS_OFF))?.outcome;
+    if (!sessions.sharesScripts) return this.authorizeInSteps(sessions, tokenHash, request, check);
+    const reply = await this.run(tokenHash, request, check, request.consume, sessions.recordDecisionArgs(check.session, request.consume, check.now));
+    if (reply?.outcome.reason === null) sessions.report(reply.sessionOutcome);
+    return reply?.outcome;
+  }
+
+  /**
+   * Redis Cluster: the token is checked without a state change, then the session is decided (and recorded when
+   * allowed), then a consuming request takes its use: a session refusal spends nothing. Three round trips for a
+   * consuming check, two otherwise. Should the token's state change between the first and the last step (another
+   * viewer took the last use), this request is refused with its session recorded; token.exhausted is not sent.
+   */
+  private async authorizeInSteps(sessions: RedisSessionRegistry, tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
+    const peeked = (await this.run(tokenHash, request, check, false, SESSIONS_OFF))?.outcome;
+    if (!peeked?.record || peeked.reason !== null || !check.session) return peeked;
+    const { reason } = await sessions.decide(check.session, sessionTokenOf(peeked.record), request.consume, check.now);
+    if (reason) return { record: peeked.record, reason };
+    return request.consume ? (await this.run(tokenHash, request, check, true, SESSIONS_OFF))?.outcome : peeked;
+  }
+
+  private async run(
+    tokenHash: string,
+    request: AccessRequest,
+    check: PolicyCheck,
+    consume: boolean,
+    sessionArgs: string,
+  ): Promise<{ outcome: PolicyOutcome; sessionOutcome: string } | undefined> {
+    const reply = await this.context.scripts.wtaAuthorize(
+      ...this.context.keys.token(tokenHash),
+      redisInteger(check.now),
+      request.action,
+      request.appKey === undefined ? '0' : '1',
+      request.appKey ?? '',
+      request.stream === undefined ? '0' : '1',
+      request.stream ?? '',
+      check.clientIp?.hex ?? '',
+      check.clientIp?.text ?? '',
+      check.sessionId,
+      consume ? '1' : '0',
+      redisInteger(check.viewerWindowMs),
+      redisInteger(check.recordedSessionsMax),
+      redisInteger(this.context.retentionMs),
+      deadlineArg(check.writeDeadline),
+      // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
+      sessionArgs,
+    );
+    if (!Array.isArray(reply)) return undefined;
+    const [reason, data, revokedAt, sessionOutcome = ''] = reply.map(String);
+    if (reason === PAST_DEADLINE) throw new PastDeadlineError();
+    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ data: data ?? '', ...(revokedAt ? { revokedAt } : {}) });
+    if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
+    return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
+  }
+}

@@ -1,0 +1,61 @@
+import { entryFromHash, fromHash, sessionsOf } from './redis-record-codec.js';
+import { redisInteger } from './redis-scripts.js';
+import { isKept, type RedisTokenContext } from './redis-token-context.js';
+import type { TokenRecord, ViewerSession } from './token-record.js';
+import type { ScanBatch, ScannedEntry, TokenEntry } from './token-store.js';
+
+/** The admin API's reads of the Redis store. A record past expiry + retention by the service's clock is not found. */
+
+const POSITION_LENGTH = 36;
+
+/** The token hash an id points to; undefined when there is none. */
+export async function hashOf(context: RedisTokenContext, id: string): Promise<string | undefined> {
+  return (await context.redis.get(context.keys.id(id))) ?? undefined;
+}
+
+/** A record's hash fields, or undefined when there is none or it is past expiry + retention. */
+export async function keptFields(context: RedisTokenContext, tokenHash: string): Promise<Record<string, string> | undefined> {
+  const fields = await context.redis.hgetall(context.keys.record(tokenHash));
+  const record = fromHash(fields);
+  return record && isKept(context, record) ? fields : undefined;
+}
+
+export async function findByHash(context: RedisTokenContext, tokenHash: string): Promise<TokenRecord | undefined> {
+  const fields = await keptFields(context, tokenHash);
+  return fields && fromHash(fields);
+}
+
+export async function findEntryById(context: RedisTokenContext, id: string): Promise<TokenEntry | undefined> {
+  const hash = await hashOf(context, id);
+  const fields = hash === undefined ? undefined : await keptFields(context, hash);
+  return fields && entryFromHash(fields);
+}
+
+export async function listSessions(context: RedisTokenContext, id: string): Promise<ViewerSession[] | undefined> {
+  const hash = await hashOf(context, id);
+  if (hash === undefined) return undefined;
+  const [fields, ledger] = await Promise.all([keptFields(context, hash), context.redis.hgetall(context.keys.sessions(hash))]);
+  return fields && sessionsOf(ledger);
+}
+
+/** Listing order, newest first: index entries past their purge time by `now` are pruned on the first page. */
+export async function scan(context: RedisTokenContext, after: string | undefined, count: number, now: number): Promise<ScanBatch> {
+  const { redis, keys, scripts } = context;
+  if (after === undefined) await scripts.wtaPruneIndex(keys.index(), keys.expiryIndex(), redisInteger(now));
+  const members = await redis.zrevrangebylex(keys.index(), after === undefined ? '+' : `(${after}`, '-', 'LIMIT', 0, count);
+  const read = await Promise.all(
+    members.map(async (member) => {
+      const position = member.slice(0, POSITION_LENGTH);
+      const entry = entryFromHash(await redis.hgetall(keys.record(member.slice(POSITION_LENGTH + 1))));
+      // An index entry whose record is gone (expired early, or a rolled-back batch) is dropped on the way.
+      if (!entry) await redis.multi().zrem(keys.index(), member).zrem(keys.expiryIndex(), member).exec();
+      // One past expiry + retention by `now` is not listed; its index entry goes with the next first page's prune.
+      return entry && isKept(context, entry.record, now) ? { position, entry } : undefined;
+    }),
+  );
+  return {
+    entries: read.filter((item): item is ScannedEntry => item !== undefined),
+    last: members.at(-1)?.slice(0, POSITION_LENGTH),
+    done: members.length < count,
+  };
+}
