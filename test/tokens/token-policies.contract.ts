@@ -387,6 +387,24 @@ export function tokenPoliciesContract(name: string, setup: () => Promise<PolicyS
         // Redis's own clock has not reached the key's expiry: the service clock decides, as in the memory store.
         assert.equal(await decide(token), 'unknown_token');
       });
+
+      it('admin reads and writes past expiry + retention by the service clock find no token, whatever the store keeps', async () => {
+        const { token, record, hash } = await issue({ expiresAt: s.clock.now() + 1000 });
+        assert.equal(await decide(token, { viewerSessionId: 'A' }), 'valid');
+        s.clock.advance(1000 + s.retentionMs - 1);
+        assert.equal((await s.store.findById(record.id))?.id, record.id, 'still kept 1 ms before');
+        assert.deepEqual(await sessionIds(record.id), ['A']);
+        s.clock.advance(1);
+        // Redis's own clock is far from the keys' expiry: only the service clock can say they are gone.
+        assert.equal(await s.store.findById(record.id), undefined, 'findById');
+        assert.equal(await s.store.findByHash(hash), undefined, 'findByHash');
+        assert.equal(await s.store.findEntryById(record.id), undefined, 'findEntryById');
+        assert.equal(await s.store.listSessions(record.id), undefined, 'listSessions');
+        assert.equal(await s.store.update(record.id, (current) => ({ ...current.record, disabled: true }), s.clock.now()), undefined, 'update');
+        assert.equal(await s.store.revoke(record.id, s.clock.now()), undefined, 'revoke');
+        const listed = (await s.store.scan(undefined, 10, s.clock.now())).entries.map(({ entry }) => entry.record.id);
+        assert.ok(!listed.includes(record.id), 'scan');
+      });
     });
   });
 }
