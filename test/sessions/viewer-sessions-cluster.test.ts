@@ -6,12 +6,17 @@ import { sessionIdFor } from '../../src/tokens/sessions/session-registry.js';
 import { startRedisCluster, type RedisClusterGroup } from '../helpers/redis-topology.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { allSessions, kickSession, listSessions, viewerTokens, watch } from '../helpers/session-client.js';
+import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
 /**
- * REDIS_CLUSTER_NODES: the registry's `{sess}` keys live in one slot, other than the tokens'; a decision is the
- * token's script and then the registry's (two round trips), and the per-viewer limit is still exact.
+ * REDIS_CLUSTER_NODES: the registry's `{sess}` keys live in one slot, other than the tokens'; a decision checks the
+ * token, then decides the session, then takes the token's use (see README), and the per-viewer limit is still
+ * exact. A session refusal spends nothing.
  */
 const PREFIX = 'wta-sessions-cluster:';
+const keys = generateTestKeys();
+const files = keyDir();
+after(() => files.cleanup());
 const PASSWORD = 'cluster-test-password';
 const LIMIT = 3;
 
@@ -29,6 +34,7 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
       REDIS_KEY_PREFIX: PREFIX,
       STORE_TIMEOUT_MS: '3000',
       VIEWER_MAX_SESSIONS: String(LIMIT),
+      JWT_KEYS: `ec:ES256=file:${files.write('ec.pem', keys.ec256.publicPem)}`,
     };
     a = await startServiceInstance(env);
     b = await startServiceInstance(env);
@@ -75,5 +81,20 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
     const { token, id } = await issueToken(a.url, { streams: ['plain'] });
     assert.deepEqual(await watch(b, token, 'p-1', 'plain'), [200, 'valid']);
     assert.equal((await listSessions(a, { tokenId: id })).items.length, 1);
+  });
+
+  test('a decision refused for its viewer session spends nothing: no maxUses use, no one-time JWT claim', async () => {
+    const viewer = 'cluster-refused-viewer';
+    const held = await viewerTokens(a, viewer, LIMIT);
+    for (const [i, token] of held.entries()) assert.deepEqual(await watch(a, token.token, `h-${i}`, token.stream), [200, 'valid']);
+    const { token } = await issueToken(a.url, { streams: ['once'], viewerId: viewer, maxUses: 1 });
+    const now = seconds(a.clock.now());
+    const jwt = mintJwt('ES256', { iat: now, exp: now + 600, streams: ['once'], jti: `cluster-${now}`, once: true, vid: viewer }, keys.ec256.privateKey, { kid: 'ec' });
+    assert.deepEqual(await watch(b, token, 'refused', 'once'), [403, 'viewer_session_limit']);
+    assert.deepEqual(await watch(b, jwt, 'refused-jwt', 'once'), [403, 'viewer_session_limit']);
+    const live = await allSessions(a, { viewerId: viewer });
+    for (const session of live.slice(0, 2)) assert.equal(await kickSession(a, session.id), 204);
+    assert.deepEqual(await watch(a, token, 'later', 'once'), [200, 'valid'], 'the maxUses use was not spent');
+    assert.deepEqual(await watch(a, jwt, 'later-jwt', 'once'), [200, 'valid'], 'the one-time JWT was not claimed');
   });
 });
