@@ -178,10 +178,13 @@ export function createApp(deps: AppDeps): RequestListener {
       handle: hook,
     },
   ];
-  const onRevoked = async (tokenId: string, timeoutMs = config.storeTimeoutMs) => {
+  const onRevoked = (tokenId: string, timeoutMs = config.storeTimeoutMs) => onChanged(tokenId, timeoutMs, true);
+  // A PATCH may narrow what a token allows: its cached allows go everywhere too, but it is no revocation (no
+  // token.revoked, and its live sessions go on, each check deciding by the new record).
+  const onChanged = async (tokenId: string, timeoutMs = config.storeTimeoutMs, revoked = false) => {
     const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
     if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'local' }, dropped);
-    await endRevokedSessions(tokenId);
+    if (revoked) await endRevokedSessions(tokenId);
     if (!deps.revocations) return;
     try {
       await withTimeout(deps.revocations.publish(tokenId), timeoutMs);
@@ -258,6 +261,7 @@ export function createApp(deps: AppDeps): RequestListener {
         }),
       adminAuthLimit,
       onRevoked,
+      onChanged,
       sessions: deps.sessions,
     }),
   );

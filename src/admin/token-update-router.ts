@@ -19,9 +19,11 @@ export function createTokenUpdateRouter(deps: {
   admin: AdminContext;
   bodyLimitBytes: number;
   tokenMaxTtlSeconds: number;
-  /** A change may narrow what the token allows: cached allow decisions of it are dropped everywhere. */
-  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
-  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
+  /**
+   * A change may narrow what the token allows: cached allow decisions of it are dropped everywhere. No revocation:
+   * its live sessions go on. `timeoutMs`: what is left of the request's store budget for telling other instances.
+   */
+  onChanged?(tokenId: string, timeoutMs?: number): Promise<void>;
 }): Router {
   const router = Router();
   router.patch('/tokens/:id', requireScope('tokens:write', deps.metrics), requireJson, jsonBody(deps.bodyLimitBytes), async (req, res) => {
@@ -36,7 +38,7 @@ export function createTokenUpdateRouter(deps: {
       return sendInputError(res, error);
     }
     if (!entry) return sendError(res, 'not_found', 'No token with this id');
-    await deps.onRevoked?.(id, deps.admin.remainingMs(res));
+    await deps.onChanged?.(id, deps.admin.remainingMs(res));
     deps.metrics.adminTokens.inc({ operation: 'update' });
     deps.admin.audit(res, 'token.update', id, { changes: Object.keys(parsed.data).sort() });
     res.json(toTokenView(entry.record, now, entry.usage));

@@ -51,6 +51,8 @@ export interface TokensRouterDeps {
    */
   /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
   onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
+  /** Called after a PATCH is stored: drops cached decisions here and elsewhere; live sessions go on. */
+  onChanged?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { ADMIN_KEY } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
@@ -11,7 +12,11 @@ import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fi
  * Differential test (issue 13): the memory store and the Redis store (a real redis-server) are driven through the
  * HTTP API with the same random sequences of issue / PATCH / revoke / decide / read, with hostile strings (lone
  * surrogates, globs, long names, emoji), huge and fractional numbers. Every answer — status, error code, decision
- * reason, token state and uses — must be the same. Any difference is a bug in one of the stores.
+ * reason, token state and uses — must be the same. Any difference is a bug in one of the stores. Both are built as
+ * the service builds them (createServices), so the live session registry takes part: viewer ids on tokens and JWTs,
+ * a per-viewer limit, PATCHes of viewerId while sessions are live. Once more with TOKEN_RETENTION_SECONDS=0, where a
+ * record is gone the moment it expires by the service's clock (which runs far ahead of Redis's: Redis never expires
+ * a key on its own during a run, so only the service clock can say it is gone).
  */
 
 const SURROGATES = ['\ud800', '\udfff', '\ud83d'];
@@ -36,6 +41,7 @@ const hostileText = rarely(fc.string({ unit: nameUnit, maxLength: 4 }), fc.const
 const hugeNumber = fc.constantFrom(1e20, 1.5, -1, 0, 2 ** 53, Number.MAX_SAFE_INTEGER + 2);
 const ttl = rarely(fc.integer({ min: 1, max: 120 }), hugeNumber);
 const limit = rarely(fc.integer({ min: 1, max: 3 }), hugeNumber);
+const viewerId = fc.constantFrom('v1', 'v2');
 
 /** Each optional field is present one time in four: most tokens have one policy or two, not all of them. */
 const sometimes = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
@@ -52,6 +58,8 @@ const issueBody = fc
     ttlSeconds: sometimes(ttl),
     metadata: sometimes(fc.dictionary(hostileText, fc.oneof(hostileText, hugeNumber), { maxKeys: 2 })),
     headers: sometimes(rarely(fc.constant({ 'X-Viewer': 'v' }), fc.constant({ 'X-Viewer': '\ud800' }))),
+    viewerId: fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: viewerId }),
+    maxViewerSessions: sometimes(limit),
   })
   .map(withoutUndefined);
 const patchBody = fc
@@ -63,6 +71,7 @@ const patchBody = fc
     allowedIps: sometimes(fc.oneof(fc.constant(null), fc.constantFrom(['10.0.0.0/8'], ['192.168.1.0/24']))),
     ttlSeconds: sometimes(ttl),
     metadata: sometimes(fc.dictionary(hostileText, hostileText, { maxKeys: 2 })),
+    viewerId: sometimes(fc.oneof(viewerId, fc.constant(null))),
   })
   .map(withoutUndefined);
 const decideStep = fc.record({
@@ -86,6 +95,7 @@ const jwtStep = fc.record({
   jti: fc.option(rarely(fc.constantFrom('j1', 'j2'), fc.constantFrom('j\ud800', 'j\udc00')), { nil: undefined }),
   name: streamName,
   session: fc.constantFrom('s1', 's2'),
+  vid: fc.option(viewerId, { nil: undefined }),
 });
 
 type Command =
@@ -114,19 +124,22 @@ interface JwtStep {
   jti: string | undefined;
   name: string;
   session: string;
+  vid: string | undefined;
 }
 
 const keys = generateTestKeys();
 const files = keyDir();
 after(() => files.cleanup());
 
-/** One store's side of a run: its app, and the tokens it issued, in order. */
+/** One store's side of a run: its instance, and the tokens it issued, in order. */
 interface Side {
-  t: TestApp;
+  t: ServiceInstance;
   tokens: { token: string; id: string }[];
 }
 
-const admin = (_t: TestApp) => ({ authorization: `Bearer ${ADMIN_KEY}` });
+const admin = (_t: ServiceInstance) => ({ authorization: `Bearer ${ADMIN_KEY}` });
+/** Far ahead of Redis's clock (see above). */
+const CLOCK_START = Date.parse('2030-01-01T00:00:00Z');
 
 /** Runs one command on one side and returns what the outside world sees of it. */
 async function run(side: Side, cmd: Command): Promise<unknown> {
@@ -155,7 +168,16 @@ async function run(side: Side, cmd: Command): Promise<unknown> {
       if (!target) return 'no token';
       const res = await request(t.app).get(`/v1/tokens/${target.id}`).set(admin(t));
       const sessions = await request(t.app).get(`/v1/tokens/${target.id}/sessions`).set(admin(t));
-      return { status: res.status, state: res.body.state, uses: res.body.uses, sessions: sessions.status === 200 ? sessions.body.sessions : sessions.status };
+      // Live session ids are derived from the token, which differs between the sides: compared by viewer.
+      const live = await request(t.app).get('/v1/sessions').query({ limit: '200' }).set(admin(t));
+      const viewers = (live.body.items as { viewerId: string | null }[] | undefined)?.map((item) => item.viewerId ?? '-').sort();
+      return {
+        status: res.status,
+        state: res.body.state,
+        uses: res.body.uses,
+        sessions: sessions.status === 200 ? sessions.body.sessions : sessions.status,
+        live: viewers ?? live.status,
+      };
     }
     case 'advance':
       t.clock.advance(cmd.ms);
@@ -164,7 +186,14 @@ async function run(side: Side, cmd: Command): Promise<unknown> {
       const now = seconds(t.clock.now());
       // Small values are seconds from now; the hostile ones are absolute.
       const exp = Math.abs(cmd.exp) <= 600 ? now + cmd.exp : cmd.exp;
-      const claims = { iat: now, exp, streams: cmd.streams, ...(cmd.once ? { once: true } : {}), ...(cmd.jti === undefined ? {} : { jti: cmd.jti }) };
+      const claims = {
+        iat: now,
+        exp,
+        streams: cmd.streams,
+        ...(cmd.once ? { once: true } : {}),
+        ...(cmd.jti === undefined ? {} : { jti: cmd.jti }),
+        ...(cmd.vid === undefined ? {} : { vid: cmd.vid }),
+      };
       const token = mintJwt('ES256', claims, keys.ec256.privateKey, { kid: 'ec' });
       const body = newerPlayHlsBody({ name: cmd.name, mediaSessionId: cmd.session }, { token });
       const res = await request(t.app).post('/wcs/playHLS').set('content-type', 'application/json').send(pretty(body));
@@ -190,7 +219,65 @@ async function run(side: Side, cmd: Command): Promise<unknown> {
   }
 }
 
-describe('differential: memory and Redis stores decide alike (random command sequences)', { timeout: 300_000 }, () => {
+/** Always run, whatever the seed: each stateful policy reached, and the cases that once split the stores. */
+const EXAMPLES: [Record<string, unknown>, Command[]][] = [
+  [
+    { streams: ['a*'], maxUses: 1, bindIpOnFirstUse: true },
+    [
+      decide({ name: 'ab', session: 's1' }),
+      decide({ name: 'ab', session: 's2' }),
+      decide({ name: 'ab', session: 's1', ip: '192.168.1.101' }),
+      { kind: 'issue', body: { streams: ['*'], maxViewers: 1, metadata: { k: '\ud800' } } },
+      { kind: 'issue', body: { streams: ['*'], maxViewers: 1 } },
+      decide({ token: 1, session: 's1' }),
+      decide({ token: 1, session: 's2' }),
+      decide({ token: 1, name: `${'a'.repeat(255)}\ud800` }),
+      decide({ token: 1, name: 'a'.repeat(257) }),
+      decide({ token: 1, session: 's\ud800' }),
+      { kind: 'read', token: 0 },
+      { kind: 'read', token: 1 },
+      { kind: 'jwt', streams: ['a*'], exp: 1e20, once: true, jti: 'j1', name: 'a', session: 's1', vid: undefined },
+      { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's1', vid: undefined },
+      { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's2', vid: undefined },
+      { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j\ud800', name: 'a', session: 's2', vid: undefined },
+    ],
+  ],
+  // PATCH of viewerId while a session is live: the session stays counted under the viewer it started with.
+  [
+    { streams: ['*'], viewerId: 'v1' },
+    [
+      decide({ session: 's1' }),
+      { kind: 'patch', token: 0, body: { viewerId: 'v2' } },
+      decide({ session: 's1' }),
+      { kind: 'issue', body: { streams: ['*'], viewerId: 'v2' } },
+      decide({ token: 1, session: 's2' }),
+      decide({ token: 0, session: 's3' }),
+      { kind: 'read', token: 0 },
+      // Its checks keep it live under that viewer: still counted 70 s after it started (window 60 s).
+      { kind: 'advance', ms: 30_000 },
+      decide({ session: 's1' }),
+      { kind: 'advance', ms: 40_000 },
+      { kind: 'issue', body: { streams: ['*'], viewerId: 'v1' } },
+      decide({ token: 2, session: 's4' }),
+      // A one-time JWT refused for its viewer's limit claims nothing: once the viewer is free, it is not used.
+      { kind: 'jwt', streams: ['*'], exp: 600, once: true, jti: 'j3', name: 'a', session: 's1', vid: 'v1' },
+      { kind: 'advance', ms: 61_000 },
+      { kind: 'jwt', streams: ['*'], exp: 600, once: true, jti: 'j3', name: 'a', session: 's2', vid: 'v1' },
+    ],
+  ],
+  // Expiry by the service's clock: with TOKEN_RETENTION_SECONDS=0 the record is gone for reads and writes too.
+  [
+    { streams: ['a'], ttlSeconds: 1 },
+    [decide({ session: 's1' }), { kind: 'advance', ms: 1_000 }, { kind: 'read', token: 0 }, { kind: 'patch', token: 0, body: { disabled: true } }, { kind: 'revoke', token: 0 }, decide({ session: 's1' })],
+  ],
+];
+
+const CONFIGURATIONS: { name: string; env: Record<string, string>; numRuns: number }[] = [
+  { name: 'default retention', env: {}, numRuns: 60 },
+  { name: 'TOKEN_RETENTION_SECONDS=0', env: { TOKEN_RETENTION_SECONDS: '0' }, numRuns: 30 },
+];
+
+describe('differential: memory and Redis stores decide alike (random command sequences)', { timeout: 600_000 }, () => {
   let redis: TestRedis;
   let runs = 0;
   /** What the decisions said, over all runs: the property is only worth something if they said many things. */
@@ -204,73 +291,55 @@ describe('differential: memory and Redis stores decide alike (random command seq
     await redis.stop();
   });
 
-  test('same answers, reasons, states and uses for every command, whatever the strings and numbers', async () => {
-    await fc.assert(
-      // Starting with an issue, so that most sequences decide about a token that exists.
-      fc.asyncProperty(fc.tuple(issueBody, fc.array(command, { minLength: 1, maxLength: 25 })), async ([first, rest]) => {
-        const commands: Command[] = [{ kind: 'issue', body: first }, ...rest];
-        const env = {
-          STORE_TIMEOUT_MS: '5000',
-          VIEWER_SESSION_WINDOW_SECONDS: '60',
-          BRUTE_FORCE_MAX_PER_IP: '0',
-          JWT_KEYS: `ec:ES256=file:${jwtKeyFile}`,
-        };
-        const memory: Side = { t: buildTestApp({ store: 'memory', env }), tokens: [] };
-        // A key prefix per run: runs never see each other's tokens.
-        const onRedis: Side = {
-          t: buildTestApp({ store: 'redis', redis, env: { ...env, REDIS_KEY_PREFIX: `${redis.keyPrefix}${++runs}:` } }),
-          tokens: [],
-        };
-        try {
-          for (const [index, cmd] of commands.entries()) {
-            const [fromMemory, fromRedis] = [await run(memory, cmd), await run(onRedis, cmd)];
-            assert.deepEqual(fromRedis, fromMemory, `command ${index + 1} of ${commands.length}: ${JSON.stringify(cmd)}`);
-            if (cmd.kind === 'decide' || cmd.kind === 'jwt') {
-              const { status, reason } = fromMemory as { status: number; reason?: string };
-              const key = `${status}:${reason ?? ''}`;
-              seen.set(key, (seen.get(key) ?? 0) + 1);
-            }
+  for (const configuration of CONFIGURATIONS) {
+    test(`same answers, reasons, states and uses for every command, whatever the strings and numbers (${configuration.name})`, async () => {
+      await fc.assert(
+        // Starting with an issue, so that most sequences decide about a token that exists.
+        fc.asyncProperty(fc.tuple(issueBody, fc.array(command, { minLength: 1, maxLength: 25 })), async ([first, rest]) => {
+          const env = {
+            STORE_TIMEOUT_MS: '5000',
+            VIEWER_SESSION_WINDOW_SECONDS: '60',
+            VIEWER_MAX_SESSIONS: '1',
+            SESSION_SWEEP_INTERVAL_SECONDS: '3600',
+            BRUTE_FORCE_MAX_PER_IP: '0',
+            JWT_KEYS: `ec:ES256=file:${jwtKeyFile}`,
+            ...configuration.env,
+          };
+          const memory: Side = { t: await startServiceInstance(env, { clockStart: CLOCK_START }), tokens: [] };
+          // A key prefix per run: runs never see each other's tokens.
+          const redisEnv = { ...env, TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.keyPrefix}${++runs}:` };
+          const onRedis: Side = { t: await startServiceInstance(redisEnv, { clockStart: CLOCK_START }), tokens: [] };
+          try {
+            await compare(memory, onRedis, [{ kind: 'issue', body: first }, ...rest], seen);
+          } finally {
+            await memory.t.close();
+            await onRedis.t.close();
           }
-        } finally {
-          await memory.t.close();
-          await onRedis.t.close();
-        }
-      }),
-      {
-        numRuns: 60,
-        // Always run, whatever the seed: each stateful policy reached, and the strings that once split the stores.
-        examples: [
-          [
-            [
-              { streams: ['a*'], maxUses: 1, bindIpOnFirstUse: true },
-              [
-                decide({ name: 'ab', session: 's1' }),
-                decide({ name: 'ab', session: 's2' }),
-                decide({ name: 'ab', session: 's1', ip: '192.168.1.101' }),
-                { kind: 'issue', body: { streams: ['*'], maxViewers: 1, metadata: { k: '\ud800' } } },
-                { kind: 'issue', body: { streams: ['*'], maxViewers: 1 } },
-                decide({ token: 1, session: 's1' }),
-                decide({ token: 1, session: 's2' }),
-                decide({ token: 1, name: `${'a'.repeat(255)}\ud800` }),
-                decide({ token: 1, name: 'a'.repeat(257) }),
-                decide({ token: 1, session: 's\ud800' }),
-                { kind: 'read', token: 0 },
-                { kind: 'read', token: 1 },
-                { kind: 'jwt', streams: ['a*'], exp: 1e20, once: true, jti: 'j1', name: 'a', session: 's1' },
-                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's1' },
-                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j1', name: 'a', session: 's2' },
-                { kind: 'jwt', streams: ['a*'], exp: 600, once: true, jti: 'j\ud800', name: 'a', session: 's2' },
-              ],
-            ],
-          ],
-        ],
-      },
-    );
+        }),
+        { numRuns: configuration.numRuns, examples: EXAMPLES.map((example) => [example]) },
+      );
+    });
+  }
+
+  test('the runs said many things', () => {
     assert.ok((seen.get('200:valid') ?? 0) > 0, `some decisions allowed: ${JSON.stringify([...seen])}`);
     assert.ok((seen.get('400:') ?? 0) > 0, 'some hook bodies refused with 400');
-    for (const reason of ['ip_mismatch', 'use_limit_reached', 'viewer_limit_reached', 'stream_not_allowed', 'already_used', 'invalid_claims']) {
+    const reasons = ['ip_mismatch', 'use_limit_reached', 'viewer_limit_reached', 'stream_not_allowed', 'already_used', 'invalid_claims', 'viewer_session_limit'];
+    for (const reason of reasons) {
       assert.ok((seen.get(`403:${reason}`) ?? 0) > 0, `some decisions refused with ${reason}: ${JSON.stringify([...seen])}`);
     }
     assert.ok(seen.size >= 8, `decisions of many kinds: ${JSON.stringify([...seen])}`);
   });
 });
+
+async function compare(memory: Side, onRedis: Side, commands: Command[], seen: Map<string, number>): Promise<void> {
+  for (const [index, cmd] of commands.entries()) {
+    const [fromMemory, fromRedis] = [await run(memory, cmd), await run(onRedis, cmd)];
+    assert.deepEqual(fromRedis, fromMemory, `command ${index + 1} of ${commands.length}: ${JSON.stringify(cmd)}`);
+    if (cmd.kind === 'decide' || cmd.kind === 'jwt') {
+      const { status, reason } = fromMemory as { status: number; reason?: string };
+      const key = `${status}:${reason ?? ''}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+  }
+}

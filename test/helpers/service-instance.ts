@@ -31,13 +31,14 @@ export interface ServiceInstance {
   close(): Promise<void>;
 }
 
-export async function startServiceInstance(env: Record<string, string>): Promise<ServiceInstance> {
+/** `clockStart`: where the instance's manual clock starts (default: now). */
+export async function startServiceInstance(env: Record<string, string>, options: { clockStart?: number } = {}): Promise<ServiceInstance> {
   const config = loadConfig({
     ADMIN_API_KEYS: `admin=${ADMIN_KEY},reader=${READ_ONLY_KEY}#tokens:read`,
     LOG_LEVEL: 'info',
     ...env,
   });
-  const clock = new ManualClock(Date.now());
+  const clock = new ManualClock(options.clockStart ?? Date.now());
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs);
   const metrics = createMetrics();
