@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
+import request from 'supertest';
 import { issueToken, playHls } from '../helpers/hook-client.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { kickSession, listSessions, reasonOf, watch } from '../helpers/session-client.js';
+import { ADMIN_KEY } from '../helpers/test-app.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
 /**
@@ -177,6 +179,20 @@ for (const kind of ['memory', 'redis'] as const) {
       const answer = await playHls(instance.url, jwtFor(instance, { vid: viewer }), { viewerSessionId: 'no-jti' });
       assert.deepEqual([answer.status, reasonOf(instance, answer)], [403, 'viewer_session_limit']);
       assert.equal((await listSessions(instance, { viewerId: viewer })).items.length, 1);
+    });
+  
+    test('a PATCH of viewerId is no revocation: the live session goes on, under the viewer it started with', async () => {
+      const [from, to] = [`v-${randomUUID()}`, `v-${randomUUID()}`];
+      const { token, id } = await issueToken(instance.url, { streams: ['test'], viewerId: from });
+      assert.deepEqual(await watch(instance, token, 'live'), [200, 'valid']);
+      const patched = await request(instance.url).patch(`/v1/tokens/${id}`).set('Authorization', `Bearer ${ADMIN_KEY}`).send({ viewerId: to });
+      assert.equal(patched.status, 200);
+      assert.deepEqual(await watch(instance, token, 'live'), [200, 'valid'], 'the session goes on');
+      assert.equal((await listSessions(instance, { viewerId: from })).items.length, 1, 'listed under the viewer it started with');
+      const other = await issueToken(instance.url, { streams: ['test'], viewerId: to });
+      assert.deepEqual(await watch(instance, other.token, 'new'), [200, 'valid'], 'the new viewer has no session yet');
+      const again = await issueToken(instance.url, { streams: ['test'], viewerId: from });
+      assert.deepEqual(await watch(instance, again.token, 'new'), [403, 'viewer_session_limit'], 'the old viewer still has one');
     });
   });
 }
