@@ -198,7 +198,9 @@ export interface paths {
          *     token. `disabled: true` refuses the token (`disabled`) until `disabled: false`; revocation is final, and a
          *     revoked token cannot be changed (409). Streams, appKeys and actions are fixed at issue. Lowering `maxUses`
          *     below the sessions already started stops new sessions; started ones go on. Turning `bindIpOnFirstUse`
-         *     off forgets the bound IP.
+         *     off forgets the bound IP. A change is no revocation: the token's live sessions go on (each check decides
+         *     by the new record). A new `viewerId` applies to sessions that start after it: a live session stays
+         *     counted under, listed with and reported for the viewer it started with until it ends.
          */
         patch: operations["updateToken"];
         trace?: never;
