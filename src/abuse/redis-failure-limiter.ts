@@ -1,4 +1,5 @@
 import type { RedisClient } from '../tokens/redis-client.js';
+import { defineScripts } from '../tokens/redis-commands.js';
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
 /**
@@ -11,9 +12,9 @@ if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}
 `;
 
-interface RecordFailureCommand {
+type RecordFailureCommand = {
   wtaRecordFailure(key: string, windowMs: string): Promise<[number, number]>;
-}
+};
 
 const MAX_LEARNED_KEYS = 100_000;
 
@@ -31,12 +32,13 @@ const MAX_LEARNED_KEYS = 100_000;
 export class RedisFailureLimiter implements FailureLimiter {
   /** Redis key → the shared count its last INCR here returned, and the end of that window (ms, this machine's clock). */
   private readonly learned = new Map<string, { count: number; until: number }>();
+  private readonly script: RecordFailureCommand;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly options: { keyPrefix: string; windowMs: number; learnLocally?: boolean },
   ) {
-    redis.defineCommand('wtaRecordFailure', { numberOfKeys: 1, lua: RECORD_FAILURE_SCRIPT });
+    this.script = defineScripts<RecordFailureCommand>(redis, { wtaRecordFailure: { keys: 1, lua: RECORD_FAILURE_SCRIPT } });
   }
 
   async remaining(keys: readonly LimitKey[]): Promise<number[]> {
@@ -52,8 +54,7 @@ export class RedisFailureLimiter implements FailureLimiter {
   }
 
   async recordFailure(keys: readonly LimitKey[]): Promise<void> {
-    const script = this.redis as unknown as RecordFailureCommand;
-    const replies = await Promise.all(keys.map(({ key }) => script.wtaRecordFailure(this.redisKey(key), String(this.options.windowMs))));
+    const replies = await Promise.all(keys.map(({ key }) => this.script.wtaRecordFailure(this.redisKey(key), String(this.options.windowMs))));
     if (!this.options.learnLocally) return;
     const now = Date.now();
     keys.forEach(({ key }, index) => {

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../tokens/redis-client.js';
+import { defineScripts } from '../tokens/redis-commands.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.js';
 
 /** KEYS[1] = entry; ARGV = fingerprint, owner, pending ms. Returns {state, fingerprint, sealed}. */
@@ -25,11 +26,11 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then return redis.call('DEL',
 return 0
 `;
 
-interface IdempotencyCommands {
+type IdempotencyCommands = {
   wtaIdemClaim(key: string, fingerprint: string, owner: string, pendingMs: string): Promise<[string, string, string]>;
   wtaIdemComplete(key: string, owner: string, sealed: string, keepMs: string): Promise<number>;
   wtaIdemRelease(key: string, owner: string): Promise<number>;
-}
+};
 
 /**
  * Redis layout (prefix omitted): `idem:{<lookup id>}`, a hash with `state` (pending|done), `fp` (request
@@ -41,10 +42,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly commands: IdempotencyCommands;
 
   constructor(private readonly options: { redis: RedisClient; keyPrefix: string }) {
-    options.redis.defineCommand('wtaIdemClaim', { numberOfKeys: 1, lua: CLAIM_SCRIPT });
-    options.redis.defineCommand('wtaIdemComplete', { numberOfKeys: 1, lua: COMPLETE_SCRIPT });
-    options.redis.defineCommand('wtaIdemRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
-    this.commands = options.redis as unknown as IdempotencyCommands;
+    this.commands = defineScripts<IdempotencyCommands>(options.redis, {
+      wtaIdemClaim: { keys: 1, lua: CLAIM_SCRIPT },
+      wtaIdemComplete: { keys: 1, lua: COMPLETE_SCRIPT },
+      wtaIdemRelease: { keys: 1, lua: RELEASE_SCRIPT },
+    });
   }
 
   entryKey(id: string): string {

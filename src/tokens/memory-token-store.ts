@@ -4,6 +4,7 @@ import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import {
+  isPastDeadline,
   PastDeadlineError,
   TokenConflictError,
   type PolicyCheck,
@@ -111,7 +112,7 @@ export class MemoryTokenStore implements TokenStore {
     if (reason === null && request.consume) {
       const usesBefore = entry.usage.uses;
       // As the Redis script does: an answer already given without the store is not followed by a write.
-      if (check.writeDeadline !== undefined && Date.now() >= check.writeDeadline) throw new PastDeadlineError();
+      if (isPastDeadline(check.writeDeadline)) throw new PastDeadlineError();
       recordSession(entry, check);
       if (sessions) sessions.commit(sessionTokenOf(record), check.now, usesBefore, entry.usage.uses);
     }

@@ -29,6 +29,11 @@ export interface PolicyCheck {
   writeDeadline?: number | undefined;
 }
 
+/** Whether a write deadline (wall-clock ms, see PolicyCheck.writeDeadline) has come; absent never comes. */
+export function isPastDeadline(writeDeadline: number | undefined): boolean {
+  return writeDeadline !== undefined && Date.now() >= writeDeadline;
+}
+
 /** A decision that would have changed state after its write deadline: nothing was written. */
 export class PastDeadlineError extends Error {
   constructor() {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../shared/clock.js';
+import { PeriodicTask } from '../shared/periodic-task.js';
 import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 
 const SWEEP_BATCH = 1000;
@@ -20,29 +21,26 @@ export interface SessionSweeperDeps {
  * atomic step, so exactly once whichever instance gets there first. Also refreshes the session gauges.
  */
 export class SessionSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly deps: SessionSweeperDeps) {}
+  constructor(private readonly deps: SessionSweeperDeps) {
+    this.task = new PeriodicTask(
+      () => this.round(),
+      deps.intervalMs,
+      (error) => deps.logger.warn({ event: 'session_sweep_failed', err: error }, 'could not sweep idle sessions'),
+    );
+  }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.sweep(), this.deps.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   sweep(): Promise<void> {
-    this.running ??= this.round()
-      .catch((error: unknown) => this.deps.logger.warn({ event: 'session_sweep_failed', err: error }, 'could not sweep idle sessions'))
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   private async round(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../shared/clock.js';
+import { PeriodicTask } from '../shared/periodic-task.js';
 import type { QueuedEvent, SessionRegistry } from '../tokens/sessions/session-registry.js';
 import type { WebhooksConfig } from '../tokens/sessions/sessions-config.js';
 
@@ -32,40 +33,36 @@ export interface WebhookDispatcherDeps {
  */
 export class WebhookDispatcher {
   private readonly signer: Webhook;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   /** While the store fails, the queue is polled every pollMs: warn once per outage, not once per poll. */
   private queueFailing = false;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
     this.signer = new Webhook(deps.config.secret);
+    this.task = new PeriodicTask(
+      async () => {
+        await this.round();
+        this.queueFailing = false;
+      },
+      deps.pollMs,
+      (error) => {
+        if (!this.queueFailing) deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue; retrying');
+        this.queueFailing = true;
+      },
+    );
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.poll(), this.deps.pollMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   /** One round: claim what is due and deliver it. Rounds never overlap. */
   poll(): Promise<void> {
-    this.running ??= this.round()
-      .then(() => {
-        this.queueFailing = false;
-      })
-      .catch((error: unknown) => {
-        if (!this.queueFailing) this.deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue; retrying');
-        this.queueFailing = true;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.task.runNow();
   }
 
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  close(): Promise<void> {
+    return this.task.close();
   }
 
   private get leaseMs(): number {

@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
-import { PastDeadlineError } from '../token-store.js';
+import { isPastDeadline, PastDeadlineError } from '../token-store.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 interface JtiEntry {
@@ -38,7 +38,7 @@ export class MemoryJtiStore implements JtiStore {
     const refusal = use.session && registry ? registry.check(use.session.check, use.session.token, use.consume, use.now) : null;
     if (refusal) return refusal;
     const records = registry !== undefined && use.consume;
-    if ((claim || records) && use.writeDeadline !== undefined && Date.now() >= use.writeDeadline) throw new PastDeadlineError();
+    if ((claim || records) && isPastDeadline(use.writeDeadline)) throw new PastDeadlineError();
     if (claim) this.entries.set(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
     if (records && use.session) registry?.commit(use.session.token, use.now, 0, 0);
     return 'ok';

@@ -8,21 +8,17 @@ import {
   SESSION_ENQUEUE_SCRIPT,
   SESSION_SWEEP_SCRIPT,
 } from './session-scripts.js';
+import { listLiveSessions, streamCounts, type ListingKeys, type StoredSession } from './redis-session-listing.js';
 import {
-  matches,
   parseSessionOutcome,
-  type LiveSession,
-  type Page,
   type QueuedEvent,
   type SessionCheck,
   type SessionEndCause,
-  type SessionFilter,
   type SessionOutcome,
   type SessionPart,
   type SessionRegistry,
   type SessionSettings,
   type SessionToken,
-  type StreamCount,
 } from './session-registry.js';
 
 /** The JSON object the session scripts read from their last argument (see session-scripts.ts). */
@@ -48,19 +44,6 @@ function decisionArgs(check: SessionCheck, consume: boolean): Record<string, unk
   return { id: check.id, c: consume ? 1 : 0, st: check.stream, ak: check.appKey, ip: check.clientIp, m: check.method };
 }
 
-const LIST_BATCH = 200;
-const LIST_SCAN_BUDGET = 5000;
-
-interface Stored {
-  tid: string;
-  vid: string;
-  st: string;
-  ak: string;
-  ip: string;
-  m: string;
-  at: number;
-}
-
 /** The session scripts' argument when the registry is not part of a token's or jti's script. */
 export const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
 
@@ -70,6 +53,7 @@ export class RedisSessionRegistry implements SessionRegistry {
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
   private readonly key: (name: string) => string;
   private readonly scripts: SessionScripts;
+  private readonly listing: ListingKeys;
 
   /**
    * @param sharesScripts whether the registry's keys may run in one script with a token's or a jti's keys: true
@@ -82,6 +66,7 @@ export class RedisSessionRegistry implements SessionRegistry {
     readonly sharesScripts = true,
   ) {
     this.key = (name) => `${prefix}{sess}:${name}`;
+    this.listing = { redis, key: this.key, windowMs: settings.windowMs };
     this.scripts = defineScripts<SessionScripts>(redis, {
       wtaSessionDecide: { keys: 1, lua: SESSION_DECISION_SCRIPT },
       wtaSessionEnd: { keys: 1, lua: SESSION_END_SCRIPT },
@@ -124,41 +109,12 @@ export class RedisSessionRegistry implements SessionRegistry {
     return outcome;
   }
 
-  async list(filter: SessionFilter, cursor: string | undefined, limit: number, now: number): Promise<Page<LiveSession>> {
-    const items: LiveSession[] = [];
-    let after = cursor;
-    // Filters are applied here, batch by batch in id order; a page stops after LIST_SCAN_BUDGET ids even when it
-    // is not full, so one request stays bounded (the cursor then resumes where it stopped).
-    for (let scanned = 0; items.length < limit && scanned < LIST_SCAN_BUDGET; ) {
-      const ids = await this.redis.zrangebylex(this.key('ids'), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, LIST_BATCH);
-      if (ids.length === 0) return { items, nextCursor: null };
-      const [stored, seen, checks] = await Promise.all([
-        this.redis.hmget(this.key('d'), ...ids),
-        this.redis.zmscore(this.key('seen'), ...ids),
-        this.redis.hmget(this.key('c'), ...ids),
-      ]);
-      for (let i = 0; i < ids.length; i++) {
-        scanned++;
-        after = ids[i];
-        const raw = stored[i];
-        const lastSeenAt = Number(seen[i] ?? 0);
-        if (!raw || lastSeenAt <= now - this.settings.windowMs) continue;
-        const session = liveSession(after ?? '', JSON.parse(raw) as Stored, lastSeenAt, Number(checks[i] ?? 1));
-        if (!matches(session, filter)) continue;
-        items.push(session);
-        if (items.length === limit) break;
-      }
-      if (ids.length < LIST_BATCH && after === ids.at(-1)) return { items, nextCursor: null };
-    }
-    return { items, nextCursor: after ?? null };
+  list(...args: Parameters<SessionRegistry['list']>): ReturnType<SessionRegistry['list']> {
+    return listLiveSessions(this.listing, ...args);
   }
 
-  async streams(cursor: string | undefined, limit: number): Promise<Page<StreamCount>> {
-    const offset = cursor === undefined ? 0 : Number(cursor);
-    const flat = await this.redis.zrevrange(this.key('streams'), offset, offset + limit - 1, 'WITHSCORES');
-    const items: StreamCount[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) items.push({ ...splitStreamKey(flat[i] ?? ''), sessions: Number(flat[i + 1]) });
-    return { items, nextCursor: items.length < limit ? null : String(offset + limit) };
+  streams(...args: Parameters<SessionRegistry['streams']>): ReturnType<SessionRegistry['streams']> {
+    return streamCounts(this.listing, ...args);
   }
 
   async end(id: string, cause: SessionEndCause, now: number): Promise<string | undefined> {
@@ -178,7 +134,7 @@ export class RedisSessionRegistry implements SessionRegistry {
       const [next, flat] = await this.redis.hscan(this.key('d'), cursor, 'COUNT', 500);
       cursor = next;
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        const stored = JSON.parse(flat[i + 1] ?? '{}') as Stored;
+        const stored = JSON.parse(flat[i + 1] ?? '{}') as StoredSession;
         if (stored.tid === tokenId && (await this.end(flat[i] ?? '', 'token_revoked', now))) ended++;
       }
     } while (cursor !== '0');
@@ -215,24 +171,3 @@ type SessionScripts = {
   wtaQueueClaim(queue: string, data: string, now: string, max: string, leaseMs: string): Promise<unknown>;
   wtaQueueSettle(queue: string, data: string, id: string, next: string, dueAt: string): Promise<unknown>;
 };
-
-function liveSession(id: string, stored: Stored, lastSeenAt: number, checks: number): LiveSession {
-  return {
-    id,
-    tokenId: stored.tid,
-    viewerId: stored.vid === '' ? null : stored.vid,
-    stream: stored.st,
-    appKey: stored.ak,
-    clientIp: stored.ip === '' ? null : stored.ip,
-    method: stored.m,
-    startedAt: Number(stored.at),
-    lastSeenAt,
-    checks,
-  };
-}
-
-/** A member of the `streams` sorted set: the JSON array `[appKey, stream]` the scripts write. */
-export function splitStreamKey(key: string): { appKey: string; stream: string } {
-  const [appKey, stream] = JSON.parse(key) as [string, string];
-  return { appKey, stream };
-}
