@@ -1,8 +1,11 @@
 /**
  * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
  * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
- * script (redis-scripts.ts), which calls `sessionCheck` before and `sessionCommit` after its own state changes:
- * the token's decision and the viewer's session limit are one atomic step, one round trip.
+ * script (redis-scripts.ts) and of a JWT's jti script (jwt/jti-scripts.ts), which call `sessionCheck` before any
+ * write and `sessionCommit` after their own state changes: the decision and the viewer's session limit are one
+ * atomic step, one round trip, and a refusal of either writes nothing.
+ *
+ * A continuing session stays under the viewer it started with (its `vh` in `d`), whatever the token says now.
  *
  * Keys (prefix + `{sess}:` omitted):
  *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
@@ -158,8 +161,8 @@ end
 `;
 
 /**
- * The registry part alone, for decisions whose token is no stored record (JWTs) and for Redis Cluster, where the
- * token's keys and `{sess}` keys are in different slots. KEYS: 1 any `{sess}` key (routes the script). ARGV: the
+ * The registry part alone, for JWTs without a jti (no key of their own) and for Redis Cluster, where the token's
+ * (or jti's) keys and `{sess}` keys are in different slots. KEYS: 1 any `{sess}` key (routes the script). ARGV: the
  * JSON object, with tid, vid, mvs and exp. Returns {reason ('' = allow), outcome}.
  */
 export const SESSION_DECISION_SCRIPT = `${SESSION_PRELUDE}
