@@ -36,7 +36,7 @@ export class RedisTokenDecision {
   private async authorizeInSteps(sessions: RedisSessionRegistry, tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     const peeked = (await this.run(tokenHash, request, check, false, SESSIONS_OFF))?.outcome;
     if (!peeked?.record || peeked.reason !== null || !check.session) return peeked;
-    const { reason } = await sessions.decide(check.session, sessionTokenOf(peeked.record), request.consume, check.now);
+    const { reason } = await sessions.decide(check.session, sessionTokenOf(peeked.record), request.consume, check.now, check.writeDeadline);
     if (reason) return { record: peeked.record, reason };
     return request.consume ? (await this.run(tokenHash, request, check, true, SESSIONS_OFF))?.outcome : peeked;
   }

@@ -5,6 +5,9 @@ import { MemoryJtiStore } from '../../src/tokens/jwt/memory-jti-store.js';
 import { RedisJtiStore } from '../../src/tokens/jwt/redis-jti-store.js';
 import type { JtiStore } from '../../src/tokens/jwt/jti-store.js';
 import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
+import { MemorySessionRegistry } from '../../src/tokens/sessions/memory-session-registry.js';
+import { RedisSessionRegistry } from '../../src/tokens/sessions/redis-session-registry.js';
+import type { SessionRegistry, SessionSettings } from '../../src/tokens/sessions/session-registry.js';
 import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import type { TokenRecord } from '../../src/tokens/token-record.js';
 import { PastDeadlineError, type PolicyCheck, type TokenStore } from '../../src/tokens/token-store.js';
@@ -30,17 +33,33 @@ function check(writeDeadline: number | undefined): PolicyCheck {
 }
 
 let redis: TestRedis;
-let stores: { name: string; tokens: TokenStore; jtis: JtiStore }[];
+let stores: { name: string; tokens: TokenStore; jtis: JtiStore; sessions: SessionRegistry; jtisWithSessions: JtiStore }[];
+const settings: SessionSettings = { windowMs: 60_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events: [] };
 before(async () => {
   redis = await startTestRedis();
   const redisStore = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 5000, retentionMs: 0, clock });
+  const memorySessions = new MemorySessionRegistry(settings);
+  const redisSessions = new RedisSessionRegistry(redisStore.redis, redis.keyPrefix, settings);
   stores = [
-    { name: 'memory', tokens: new MemoryTokenStore(clock), jtis: new MemoryJtiStore(clock) },
-    { name: 'redis', tokens: redisStore, jtis: new RedisJtiStore({ redis: redisStore.redis, keyPrefix: redis.keyPrefix }) },
+    {
+      name: 'memory',
+      tokens: new MemoryTokenStore(clock),
+      jtis: new MemoryJtiStore(clock),
+      sessions: memorySessions,
+      jtisWithSessions: new MemoryJtiStore(clock, memorySessions),
+    },
+    {
+      name: 'redis',
+      tokens: redisStore,
+      jtis: new RedisJtiStore({ redis: redisStore.redis, keyPrefix: redis.keyPrefix }),
+      sessions: redisSessions,
+      jtisWithSessions: new RedisJtiStore({ redis: redisStore.redis, keyPrefix: redis.keyPrefix, sessions: redisSessions }),
+    },
   ];
 });
 after(async () => {
-  for (const { tokens, jtis } of stores) {
+  for (const { tokens, jtis, jtisWithSessions } of stores) {
+    await jtisWithSessions.close();
     await jtis.close();
     await tokens.close();
   }
@@ -71,6 +90,31 @@ describe('a decision past its write deadline changes nothing, in both stores', (
       await assert.rejects(jtis.check(`late-${name}`, { ...use, writeDeadline: Date.now() - 1 }), PastDeadlineError, name);
       assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'B', writeDeadline: Date.now() + 60_000 }), 'ok', `${name}: B may still claim it`);
       assert.equal(await jtis.check(`late-${name}`, { ...use, sessionId: 'A' }), 'used', `${name}: and owns it now`);
+    }
+  });
+
+  test('the session of a JWT without jti is not recorded after the deadline', async () => {
+    for (const { name, sessions } of stores) {
+      const check = { id: `ses_${name}_late`, stream: 'test', appKey: '', clientIp: '10.0.0.1', method: 'playHLS' };
+      const token = { id: `jwt-${name}`, viewerId: 'late-viewer', expiresAt: clock.now() + 60_000 };
+      await assert.rejects(sessions.decide(check, token, true, clock.now(), Date.now() - 1), PastDeadlineError, name);
+      assert.deepEqual((await sessions.list({ tokenId: token.id }, undefined, 10, clock.now())).items, [], `${name}: nothing recorded`);
+      assert.equal((await sessions.decide(check, token, false, clock.now(), Date.now() - 1)).reason, null, `${name}: a check that writes nothing is answered`);
+      assert.equal((await sessions.decide(check, token, true, clock.now(), Date.now() + 60_000)).started, true, `${name}: in time it starts`);
+    }
+  });
+
+  test('a once JWT with its session part: after the deadline neither claimed nor recorded', async () => {
+    for (const { name, sessions, jtisWithSessions } of stores) {
+      const session = {
+        check: { id: `ses_${name}_late_jti`, stream: 'test', appKey: '', clientIp: '10.0.0.1', method: 'playHLS' },
+        token: { id: `late-jti-${name}`, viewerId: 'late-viewer-2', expiresAt: clock.now() + 60_000 },
+      };
+      const use = { once: true, consume: true, sessionId: 'A', keepUntil: clock.now() + 60_000, now: clock.now(), session };
+      await assert.rejects(jtisWithSessions.check(`late-jti-${name}`, { ...use, writeDeadline: Date.now() - 1 }), PastDeadlineError, name);
+      assert.deepEqual((await sessions.list({ tokenId: session.token.id }, undefined, 10, clock.now())).items, [], `${name}: no session`);
+      assert.equal(await jtisWithSessions.check(`late-jti-${name}`, { ...use, sessionId: 'B' }), 'ok', `${name}: B may still claim it`);
+      assert.equal((await sessions.list({ tokenId: session.token.id }, undefined, 10, clock.now())).items.length, 1, `${name}: and B's session is live`);
     }
   });
 });

@@ -106,7 +106,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       if (state === 'used') return refuse('already_used', tokenId);
       if (state !== 'ok') sessionReason = state;
     } else if (session && this.deps.sessions) {
-      sessionReason = (await this.deps.sessions.decide(session.check, session.token, request.consume, now)).reason;
+      sessionReason = (await this.deps.sessions.decide(session.check, session.token, request.consume, now, request.writeDeadline)).reason;
     }
     if (sessionReason) return { ...refuse(sessionReason, tokenId), viewerId: claims.vid };
 

@@ -59,7 +59,7 @@ export class RedisJtiStore implements JtiStore {
   private async checkInSteps(jti: string, use: JtiUse, registry: RedisSessionRegistry): Promise<JtiState> {
     const peeked = await this.run(jti, use, false, SESSIONS_OFF);
     if (peeked.state !== 'ok' || !use.session) return peeked.state;
-    const { reason } = await registry.decide(use.session.check, use.session.token, use.consume, use.now);
+    const { reason } = await registry.decide(use.session.check, use.session.token, use.consume, use.now, use.writeDeadline);
     if (reason) return reason;
     return use.once && use.consume ? (await this.run(jti, use, true, SESSIONS_OFF)).state : 'ok';
   }

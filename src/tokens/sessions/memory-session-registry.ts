@@ -1,3 +1,4 @@
+import { isPastDeadline, PastDeadlineError } from '../token-store.js';
 import {
   matches,
   NO_SESSION_CHANGE,
@@ -38,9 +39,10 @@ export class MemorySessionRegistry implements SessionRegistry {
 
   constructor(readonly settings: SessionSettings) {}
 
-  async decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number): Promise<SessionOutcome> {
+  async decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number, writeDeadline?: number): Promise<SessionOutcome> {
     const reason = this.check(check, token, consume, now);
     if (reason !== null || !consume) return { ...NO_SESSION_CHANGE, reason };
+    if (isPastDeadline(writeDeadline)) throw new PastDeadlineError();
     return this.commit(token, now, 0, 0);
   }
 

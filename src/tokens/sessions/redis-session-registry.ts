@@ -1,5 +1,7 @@
 import type { RedisClient } from '../redis-client.js';
-import { defineScripts } from '../redis-commands.js';
+import { deadlineArg, defineScripts } from '../redis-commands.js';
+import { PAST_DEADLINE } from '../redis-scripts.js';
+import { PastDeadlineError } from '../token-store.js';
 import {
   QUEUE_CLAIM_SCRIPT,
   QUEUE_SETTLE_SCRIPT,
@@ -87,8 +89,9 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   /** The scripts' JSON for one decision of a token that is no stored record (a JWT). */
-  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number): string {
+  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number, extra: Record<string, unknown> = {}): string {
     return this.args(now, {
+      ...extra,
       ...decisionArgs(check, consume),
       tid: token.id,
       vid: token.viewerId ?? '',
@@ -102,8 +105,10 @@ export class RedisSessionRegistry implements SessionRegistry {
     if (outcome !== '') this.onOutcome?.(parseSessionOutcome('', outcome));
   }
 
-  async decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number): Promise<SessionOutcome> {
-    const reply = (await this.scripts.wtaSessionDecide(this.key('d'), this.tokenDecisionArgs({ check, token }, consume, now))) as [string, string];
+  async decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number, writeDeadline?: number): Promise<SessionOutcome> {
+    const args = this.tokenDecisionArgs({ check, token }, consume, now, { dl: deadlineArg(writeDeadline) });
+    const reply = (await this.scripts.wtaSessionDecide(this.key('d'), args)) as [string, string];
+    if (reply[0] === PAST_DEADLINE) throw new PastDeadlineError();
     const outcome = parseSessionOutcome(String(reply[0]), String(reply[1]));
     this.onOutcome?.(outcome);
     return outcome;

@@ -100,8 +100,12 @@ export interface Page<T> {
  */
 export interface SessionRegistry {
   readonly settings: SessionSettings;
-  /** The session part of a decision whose token is no stored record (a JWT): check, and record when it consumes. */
-  decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number): Promise<SessionOutcome>;
+  /**
+   * The session part of a decision whose token is no stored record (a JWT): check, and record when it consumes.
+   * At or after `writeDeadline` (wall-clock ms, see PolicyCheck.writeDeadline) an allowed, consuming decision
+   * records nothing and rejects with PastDeadlineError.
+   */
+  decide(check: SessionCheck, token: SessionToken, consume: boolean, now: number, writeDeadline?: number): Promise<SessionOutcome>;
   list(filter: SessionFilter, cursor: string | undefined, limit: number, now: number): Promise<Page<LiveSession>>;
   streams(cursor: string | undefined, limit: number): Promise<Page<StreamCount>>;
   /** Ends one session now and tells its token id; undefined when there is no such session. */

@@ -1,3 +1,5 @@
+import { DEADLINE_LUA, PAST_DEADLINE } from '../redis-scripts.js';
+
 /**
  * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
  * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
@@ -21,7 +23,7 @@
  * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
  * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
  * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
- * registry is not part of this script).
+ * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms).
  */
 export const SESSION_PRELUDE = `
 local S = cjson.decode(ARGV[#ARGV])
@@ -163,13 +165,16 @@ end
 /**
  * The registry part alone, for JWTs without a jti (no key of their own) and for Redis Cluster, where the token's
  * (or jti's) keys and `{sess}` keys are in different slots. KEYS: 1 any `{sess}` key (routes the script). ARGV: the
- * JSON object, with tid, vid, mvs and exp. Returns {reason ('' = allow), outcome}.
+ * JSON object, with tid, vid, mvs, exp and dl. Returns {reason ('' = allow, '${PAST_DEADLINE}': nothing recorded),
+ * outcome}.
  */
 export const SESSION_DECISION_SCRIPT = `${SESSION_PRELUDE}
+${DEADLINE_LUA}
 local t = { id = S.tid, viewerId = S.vid, expiresAt = tonumber(S.exp) }
 if tonumber(S.mvs) ~= nil and tonumber(S.mvs) > 0 then t.maxViewerSessions = tonumber(S.mvs) end
 local reason = sessionCheck(t)
 if reason then return { reason, '' } end
+if S.c == 1 and late(S.dl) then return { '${PAST_DEADLINE}', '' } end
 sessionCommit(t)
 return { '', sState.outcome }
 `;
