@@ -12,9 +12,8 @@ import { checkClaims, claimTimeReason, grantFromClaims, type ClaimPolicy, type J
 import type { JwtKey } from './jwt-key.js';
 import type { KeyRing } from './key-ring.js';
 import type { VerifiedJwtCache } from './verified-jwt-cache.js';
-import { liveSessionCheck } from '../sessions/live-session-check.js';
-import type { SessionPart, SessionRegistry } from '../sessions/session-registry.js';
-import { viewerSessionKey } from '../viewer-session.js';
+import { isSessionRefusal, type SessionRegistry } from '../sessions/session-registry.js';
+import { checkJwtState } from './jwt-state-check.js';
 
 export interface JwtVerifierOptions extends ClaimPolicy {
   /** How long a decision waits for a JWKS re-fetch caused by an unknown kid (below STORE_TIMEOUT_MS). */
@@ -40,8 +39,6 @@ export interface JwtVerifierDeps {
   onVerifiedCacheLookup?(hit: boolean): void;
 }
 
-/** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
-const NO_EXP_STATE_MS = 10 * 365 * 86_400_000;
 
 type Authenticated = { ok: true; claims: JwtClaims; tokenId: string } | { ok: false; reason: TokenDenyReason; tokenId: string | null };
 
@@ -87,28 +84,10 @@ export class JwtTokenVerifier implements TokenVerifier {
       return refuse('ip_not_allowed', tokenId);
     }
 
-    const session = this.sessionPart(claims, tokenId, clientIp?.text, request, now);
-    let sessionReason: TokenDenyReason | null = null;
-    if (claims.jti !== undefined) {
-      // One store step for the jti and the session (see JtiUse.session). May reject when the store fails:
-      // authorizePlayback turns that into STORE_FAILURE_POLICY.
-      const state = await this.deps.jtis.check(claims.jti, {
-        once: claims.once === true,
-        consume: request.consume,
-        // As for opaque use limits: without WCS's mediaSessionId, the client IP and stream stand for the session.
-        sessionId: request.viewerSessionId ?? `${request.clientIp ?? ''}|${request.stream}`,
-        keepUntil: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
-        now,
-        writeDeadline: request.writeDeadline,
-        session,
-      });
-      if (state === 'revoked') return refuse('revoked', tokenId);
-      if (state === 'used') return refuse('already_used', tokenId);
-      if (state !== 'ok') sessionReason = state;
-    } else if (session && this.deps.sessions) {
-      sessionReason = (await this.deps.sessions.decide(session.check, session.token, request.consume, now, request.writeDeadline)).reason;
-    }
-    if (sessionReason) return { ...refuse(sessionReason, tokenId), viewerId: claims.vid };
+    // May reject when the store fails: authorizePlayback turns that into STORE_FAILURE_POLICY.
+    const stateReason = await checkJwtState(this.deps, claims, tokenId, clientIp?.text, request, now);
+    // A refusal for the viewer session names the viewer in the decision log.
+    if (stateReason) return { ...refuse(stateReason, tokenId), ...(isSessionRefusal(stateReason) ? { viewerId: claims.vid } : {}) };
 
     const headers: Record<string, string> = { ...claims.headers };
     if (options.viewerIdHeader !== null && claims.vid !== undefined) headers[options.viewerIdHeader] = claims.vid;
@@ -216,24 +195,6 @@ export class JwtTokenVerifier implements TokenVerifier {
       return candidates.length === 1 ? candidates[0] : undefined;
     }
     return keys.find(kid) ?? jwks?.find(kid);
-  }
-
-  /**
-   * The live session registry's part, decided with the jti (or alone for a token without one) after everything
-   * else passed: for a consuming request (it records the session, under the viewer's limit), and for a token with
-   * a viewer id (its kicked or replaced sessions are refused on every check). Other non-consuming checks skip it.
-   */
-  private sessionPart(claims: JwtClaims, tokenId: string, clientIp: string | undefined, request: AccessRequest, now: number): SessionPart | undefined {
-    const { sessions, options } = this.deps;
-    if (!sessions || (!request.consume && claims.vid === undefined)) return undefined;
-    const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKey(request), clientIp, request);
-    const token = {
-      id: tokenId,
-      viewerId: claims.vid,
-      maxViewerSessions: claims.mvs,
-      expiresAt: claims.exp === undefined ? now + NO_EXP_STATE_MS : (claims.exp + options.clockSkewSeconds) * 1000,
-    };
-    return { check, token };
   }
 
   /** The jti, else a fingerprint: logs name a token without ever containing it. */

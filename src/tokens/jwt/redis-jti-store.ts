@@ -2,6 +2,7 @@ import type { RedisClient } from '../redis-client.js';
 import { deadlineArg, defineScripts } from '../redis-commands.js';
 import { PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
+import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
 import { JTI_CHECK_SCRIPT, JTI_REVOKE_SCRIPT } from './jti-scripts.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
@@ -11,7 +12,7 @@ type JtiCommands = {
   wtaJtiRevoke(key: string, revokedAt: string, keepUntil: string): Promise<unknown>;
 };
 
-const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', 'viewer_session_limit', 'session_ended', 'session_replaced']);
+const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', ...SESSION_REFUSALS]);
 
 export interface RedisJtiStoreOptions {
   redis: RedisClient;

@@ -125,7 +125,12 @@ export interface SessionRegistry {
 }
 
 /** A decision refused for its viewer session. */
-export type SessionRefusal = 'viewer_session_limit' | 'session_ended' | 'session_replaced';
+export const SESSION_REFUSALS = ['viewer_session_limit', 'session_ended', 'session_replaced'] as const;
+export type SessionRefusal = (typeof SESSION_REFUSALS)[number];
+
+export function isSessionRefusal(reason: string): reason is SessionRefusal {
+  return (SESSION_REFUSALS as readonly string[]).includes(reason);
+}
 
 /** The session part of a decision whose token is no stored record (a JWT): which session, and the token as it sees it. */
 export interface SessionPart {
