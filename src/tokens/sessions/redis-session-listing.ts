@@ -85,7 +85,7 @@ function liveSession(id: string, stored: StoredSession, lastSeenAt: number, chec
 }
 
 /** A member of the `streams` sorted set: the JSON array `[appKey, stream]` the scripts write. */
-export function splitStreamKey(key: string): { appKey: string; stream: string } {
+function splitStreamKey(key: string): { appKey: string; stream: string } {
   const [appKey, stream] = JSON.parse(key) as [string, string];
   return { appKey, stream };
 }

@@ -24,7 +24,7 @@ import {
 } from './session-registry.js';
 
 /** The JSON object the session scripts read from their last argument (see session-scripts.ts). */
-export function sessionScriptArgs(
+function sessionScriptArgs(
   prefix: string,
   settings: SessionSettings,
   now: number,
