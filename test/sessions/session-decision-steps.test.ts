@@ -181,6 +181,14 @@ for (const kind of ['memory', 'redis'] as const) {
       assert.equal((await listSessions(instance, { viewerId: viewer })).items.length, 1);
     });
   
+    test('a JWT session started in the jti step is counted in wcs_auth_sessions_started_total', async () => {
+      const before = await instance.metric('wcs_auth_sessions_started_total');
+      const jwt = jwtFor(instance, { jti: randomUUID(), once: true, vid: `v-${randomUUID()}` });
+      assert.deepEqual(await watch(instance, jwt, 'counted'), [200, 'valid']);
+      assert.deepEqual(await watch(instance, jwt, 'counted'), [200, 'valid'], 'a continuing check starts nothing');
+      assert.equal(await instance.metric('wcs_auth_sessions_started_total'), before + 1);
+    });
+
     test('a PATCH of viewerId is no revocation: the live session goes on, under the viewer it started with', async () => {
       const [from, to] = [`v-${randomUUID()}`, `v-${randomUUID()}`];
       const { token, id } = await issueToken(instance.url, { streams: ['test'], viewerId: from });
