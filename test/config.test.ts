@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { secretsInEnvironment } from '../src/config-secrets.js';
+import { ConfigError, loadConfig, secretsInEnvironment } from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults for a quick start: memory store, /wcs, token, deny on failure', () => {
