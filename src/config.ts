@@ -8,7 +8,7 @@ import { headerMapSchema, headerNameProblem } from './shared/http-headers.js';
 import { isHmacAlgorithm, isJwtAlgorithm, type JwtAlgorithm } from './tokens/jwt/jwt-algorithms.js';
 import { parseJwtKeySpecs } from './tokens/jwt/jwt-key-spec.js';
 import type { JwtConfig } from './tokens/jwt/jwt-runtime.js';
-import type { RedisConnection, WaitReplicas } from './tokens/redis-client.js';
+import type { RedisConnection, WaitReplicas } from './shared/redis-client.js';
 import { sessionsConfig, SessionsConfigError, sessionsEnvFields, type SessionsConfig } from './tokens/sessions/sessions-config.js';
 
 const booleanString = z

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../tokens/redis-client.js';
+import type { RedisClient } from '../shared/redis-client.js';
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../../shared/redis-client.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../../shared/clock.js';
