@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 
 /**
- * The parts of src/ and which parts each may import (README "Architecture"). Imports flow one way: the entry layer
+ * The parts of src/ and which parts each may import (issue 14). Imports flow one way: the entry layer
  * (listeners, wiring, admin routes) → playback → tokens/abuse → shared; observability sits beside them, fed through
  * callbacks the entry layer wires, so it imports shared only. Type-only imports count: a type is a dependency too.
  */
