@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { createHealthRouter } from './observability/health-router.js';
 import { httpMetrics } from './observability/http-metrics.js';
 import { createMetricsRouter } from './observability/metrics-router.js';
-import { storeErrorKind } from './observability/instrumented-token-store.js';
+import { storeErrorKind } from './observability/timed-store-operation.js';
 import type { Metrics } from './observability/metrics.js';
 import { enforcedMethodRules } from './playback/enforced-methods.js';
 import { createNginxAuthHandler, createNginxAuthRouter } from './playback/nginx-auth-router.js';

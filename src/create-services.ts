@@ -5,8 +5,9 @@ import { instrumentIdempotencyStore, type IdempotencyStore } from './admin/idemp
 import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
 import { RedisIdempotencyStore } from './admin/redis-idempotency-store.js';
 import type { Config } from './config.js';
-import { instrumentFailureLimiter } from './observability/instrumented-failure-limiter.js';
-import { instrumentTokenStore } from './observability/instrumented-token-store.js';
+import { instrumentFailureLimiter } from './wiring/instrumented-failure-limiter.js';
+import { instrumentTokenStore } from './wiring/instrumented-token-store.js';
+import { jwtObservers } from './wiring/jwt-observers.js';
 import type { Metrics } from './observability/metrics.js';
 import { DecisionCache } from './playback/decision-cache.js';
 import { GuessThrottle } from './playback/guess-throttle.js';
@@ -107,7 +108,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;
   try {
-    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt, sessions });
+    jwt = createJwtRuntime(config.jwt, { clock, logger, observers: jwtObservers(metrics), redis: redisForJwt, sessions });
   } catch (error) {
     void store.close();
     throw error;

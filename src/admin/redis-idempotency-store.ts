@@ -1,4 +1,4 @@
-import type { RedisClient } from '../tokens/redis-client.js';
+import type { RedisClient } from '../shared/redis-client.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.js';
 
 /** KEYS[1] = entry; ARGV = fingerprint, owner, pending ms. Returns {state, fingerprint, sealed}. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RedisConnection, WaitReplicas } from '../tokens/redis-client.js';
+import type { RedisConnection, WaitReplicas } from '../shared/redis-client.js';
 import { integerString, nameString, secret, splitList, type EnvOf, type ReportProblem } from './env-values.js';
 
 /** `host:port,host:port`: loopback names, IPv4 and bracketed IPv6 (`[::1]:6379`). */

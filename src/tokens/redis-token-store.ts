@@ -1,5 +1,5 @@
 import { ipRangesOf } from '../shared/ip-address.js';
-import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from './redis-client.js';
+import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from '../shared/redis-client.js';
 import {
   AUTHORIZE_SCRIPT,
   CREATE_SCRIPT,

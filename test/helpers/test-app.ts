@@ -4,7 +4,8 @@ import { MemoryIdempotencyStore } from '../../src/admin/memory-idempotency-store
 import { RedisIdempotencyStore } from '../../src/admin/redis-idempotency-store.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
+import { instrumentTokenStore } from '../../src/wiring/instrumented-token-store.js';
+import { jwtObservers } from '../../src/wiring/jwt-observers.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { CompositeTokenVerifier } from '../../src/tokens/composite-token-verifier.js';
@@ -70,7 +71,7 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
   const jwt = createJwtRuntime(config.jwt, {
     clock,
     logger,
-    metrics,
+    observers: jwtObservers(metrics),
     redis: redisStore && config.store.kind === 'redis' ? { client: redisStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
   });
   const idempotency =

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../../shared/redis-client.js';
 import { DEADLINE_LUA, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { PastDeadlineError } from '../token-store.js';
 import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';

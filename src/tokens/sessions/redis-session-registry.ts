@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../../shared/redis-client.js';
 import {
   QUEUE_CLAIM_SCRIPT,
   QUEUE_SETTLE_SCRIPT,
