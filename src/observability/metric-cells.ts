@@ -1,4 +1,4 @@
-import { Counter, type Metric, type Registry } from 'prom-client';
+import { Counter, type Gauge, type Metric, type Registry } from 'prom-client';
 
 /**
  * Series of the hot path (one decision, one store call), bound once to their label values.
@@ -204,5 +204,35 @@ export class CellHistogram<L extends string> {
         labels: { ...labels, ...sharedLabels } as Record<string, string | number>,
       })),
     });
+  }
+}
+
+/**
+ * A gauge that is written far more often than it changes (`wcs_auth_store_up` is set to 1 after every store
+ * answer): a write of the value the series already holds is skipped. Every writer of the gauge must go through
+ * here, or a skipped write could leave another writer's value standing; `registry.resetMetrics()` (unused by the
+ * service) would need `forget()` too.
+ */
+export class LatchedGauge<L extends string> {
+  private readonly last = new Map<string, number>();
+
+  constructor(
+    readonly gauge: Gauge<L>,
+    private readonly keyLabel: L,
+  ) {}
+
+  set(labels: Labels<L>, value: number): void {
+    const key = labels[this.keyLabel];
+    if (this.last.get(key) === value) return;
+    this.last.set(key, value);
+    this.gauge.set(labels, value);
+  }
+
+  get() {
+    return this.gauge.get();
+  }
+
+  forget(): void {
+    this.last.clear();
   }
 }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { BUILD_INFO } from '../shared/version.js';
 import { metricsOn } from './define-metric.js';
-import { CellCounter, CellHistogram } from './metric-cells.js';
+import { CellCounter, CellHistogram, LatchedGauge } from './metric-cells.js';
 import { createResilienceMetrics } from './resilience-metrics.js';
 import { createSessionMetrics } from './session-metrics.js';
 import { StoreAnswerSignal } from './store-answers.js';
@@ -85,10 +85,14 @@ export function createMetrics() {
       LATENCY_BUCKETS_SECONDS,
     ),
     storeErrors: counter('wcs_auth_store_errors_total', 'Token store failures by kind (timeout, connection, other).', ['store', 'operation', 'kind']),
-    storeUp: gauge('wcs_auth_store_up', '1 when the last readiness check reached the token store, 0 when it did not.', ['store'], {
-      // With WORKERS > 1, /metrics aggregates the workers: the store is up only if every worker reached it.
-      aggregator: 'min',
-    }),
+    // Set after every store answer (store-outage-monitor.ts): unchanged values are not written again.
+    storeUp: new LatchedGauge(
+      gauge('wcs_auth_store_up', '1 when the last readiness check reached the token store, 0 when it did not.', ['store'], {
+        // With WORKERS > 1, /metrics aggregates the workers: the store is up only if every worker reached it.
+        aggregator: 'min',
+      }),
+      'store',
+    ),
     workers: gauge('wcs_auth_workers', 'Processes serving requests: 1, or the live workers when WORKERS > 1 (summed over workers).', [], {
       aggregator: 'sum',
       collect() {

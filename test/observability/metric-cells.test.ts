@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Counter, Histogram, Registry } from 'prom-client';
-import { CellCounter, CellHistogram } from '../../src/observability/metric-cells.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CellCounter, CellHistogram, LatchedGauge } from '../../src/observability/metric-cells.js';
 
 const BUCKETS = [0.0001, 0.001, 0.01, 0.1, 1];
 /** Values on, between, below and above the bounds, in two label sets, one of them seen first. */
@@ -58,5 +58,19 @@ describe('metric cells export exactly what prom-client exports for the same obse
     assert.equal(await nginx(), 2, 'a second read does not count again');
     cells.resetMetrics();
     assert.equal((await cells.metrics()).match(/^x_/gm), null);
+  });
+});
+
+describe('LatchedGauge', () => {
+  it('always shows the last value written, whoever wrote it, per label value', async () => {
+    const registry = new Registry();
+    const up = new LatchedGauge(new Gauge({ name: 'up', help: 'h', labelNames: ['store'] as const, registers: [registry] }), 'store');
+    const value = async (store: string) => (await up.get()).values.find((v) => v.labels.store === store)?.value;
+    assert.equal(await value('redis'), undefined, 'no series before a write');
+    for (const [store, v] of [['redis', 1], ['redis', 1], ['memory', 0], ['redis', 0], ['redis', 0], ['memory', 1], ['redis', 1]] as const) {
+      up.set({ store }, v);
+      assert.equal(await value(store), v);
+    }
+    assert.equal(await value('memory'), 1);
   });
 });
