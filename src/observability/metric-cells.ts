@@ -75,6 +75,7 @@ export class CellCounter<L extends string> {
         }
       },
     });
+    // registry.resetMetrics() must also drop the counts not collected yet.
     const reset = this.counter.reset.bind(this.counter);
     this.counter.reset = () => {
       for (const cell of cells) cell.pending = 0;
@@ -135,8 +136,9 @@ export class CellHistogram<L extends string> {
     readonly labelNames: readonly L[],
     private readonly upperBounds: readonly number[],
   ) {
-    // The registry reads a metric only through get()/getForPromString()/reset() and its name: see the note in
-    // bench/README.md ("Metric cells") and test/observability/metric-cells.test.ts, which pins the exposition.
+    // prom-client's Registry reads a metric only through its name, get(), getForPromString() and reset() (and
+    // the cluster aggregation through get()); the type asks for one of its own classes, hence the cast.
+    // test/observability/metric-cells.test.ts pins the text and the JSON against prom-client's Histogram.
     registry.registerMetric(this as unknown as Metric);
     this.index = new CellIndex(labelNames, (labels) => this.cell(labels as Labels<L>));
   }
