@@ -231,7 +231,9 @@ async function allowRequests(setup: ServiceSetup, signingSecret?: string, viewer
   });
   for (let batch = 0; batch < TOKENS_PER_TARGET; batch += 8) {
     const issued = await Promise.all(Array.from({ length: 8 }, (_, i) => setup.issue(undefined, extra(batch + i))));
-    issued.forEach(({ token }, i) => requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret })));
+    issued.forEach(({ token }, i) =>
+      requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret, expectHeaders: headers })),
+    );
   }
   return requests;
 }
