@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { TimeoutError } from '../shared/with-timeout.js';
 import type { Metrics } from './metrics.js';
 
@@ -31,8 +32,9 @@ export function timedStoreOperation<A extends unknown[], R>(
   operation: string,
   call: (...args: A) => Promise<R>,
 ): (...args: A) => Promise<R> {
+  const duration = metrics.storeDuration.at(store, operation);
   return async (...args: A): Promise<R> => {
-    const end = metrics.storeDuration.startTimer({ store, operation });
+    const started = performance.now();
     try {
       const result = await call(...args);
       metrics.storeAnswers?.answered();
@@ -41,7 +43,7 @@ export function timedStoreOperation<A extends unknown[], R>(
       metrics.storeErrors.inc({ store, operation, kind: storeErrorKind(error) });
       throw error;
     } finally {
-      end();
+      duration.observe((performance.now() - started) / 1e3);
     }
   };
 }
