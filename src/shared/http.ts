@@ -7,6 +7,8 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
 import { findUnsafeJson } from './json-safety.js';
+import { requestStateOf, setRequestState } from './request-state.js';
+import { ADMIN_SECURITY_HEADERS, NO_SNIFF_HEADER } from './security-headers.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,16 +17,20 @@ export function requestIdFrom(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Every answer carries its request id (X-Request-Id), also in error bodies and log lines. */
+/**
+ * The request id alone, for an Express app without the front door (the METRICS_PORT app): the front door gives
+ * every other request its id itself.
+ */
 export const requestId: RequestHandler = (req, res, next) => {
   const id = requestIdFrom(req.headers['x-request-id']);
-  res.locals.requestId = id;
+  setRequestState(res, { requestId: id, started: 0n, method: req.method, route: undefined });
   res.setHeader('X-Request-Id', id);
   next();
 };
 
-export function requestIdOf(res: Response): string {
-  return String(res.locals.requestId ?? '');
+/** The request id the front door gave this request (X-Request-Id), for error bodies and log lines. */
+export function requestIdOf(res: ServerResponse): string {
+  return requestStateOf(res)?.requestId ?? '';
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
@@ -89,16 +95,8 @@ interface BodyParserError {
   status?: number;
 }
 
-/** Headers this service's own middleware sets before a route runs; an error answer keeps only these. */
-const OWN_HEADERS = new Set([
-  'x-request-id',
-  'x-content-type-options',
-  'cache-control',
-  'content-security-policy',
-  'x-frame-options',
-  'referrer-policy',
-  'cross-origin-resource-policy',
-]);
+/** Headers this service's own front door and middleware set before a route runs; an error answer keeps only these. */
+const OWN_HEADERS = new Set(['x-request-id', NO_SNIFF_HEADER[0], ...ADMIN_SECURITY_HEADERS.map(([name]) => name)].map((name) => name.toLowerCase()));
 
 /**
  * Writes an error answer after a route failed part-way, and never throws. Headers the route set (a token's headers
@@ -147,7 +145,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       case 'stream.encoding.set':
         return sendError(res, 'invalid_json', 'Request body could not be read');
     }
-    logger.error({ err: error, requestId: requestIdOf(res), route: req.route?.path }, 'unhandled error');
-    writeErrorSafely(res, 'internal', 'Internal error', requestIdOf(res));
+    answerUnhandled(logger, res, error, req.route?.path);
   };
+}
+
+/** The last-resort answer to a failure nothing else answered: logged with its details, answered without them. */
+export function answerUnhandled(logger: Logger, res: ServerResponse, error: unknown, route: string | undefined): void {
+  const requestId = requestIdOf(res);
+  logger.error({ err: error, requestId, route }, 'unhandled error');
+  writeErrorSafely(res, 'internal', 'Internal error', requestId);
 }

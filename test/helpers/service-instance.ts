@@ -44,22 +44,7 @@ export async function startServiceInstance(env: Record<string, string>): Promise
   const services = createServices(config, { clock, logger, metrics });
   await services.start();
   await services.subscribe();
-  const app = createApp({
-    config,
-    adminKeys: config.adminKeys ?? [],
-    store: services.store,
-    verifier: services.verifier,
-    clock,
-    logger,
-    metrics,
-    decisionCache: services.decisionCache,
-    guessThrottle: services.guessThrottle,
-    adminAuthLimiter: services.adminAuthLimiter,
-    jwt: services.jwt,
-    revocations: services.revocations,
-    sessions: services.sessions,
-    idempotency: services.idempotency,
-  });
+  const app = createApp(config, services, { clock, logger, metrics });
   const server = createServiceServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -1,17 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
-import { requestIdOf, writeError } from '../shared/http.js';
+import { writeError } from '../shared/http.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
-import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
-import { deny, type Decision } from './decision.js';
-import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from './edge-signature.js';
-import { parseHlsUri, type HlsUri } from './hls-uri.js';
-import { proxiedClientIp } from './proxied-client-ip.js';
+import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
+import { deny, type Decision } from '../playback/decision.js';
+import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from '../playback/edge-signature.js';
+import { parseHlsUri, type HlsUri } from '../playback/hls-uri.js';
+import { proxiedClientIp } from '../playback/proxied-client-ip.js';
 
 export interface NginxAuthDeps extends AuthorizeDeps {
   logger: Logger;
@@ -44,8 +43,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * `GET <NGINX_AUTH_PATH>`: the target of nginx's `auth_request`. nginx describes the viewer's request in headers
  * (`X-Original-URI`, `X-Original-Method`, `X-Real-IP`); the answer is 204 (allow), 401 (no token) or 403 (denied),
  * the only statuses auth_request understands. The decision is the WCS hook's, with `method` = `nginx` in logs and
- * metrics. On plain node:http objects, like the WCS hook: app.ts answers it in front of Express (every playlist and
- * segment fetch behind nginx asks it), and the Express route below calls the same handler.
+ * metrics. On plain node:http objects, like the WCS hook: the front door answers it without Express (every playlist
+ * and segment fetch behind nginx asks it).
  */
 export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const trustedProxies = new IpRangeList(deps.trustedProxies);
@@ -153,14 +152,4 @@ function setEdgeHeaders(res: ServerResponse, tokenId: string | null, edge: EdgeC
   res.setHeader(EDGE_QUERY_HEADER, signed.query);
   res.setHeader(EDGE_SIGNATURE_HEADER, signed.signature);
   res.setHeader(EDGE_EXPIRES_HEADER, String(signed.expires));
-}
-
-/** The Express route for what the fast path leaves to Express (a trailing slash, another letter case). */
-export function createNginxAuthRouter(handle: NginxAuthHandler, path: string): Router {
-  const router = Router();
-  router.get(path, (req: Request, res: Response) => {
-    res.locals.route = path;
-    return handle(req, res, requestIdOf(res));
-  });
-  return router;
 }

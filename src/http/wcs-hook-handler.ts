@@ -1,19 +1,18 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Router, type Request, type Response } from 'express';
 import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import type { ErrorCode } from '../shared/app-error.js';
-import { isJsonRequest, NOT_JSON_MESSAGE, requestIdOf, writeError, writeJson } from '../shared/http.js';
+import { isJsonRequest, NOT_JSON_MESSAGE, writeError, writeJson } from '../shared/http.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
 import { findUnsafeJson } from '../shared/json-safety.js';
-import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
-import { deny, type Decision } from './decision.js';
-import type { MethodRule } from './enforced-methods.js';
-import { readHookFields } from './wcs-hook-body.js';
-import { isValidWcsSignature } from './wcs-signature.js';
+import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
+import { deny, type Decision } from '../playback/decision.js';
+import type { MethodRule } from '../playback/enforced-methods.js';
+import { readHookFields } from '../playback/wcs-hook-body.js';
+import { isValidWcsSignature } from '../playback/wcs-signature.js';
 
 export interface WcsHookDeps extends AuthorizeDeps {
   logger: Logger;
@@ -31,8 +30,8 @@ export interface WcsHookDeps extends AuthorizeDeps {
 export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, requestId: string) => Promise<void>;
 
 /**
- * `POST <base>/<method>`: WCS's REST hooks, on plain node:http objects so the same code answers from the fast
- * path in front of Express (app.ts) and from the Express route below. The body is read as raw bytes because the
+ * `POST <base>/<method>`: WCS's REST hooks, answered by the front door (front-door.ts) on plain node:http objects,
+ * whatever the spelling of the URL (decision-routes.ts). The body is read as raw bytes because the
  * signature covers the bytes as sent and the allow answer echoes them unchanged; JSON is parsed from those bytes
  * afterwards.
  */
@@ -116,20 +115,6 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     );
     answerDecision(res, decision, raw, requestId);
   };
-}
-
-/**
- * The Express route for the hook: answers what app.ts's fast path leaves to Express (a trailing slash, another
- * letter case, a percent-encoded method name) with the same handler, so both give the same answer.
- */
-export function createWcsHookRouter(handle: WcsHookHandler, metricsRoute: string): Router {
-  const router = Router();
-  router.post('/:method', (req: Request<{ method: string }>, res: Response) => {
-    // Express's baseUrl keeps the letter case the caller sent: the metrics label must not.
-    res.locals.route = metricsRoute;
-    return handle(req, res, req.params.method, requestIdOf(res));
-  });
-  return router;
 }
 
 /** raw-body's errors (http-errors with a `type`), as body-parser's were answered before. */
