@@ -1,13 +1,10 @@
-import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import getRawBody from 'raw-body';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
-import type { ErrorCode } from '../shared/app-error.js';
-import { isJsonRequest, NOT_JSON_MESSAGE, writeError, writeJson } from '../shared/http.js';
+import { writeError, writeJson } from '../shared/http.js';
+import { parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
-import { findUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import type { MethodRule } from '../playback/enforced-methods.js';
@@ -53,17 +50,9 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
 
   return async (req, res, method, requestId) => {
     const started = process.hrtime.bigint();
-    if (!isJsonRequest(req)) return writeError(res, 'unsupported_media_type', NOT_JSON_MESSAGE, requestId);
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-      return writeError(res, 'unsupported_media_type', 'Content-Encoding is not supported: send the body uncompressed', requestId);
-    }
-    let raw: Buffer;
-    try {
-      raw = await getRawBody(req, { length: req.headers['content-length'], limit: deps.bodyLimitBytes });
-    } catch (error) {
-      return writeBodyError(res, error, requestId);
-    }
+    const bytes = await readJsonBytes(req, { limitBytes: deps.bodyLimitBytes, inflate: false });
+    if (!bytes.ok) return writeRefusal(res, bytes.refusal, requestId);
+    const raw = bytes.value;
     const rule = deps.enforcedMethods.get(method);
     const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
 
@@ -74,17 +63,12 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
       return answerDecision(res, decision, raw, requestId);
     }
 
-    // Decoding would replace invalid bytes with U+FFFD: a token would then be compared in a form nobody sent.
-    if (!isUtf8(raw)) return writeError(res, 'invalid_json', 'Request body is not valid UTF-8', requestId);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return writeError(res, 'invalid_json', 'Request body is not valid JSON', requestId);
-    }
+    const parsedBody = parseJsonBytes(raw, { lenient: false });
+    if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
+    const body = parsedBody.value;
     if (rule === undefined) return writeJson(res, 200, raw);
-    const unsafe = findUnsafeJson(body);
-    if (unsafe) return writeError(res, 'validation_failed', `${unsafe.field}: ${unsafe.message}`, requestId, [unsafe]);
+    const unsafe = unsafeJsonRefusal(body);
+    if (unsafe) return writeRefusal(res, unsafe, requestId);
 
     const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
     if (!parsed.ok) {
@@ -117,16 +101,10 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   };
 }
 
-/** raw-body's errors (http-errors with a `type`), as body-parser's were answered before. */
-function writeBodyError(res: ServerResponse, error: unknown, requestId: string): void {
-  const type = (error as { type?: unknown } | null)?.type;
-  const [code, message]: [ErrorCode, string] =
-    type === 'entity.too.large'
-      ? ['payload_too_large', 'Request body is larger than the configured limit']
-      : ['invalid_json', 'Request body could not be read'];
+function writeRefusal(res: ServerResponse, refusal: BodyRefusal, requestId: string): void {
   // The rest of an oversized or broken body is not read: the connection cannot carry another request.
-  res.setHeader('Connection', 'close');
-  writeError(res, code, message, requestId);
+  if (refusal.unread) res.setHeader('Connection', 'close');
+  writeError(res, refusal.code, refusal.message, requestId, refusal.details);
 }
 
 function contextOf(method: string, requestId: string) {
