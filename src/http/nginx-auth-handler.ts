@@ -51,21 +51,8 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
-  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) => {
-    if (decision.allow) {
-      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      setTokenHeaders(res, decision.headers);
-      if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
-      if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
-      res.statusCode = 204;
-      res.end();
-      return;
-    }
-    if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
-    // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
-    if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
-    writeError(res, 'forbidden', 'Access denied', requestId);
-  };
+  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) =>
+    writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
 
   return async (req, res, requestId) => {
     const started = process.hrtime.bigint();
@@ -119,6 +106,30 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
         : undefined;
     answer(res, decision, requestId, edge);
   };
+}
+
+/** 204 (allow), 401 (no token) or 403: the only statuses auth_request understands. */
+function writeNginxAnswer(
+  res: ServerResponse,
+  decision: Decision,
+  requestId: string,
+  edge: EdgeContext | undefined,
+  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>,
+  deps: NginxAuthDeps,
+): void {
+  if (decision.allow) {
+    for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
+    setTokenHeaders(res, decision.headers);
+    if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
+    if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
+    res.statusCode = 204;
+    res.end();
+    return;
+  }
+  if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
+  // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
+  if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
+  writeError(res, 'forbidden', 'Access denied', requestId);
 }
 
 interface EdgeContext {

@@ -34,19 +34,9 @@ export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method:
  */
 export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
-  const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
 
-  const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => {
-    if (decision.allow) {
-      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      setTokenHeaders(res, decision.headers);
-      writeJson(res, 200, raw);
-      return;
-    }
-    // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
-    if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
-    writeError(res, 'forbidden', 'Access denied', requestId);
-  };
+  const answers: AnswerSettings = { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason };
+  const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => writeHookAnswer(res, decision, raw, requestId, answers);
 
   return async (req, res, method, requestId) => {
     const started = process.hrtime.bigint();
@@ -99,6 +89,24 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     );
     answerDecision(res, decision, raw, requestId);
   };
+}
+
+interface AnswerSettings {
+  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>;
+  exposeDenyReason: boolean;
+}
+
+/** Allow: 200 with the body echoed as received; deny: 403, the reason only in X-Deny-Reason if configured. */
+function writeHookAnswer(res: ServerResponse, decision: Decision, raw: Buffer, requestId: string, settings: AnswerSettings): void {
+  if (decision.allow) {
+    for (const [name, value] of settings.allowHeaderEntries) res.setHeader(name, value);
+    setTokenHeaders(res, decision.headers);
+    writeJson(res, 200, raw);
+    return;
+  }
+  // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
+  if (settings.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
+  writeError(res, 'forbidden', 'Access denied', requestId);
 }
 
 function writeRefusal(res: ServerResponse, refusal: BodyRefusal, requestId: string): void {
