@@ -43,10 +43,10 @@ export function createFrontDoor(deps: FrontDoorDeps): RequestListener {
     try {
       if (match.kind === 'hook') {
         state.route = routes.hookRoute;
-        await deps.hook(req, res, match.method, state.requestId);
+        await deps.hook(req, res, match.method, state);
       } else if (match.kind === 'nginx') {
         state.route = routes.nginxRoute;
-        await deps.nginx(req, res, state.requestId);
+        await deps.nginx(req, res, state);
       } else if (match.kind === 'options') {
         answerOptions(res, match.allow);
       } else if (match.kind === 'bad_encoding') {

@@ -5,6 +5,7 @@ import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
 import { writeError } from '../shared/http.js';
+import { secondsSince, type RequestTiming } from '../shared/request-state.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
@@ -30,8 +31,8 @@ export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** Answers one auth_request subrequest; `requestId` is already set on the response. */
-export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+/** Answers one auth_request subrequest; the request id is already set on the response. */
+export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, request: RequestTiming) => Promise<void>;
 
 /** A request header as one string (node keeps only Set-Cookie as an array). */
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -54,8 +55,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) =>
     writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
 
-  return async (req, res, requestId) => {
-    const started = process.hrtime.bigint();
+  return async (req, res, { requestId, started }) => {
     const originalUri = header(req, 'x-original-uri');
     if (originalUri === undefined || originalUri === '') {
       // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
@@ -98,7 +98,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
         requestId,
         resource: hls?.resource,
       },
-      Number(process.hrtime.bigint() - started) / 1e9,
+      secondsSince(started),
     );
     const edge =
       hls?.resource === 'playlist' && deps.edgeSigning !== undefined

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import { writeError, writeJson } from '../shared/http.js';
+import { secondsSince, type RequestTiming } from '../shared/request-state.js';
 import { parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
@@ -23,8 +24,8 @@ export interface WcsHookDeps extends AuthorizeDeps {
   enforcedMethods: ReadonlyMap<string, MethodRule>;
 }
 
-/** Answers one hook request; `method` is the last path segment, `requestId` already set on the response. */
-export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, requestId: string) => Promise<void>;
+/** Answers one hook request; `method` is the decoded last path segment, the request id already set on the response. */
+export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, request: RequestTiming) => Promise<void>;
 
 /**
  * `POST <base>/<method>`: WCS's REST hooks, answered by the front door (front-door.ts) on plain node:http objects,
@@ -38,18 +39,16 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const answers: AnswerSettings = { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason };
   const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => writeHookAnswer(res, decision, raw, requestId, answers);
 
-  return async (req, res, method, requestId) => {
-    const started = process.hrtime.bigint();
+  return async (req, res, method, { requestId, started }) => {
     const bytes = await readJsonBytes(req, { limitBytes: deps.bodyLimitBytes, inflate: false });
     if (!bytes.ok) return writeRefusal(res, bytes.refusal, requestId);
     const raw = bytes.value;
     const rule = deps.enforcedMethods.get(method);
-    const elapsedSeconds = () => Number(process.hrtime.bigint() - started) / 1e9;
 
     // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
     if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
       const decision = deny('bad_signature');
-      recordDecision(deps, decision, contextOf(method, requestId), elapsedSeconds());
+      recordDecision(deps, decision, contextOf(method, requestId), secondsSince(started));
       return answerDecision(res, decision, raw, requestId);
     }
 
@@ -85,7 +84,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
       deps,
       decision,
       { ...contextOf(method, requestId), stream, appKey, clientIp, viewerSessionId: mediaSessionId },
-      elapsedSeconds(),
+      secondsSince(started),
     );
     answerDecision(res, decision, raw, requestId);
   };
