@@ -3,8 +3,10 @@ import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
 import { createServiceServer } from '../../src/shared/http-server.js';
 import { issueViaApi } from '../helpers/admin-client.js';
+import { counterValue } from '../helpers/metric-value.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 
@@ -141,6 +143,27 @@ describe('the decision paths in every spelling, through the real listener', () =
         assert.equal(answer.body, '{"error":{"code":"validation_failed","message":"The URL path is not valid percent-encoded UTF-8","requestId":"<id>"}}');
         assert.deepEqual(answer.counted, [`unmatched ${method} 400`]);
       }
+    }
+  });
+});
+
+describe('an NGINX_AUTH_PATH under WCS_HOOK_BASE_PATH', () => {
+  it('takes GET, HEAD and OPTIONS for nginx in every spelling, and POST for the hook', async () => {
+    const t = buildTestApp({ store: 'memory', env: { NGINX_AUTH_PATH: '/wcs/auth' } });
+    try {
+      const uri = '/live/live.m3u8';
+      for (const path of ['/wcs/auth', '/WCS/Auth/', '/wcs/auth?x=1']) {
+        const nginx = await request(t.app).get(path).set('X-Original-URI', uri);
+        assert.deepEqual([nginx.status, nginx.body.error?.code], [401, 'unauthorized'], path);
+        const options = await request(t.app).options(path);
+        assert.equal(options.headers.allow, 'GET, HEAD', path);
+      }
+      const hook = await request(t.app).post('/wcs/auth').set('Content-Type', 'application/json').send('{"a":1}');
+      assert.deepEqual([hook.status, hook.text], [200, '{"a":1}']);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/auth', method: 'GET', status: '401' }), 3);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', method: 'POST', status: '200' }), 1);
+    } finally {
+      await t.close();
     }
   });
 });
