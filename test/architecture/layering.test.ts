@@ -22,20 +22,6 @@ const ALLOWED: Record<string, readonly string[]> = {
 const ENTRY_FILES = new Set(['main.ts', 'app.ts', 'create-services.ts']);
 const ENTRY_DIRS = new Set(['http', 'admin', 'cluster', 'wiring']);
 
-/**
- * Imports that break the rules today and are being removed on other branches, as `from -> to` (paths under src/).
- * Each must still exist (the test fails on a stale entry, so the list only shrinks):
- * - the hook and nginx handlers move out of playback/ into src/http/ (issue 14, item 1);
- */
-const KNOWN_EXCEPTIONS = new Set<string>([
-  'playback/fast-routes.ts -> observability/http-metrics.ts',
-  'playback/fast-routes.ts -> observability/metrics.ts',
-  'playback/nginx-auth-router.ts -> observability/decision-log.ts',
-  'playback/nginx-auth-router.ts -> observability/metrics.ts',
-  'playback/wcs-hook-router.ts -> observability/decision-log.ts',
-  'playback/wcs-hook-router.ts -> observability/metrics.ts',
-]);
-
 const SRC = resolve(import.meta.dirname, '../../src');
 
 function sourceFiles(dir: string): string[] {
@@ -100,14 +86,8 @@ describe('layering of src/', () => {
   });
 
   it('imports flow one way: shared ← tokens, abuse ← playback, webhooks; observability imports shared only', () => {
-    const violations = violationsOf(edges).filter((edge) => !KNOWN_EXCEPTIONS.has(edge));
+    const violations = violationsOf(edges);
     assert.deepEqual(violations, [], `imports that break the layering:\n${violations.join('\n')}`);
-  });
-
-  it('lists as known exceptions only imports that still exist', () => {
-    const present = new Set(violationsOf(edges));
-    const stale = [...KNOWN_EXCEPTIONS].filter((edge) => !present.has(edge));
-    assert.deepEqual(stale, [], 'remove these from KNOWN_EXCEPTIONS: they are gone');
   });
 
   it('catches a forbidden import (the check can fail)', () => {

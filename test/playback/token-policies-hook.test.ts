@@ -105,14 +105,16 @@ const cases: Case[] = [
     uses: 2,
   },
   {
-    name: 'disabled is reversible: PATCH disabled refuses, PATCH enabled allows again',
+    // Disabling ends the token's live sessions (as revoking does), so the viewer's old session stays ended.
+    name: 'disabled is reversible: PATCH disabled refuses, PATCH enabled allows a new session again',
     issue: { streams: ['test'] },
     steps: [
       { session: 'A', status: 200, reason: 'valid' },
       { session: 'A', patch: { disabled: true }, status: 403, reason: 'disabled' },
-      { session: 'A', patch: { disabled: false }, status: 200, reason: 'valid' },
+      { session: 'A', patch: { disabled: false }, status: 403, reason: 'session_ended' },
+      { session: 'B', status: 200, reason: 'valid' },
     ],
-    uses: 1,
+    uses: 2,
   },
   {
     name: 'PATCH of limits takes effect on the next decision',
