@@ -1,4 +1,4 @@
-import type { SummaryRow, TargetCheck } from './bench-summary.js';
+import { connectionScaling, type SummaryRow, type TargetCheck } from './bench-summary.js';
 
 const num = (value: number | null, digits: number) => (value === null || Number.isNaN(value) ? '–' : value.toFixed(digits));
 
@@ -48,6 +48,15 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
           num(r.vsRedisFloor?.p99 ?? null, 2),
           num(r.vsRedisFloor?.rpsVsFastify ?? null, 2),
         ]),
+      ),
+    );
+  }
+  const byConnections = connectionScaling(summary);
+  if (byConnections.length > 0) {
+    parts.push(
+      table(
+        ['200 vs 50 connections', 'conns', 'req/s ÷ at 50', 'CPU µs/req ÷ at 50'],
+        byConnections.map((r) => [r.target, '200', num(r.ratio, 2), num(r.cpuRatio, 2)]),
       ),
     );
   }

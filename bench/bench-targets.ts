@@ -218,14 +218,22 @@ async function workersServing(baseUrl: string): Promise<number> {
   return text.includes('wcs_auth_workers') ? sumSamples(text, 'wcs_auth_workers') : 1;
 }
 
-async function allowRequests(setup: ServiceSetup, signingSecret?: string, viewers = 0): Promise<BenchRequest[]> {
+/** Two response headers per token, as an operator passing a viewer's tier and customer id to WCS would set. */
+const TOKEN_HEADERS = { 'X-Viewer-Tier': 'gold', 'X-Customer-Id': 'customer-0042' };
+
+async function allowRequests(setup: ServiceSetup, signingSecret?: string, viewers = 0, headers?: Record<string, string>): Promise<BenchRequest[]> {
   const requests: BenchRequest[] = [];
   // Eight at a time: quicker than one by one, gentle enough for a service that is still warming up. With
   // `viewers`, the tokens belong to that many viewer ids, with a per-viewer limit none of them reaches.
-  const extra = (i: number) => (viewers > 0 ? { viewerId: `bench-viewer-${i % viewers}`, maxViewerSessions: TOKENS_PER_TARGET } : {});
+  const extra = (i: number) => ({
+    ...(viewers > 0 ? { viewerId: `bench-viewer-${i % viewers}`, maxViewerSessions: TOKENS_PER_TARGET } : {}),
+    ...(headers ? { headers } : {}),
+  });
   for (let batch = 0; batch < TOKENS_PER_TARGET; batch += 8) {
     const issued = await Promise.all(Array.from({ length: 8 }, (_, i) => setup.issue(undefined, extra(batch + i))));
-    issued.forEach(({ token }, i) => requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret })));
+    issued.forEach(({ token }, i) =>
+      requests.push(playHlsRequest({ kind: 'allow', token, index: batch + i, expectStatus: 200, signingSecret, expectHeaders: headers })),
+    );
   }
   return requests;
 }
@@ -296,6 +304,12 @@ export const TARGETS: readonly TargetSpec[] = [
     description: 'service, memory store, all allowed',
     store: 'memory',
     requests: (setup) => allowRequests(setup),
+  }),
+  service({
+    name: 'memory-headers',
+    description: 'service, memory store, all allowed, each token sets two response headers',
+    store: 'memory',
+    requests: (setup) => allowRequests(setup, undefined, 0, TOKEN_HEADERS),
   }),
   service({
     name: 'nginx-auth',

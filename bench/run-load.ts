@@ -10,6 +10,8 @@ export interface BenchRequest {
   body?: string;
   /** The status the target must answer. */
   expectStatus: number;
+  /** Response headers the answer must carry (checked once before the load, not during it). */
+  expectHeaders?: Readonly<Record<string, string>>;
 }
 
 export interface LoadResult {

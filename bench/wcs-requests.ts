@@ -22,6 +22,8 @@ export function playHlsRequest(options: {
   index: number;
   expectStatus: number;
   signingSecret?: string;
+  /** Headers the token sets, which the allow answer must carry. */
+  expectHeaders?: Readonly<Record<string, string>>;
 }): BenchRequest {
   const body = pretty(
     newerPlayHlsBody(
@@ -35,7 +37,7 @@ export function playHlsRequest(options: {
   );
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.signingSecret !== undefined) headers.authorization = wcsSignature(options.signingSecret, body);
-  return { kind: options.kind, path: HOOK_PATH, headers, body, expectStatus: options.expectStatus };
+  return { kind: options.kind, path: HOOK_PATH, headers, body, expectStatus: options.expectStatus, expectHeaders: options.expectHeaders };
 }
 
 /**
@@ -73,6 +75,9 @@ export async function verifyRequests(name: string, baseUrl: string, requests: re
     }
     if (response.status === 200 && (text !== request.body || !response.headers.get('content-type')?.startsWith('application/json'))) {
       throw new Error(`${name}: the 200 answer to a ${request.kind} request is not the JSON echo of its body`);
+    }
+    for (const [header, value] of Object.entries(request.expectHeaders ?? {})) {
+      if (response.headers.get(header) !== value) throw new Error(`${name}: the answer to a ${request.kind} request lacks ${header}: ${value}`);
     }
   }
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../src/config.js';
-import { createMetrics } from '../src/observability/metrics.js';
 import { systemClock } from '../src/shared/clock.js';
 import { createJwtRuntime } from '../src/tokens/jwt/jwt-runtime.js';
 import { JwtKeyError } from '../src/tokens/jwt/key-ring.js';
@@ -50,7 +49,7 @@ async function checkConfig(env: Record<string, string | undefined>): Promise<Che
     throw error;
   }
   try {
-    const jwt = createJwtRuntime(config.jwt, { clock: systemClock, logger: pino({ level: 'silent' }), metrics: createMetrics(), redis: undefined });
+    const jwt = createJwtRuntime(config.jwt, { clock: systemClock, logger: pino({ level: 'silent' }), redis: undefined });
     await jwt.close();
   } catch (error) {
     if (error instanceof JwtKeyError) return { ok: false, messages: [error.message] };

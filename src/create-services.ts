@@ -5,8 +5,9 @@ import { instrumentIdempotencyStore, type IdempotencyStore } from './admin/idemp
 import { MemoryIdempotencyStore } from './admin/memory-idempotency-store.js';
 import { RedisIdempotencyStore } from './admin/redis-idempotency-store.js';
 import type { Config } from './config.js';
-import { instrumentFailureLimiter } from './observability/instrumented-failure-limiter.js';
-import { instrumentTokenStore } from './observability/instrumented-token-store.js';
+import { instrumentFailureLimiter } from './wiring/instrumented-failure-limiter.js';
+import { instrumentTokenStore } from './wiring/instrumented-token-store.js';
+import { jwtObservers } from './wiring/jwt-observers.js';
 import type { Metrics } from './observability/metrics.js';
 import { DecisionCache } from './playback/decision-cache.js';
 import { GuessThrottle } from './playback/guess-throttle.js';
@@ -25,6 +26,7 @@ import { MemorySessionRegistry } from './tokens/sessions/memory-session-registry
 import type { RedisSessionRegistry } from './tokens/sessions/redis-session-registry.js';
 import type { SessionRegistry, SessionSettings } from './tokens/sessions/session-registry.js';
 import { SessionSweeper } from './webhooks/session-sweeper.js';
+import { createRevocationEffects } from './wiring/revocation-effects.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 
 /** How often each instance looks for due webhook events (a cheap sorted-set range when there are none). */
@@ -33,6 +35,8 @@ const WEBHOOK_POLL_MS = 250;
 /** What createApp needs besides config, clock, logger and metrics, built the way the running service builds it. */
 export interface Services {
   store: TokenStore;
+  /** The Redis store under `store`'s instrumentation (TOKEN_STORE=redis), for tests that read its keys. */
+  redisStore: RedisTokenStore | undefined;
   verifier: TokenVerifier;
   /** JWT keys, JWKS cache and jti store (revocations shared through the token store's Redis). */
   jwt: JwtRuntime;
@@ -44,6 +48,10 @@ export interface Services {
   sessions: SessionRegistry;
   /** Idempotency-Key answers, kept next to the tokens (shared by every instance on the Redis). */
   idempotency: IdempotencyStore;
+  /** What an admin's revocation does beyond the store (decision cache, live sessions, other instances). */
+  onRevoked(tokenId: string, timeoutMs?: number): Promise<void>;
+  /** What an admin's PATCH does beyond the store: cached allows dropped here and elsewhere; no revocation. */
+  onChanged(tokenId: string, timeoutMs?: number): Promise<void>;
   /** First JWKS fetch and key-file watching: main.ts awaits it before listening. */
   start(): Promise<void>;
   /**
@@ -67,6 +75,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   let revocations: RedisRevocationChannel | undefined;
   let idempotency: IdempotencyStore;
   let redisForJwt: { client: RedisTokenStore['redis']; keyPrefix: string } | undefined;
+  let redisStore: RedisTokenStore | undefined;
   const bruteForceWindowMs = config.bruteForce.windowSeconds * 1000;
   const adminWindowMs = config.adminAuthThrottle.windowSeconds * 1000;
 
@@ -78,7 +87,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   };
   let sessions: MemorySessionRegistry | RedisSessionRegistry;
   if (config.store.kind === 'redis') {
-    const redisStore = new RedisTokenStore({
+    redisStore = new RedisTokenStore({
       connection: config.redisConnection,
       keyPrefix: config.store.keyPrefix,
       commandTimeoutMs: config.storeTimeoutMs,
@@ -109,7 +118,7 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
   const store = instrumentTokenStore(rawStore, metrics);
   let jwt: JwtRuntime;
   try {
-    jwt = createJwtRuntime(config.jwt, { clock, logger, metrics, redis: redisForJwt, sessions });
+    jwt = createJwtRuntime(config.jwt, { clock, logger, observers: jwtObservers(metrics), redis: redisForJwt, sessions });
   } catch (error) {
     void store.close();
     throw error;
@@ -156,8 +165,19 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
         })
       : undefined;
 
+  const revocationEffects = createRevocationEffects({
+    decisionCache,
+    sessions,
+    channel: revocations,
+    clock,
+    logger,
+    metrics,
+    storeTimeoutMs: config.storeTimeoutMs,
+  });
+
   return {
     store,
+    redisStore,
     verifier: new CompositeTokenVerifier({
       jwt: jwt.verifier,
       opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
@@ -169,6 +189,8 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
     revocations,
     idempotency,
     sessions,
+    onRevoked: revocationEffects.revokedHere,
+    onChanged: revocationEffects.changedHere,
     start: async () => {
       await jwt.start();
       sweeper.start();
@@ -180,13 +202,12 @@ export function createServices(config: Config, deps: { clock: Clock; logger: Log
         await revocations.subscribe({
           onRevoked: (tokenId) => {
             metrics.revocationMessages.inc({ event: 'received' });
-            const dropped = decisionCache?.invalidateToken(tokenId) ?? 0;
-            if (dropped > 0) metrics.decisionCacheInvalidations.inc({ source: 'message' }, dropped);
+            revocationEffects.dropCached(tokenId, 'message');
           },
           onResync: (missed) => {
             // Missed messages are in the log; without it, nothing cached can be trusted.
             let dropped = 0;
-            if (missed) for (const tokenId of missed) dropped += decisionCache?.invalidateToken(tokenId) ?? 0;
+            if (missed) for (const tokenId of missed) dropped += revocationEffects.dropCached(tokenId, 'resync');
             else dropped = decisionCache?.clear() ?? 0;
             metrics.decisionCacheInvalidations.inc({ source: 'resync' }, dropped);
             logger.info(

@@ -77,24 +77,7 @@ async function main(config: Config): Promise<void> {
   void services.subscribe();
 
   let shuttingDown = false;
-  const app = createApp({
-    config,
-    adminKeys,
-    store,
-    verifier: services.verifier,
-    clock,
-    logger,
-    metrics,
-    renderMetrics,
-    isShuttingDown: () => shuttingDown,
-    jwt: services.jwt,
-    decisionCache: services.decisionCache,
-    guessThrottle: services.guessThrottle,
-    adminAuthLimiter: services.adminAuthLimiter,
-    revocations: services.revocations,
-    sessions: services.sessions,
-    idempotency: services.idempotency,
-  });
+  const app = createApp(config, services, { clock, logger, metrics, renderMetrics, isShuttingDown: () => shuttingDown, adminKeys });
 
   const server: Server = createServiceServer(app).listen(config.port, config.host);
   const metricsServer: Server | undefined =

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { secretsInEnvironment } from '../src/config-secrets.js';
+import { ConfigError, loadConfig, secretsInEnvironment } from '../src/config.js';
 
 describe('configuration', () => {
   it('has working defaults for a quick start: memory store, /wcs, token, deny on failure', () => {
@@ -120,5 +119,21 @@ describe('configuration', () => {
     };
     const listed = secretsInEnvironment(env);
     for (const value of Object.values(env)) assert.ok(listed.includes(value), value);
+  });
+
+  it('lists the credentials inside URLs, admin keys and the variables JWT key specs name, but not key hashes', () => {
+    const hash = 'ab'.repeat(32);
+    const listed = secretsInEnvironment({
+      REDIS_URL: 'redis://user:p%40ss-word-1@redis:6379/0',
+      JWT_JWKS_URL: 'https://jwks-user:jwks-pass-1@idp.example/keys',
+      ADMIN_API_KEYS: `ops=plain-admin-key-0123456789,ro=sha256:${hash}#tokens:read`,
+      JWT_KEYS: 'k1=env:JWT_KEY_ONE',
+      JWT_KEY_ONE: 'hmac-key-material-0123456789',
+      UNRELATED: 'not-a-secret-value',
+    });
+    for (const value of ['p%40ss-word-1', 'p@ss-word-1', 'jwks-pass-1', 'plain-admin-key-0123456789', 'hmac-key-material-0123456789']) {
+      assert.ok(listed.includes(value), value);
+    }
+    assert.ok(!listed.includes(`sha256:${hash}`) && !listed.includes('not-a-secret-value'));
   });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
 
 /** One counter to check or bump: `key` is already namespaced and holds no raw client input. */
@@ -23,7 +24,8 @@ const MAX_TRACKED_KEYS = 100_000;
  * window is dropped, so a caller rotating addresses cannot grow it without limit.
  */
 export class MemoryFailureLimiter implements FailureLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+  /** Least recently started window first; reads `peek`, so only a new window moves a key. */
+  private readonly windows = new LRUCache<string, { count: number; resetAt: number }>({ max: MAX_TRACKED_KEYS });
 
   constructor(private readonly options: { windowMs: number; clock: Clock }) {}
 
@@ -34,22 +36,17 @@ export class MemoryFailureLimiter implements FailureLimiter {
   async recordFailure(keys: readonly LimitKey[]): Promise<void> {
     const now = this.options.clock.now();
     for (const { key } of keys) {
-      const current = this.windows.get(key);
+      const current = this.windows.peek(key);
       if (current && current.resetAt > now) {
         current.count += 1;
         continue;
       }
-      this.windows.delete(key);
       this.windows.set(key, { count: 1, resetAt: now + this.options.windowMs });
-      if (this.windows.size > MAX_TRACKED_KEYS) {
-        const oldest = this.windows.keys().next();
-        if (!oldest.done) this.windows.delete(oldest.value);
-      }
     }
   }
 
   private count(key: string): number {
-    const current = this.windows.get(key);
+    const current = this.windows.peek(key);
     if (!current) return 0;
     if (current.resetAt <= this.options.clock.now()) {
       this.windows.delete(key);

@@ -1,5 +1,6 @@
-import type { RedisClient } from '../tokens/redis-client.js';
-import { defineScripts } from '../tokens/redis-commands.js';
+import { LRUCache } from 'lru-cache';
+import type { RedisClient } from '../shared/redis-client.js';
+import { defineScripts } from '../shared/redis-commands.js';
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
 /**
@@ -31,7 +32,8 @@ const MAX_LEARNED_KEYS = 100_000;
  */
 export class RedisFailureLimiter implements FailureLimiter {
   /** Redis key → the shared count its last INCR here returned, and the end of that window (ms, this machine's clock). */
-  private readonly learned = new Map<string, { count: number; until: number }>();
+  /** Bounded: past MAX_LEARNED_KEYS the least recently learned count goes (a guesser rotating keys cannot grow it). */
+  private readonly learned = new LRUCache<string, { count: number; until: number }>({ max: MAX_LEARNED_KEYS });
   private readonly script: RecordFailureCommand;
 
   constructor(
@@ -45,7 +47,7 @@ export class RedisFailureLimiter implements FailureLimiter {
     if (this.options.learnLocally) {
       const now = Date.now();
       return keys.map(({ key, max }) => {
-        const known = this.learned.get(this.redisKey(key));
+        const known = this.learned.peek(this.redisKey(key));
         return known !== undefined && known.until > now ? max - known.count : max;
       });
     }
@@ -65,16 +67,9 @@ export class RedisFailureLimiter implements FailureLimiter {
 
   private learn(redisKey: string, known: { count: number; until: number }, now: number): void {
     // Replies may arrive out of order: a smaller count from the same window is older news.
-    const previous = this.learned.get(redisKey);
+    const previous = this.learned.peek(redisKey);
     if (previous && previous.until > now && previous.count > known.count) return;
     this.learned.set(redisKey, known);
-    if (this.learned.size <= MAX_LEARNED_KEYS) return;
-    for (const [key, { until }] of this.learned) if (until <= now) this.learned.delete(key);
-    // Still full of live windows: drop the oldest rather than grow without bound.
-    if (this.learned.size > MAX_LEARNED_KEYS) {
-      const oldest = this.learned.keys().next();
-      if (!oldest.done) this.learned.delete(oldest.value);
-    }
   }
 
   private redisKey(key: string): string {

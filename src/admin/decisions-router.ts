@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '../observability/metrics.js';
+import { authorizePlayback } from '../playback/authorize-playback.js';
+import type { Decision } from '../playback/decision.js';
 import { ENFORCEABLE_METHODS } from '../playback/enforced-methods.js';
 import { readHookFields } from '../playback/wcs-hook-body.js';
 import { jsonBody, requireJson } from '../shared/http.js';
-import type { TokenVerifier } from '../tokens/token-verifier.js';
+import type { AccessRequest, TokenVerifier } from '../tokens/token-verifier.js';
 import { sendValidationFailed, validationDetails, type AdminContext } from './admin-context.js';
 import { requireScope } from './require-admin.js';
 
@@ -39,17 +41,27 @@ export function createDecisionsRouter(deps: {
     const fields = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
     if (!fields.ok) return sendValidationFailed(res, [{ field: `body.${fields.field}`, message: fields.message }]);
     const { token, stream, appKey, clientIp, mediaSessionId } = fields.fields;
-    if (token === undefined) return void res.json({ allow: false, reason: 'missing_token', tokenId: null, headers: {} });
-    if (token === null) return void res.json({ allow: false, reason: 'malformed_token', tokenId: null, headers: {} });
-    const verdict = await deps.admin.storeCall(
-      deps.verifier.verify(token, { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: false }),
-      res,
-    );
-    res.json(
-      verdict.valid
-        ? { allow: true, reason: 'valid', tokenId: verdict.tokenId, headers: verdict.headers }
-        : { allow: false, reason: verdict.reason, tokenId: verdict.tokenId, headers: {} },
-    );
+    const request: AccessRequest = { stream, appKey, action: rule.action, clientIp, viewerSessionId: mediaSessionId, consume: false };
+    const decision = await deps.admin.storeCall(dryRun(token, request, deps.verifier, deps.admin.remainingMs(res)), res);
+    res.json({ allow: decision.allow, reason: decision.reason, tokenId: decision.tokenId, headers: decision.allow ? decision.headers : {} });
   });
   return router;
+}
+
+/**
+ * The hook's own decision (missing and malformed tokens included), without throttle or decision cache. The admin
+ * API has no failure policy: a store failure is rethrown, and storeCall answers 503 instead of a policy's answer.
+ */
+async function dryRun(token: string | undefined | null, request: AccessRequest, verifier: TokenVerifier, storeTimeoutMs: number): Promise<Decision> {
+  let failure: { error: unknown } | undefined;
+  const decision = await authorizePlayback(token, request, {
+    verifier,
+    storeTimeoutMs,
+    storeFailurePolicy: 'deny',
+    onStoreFailure: (error) => {
+      failure = { error };
+    },
+  });
+  if (failure) throw failure.error;
+  return decision;
 }

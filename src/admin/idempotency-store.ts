@@ -1,4 +1,4 @@
-import { timedStoreOperation } from '../observability/instrumented-token-store.js';
+import { timedStoreOperation } from '../observability/timed-store-operation.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** What a claim on an idempotency entry found. */

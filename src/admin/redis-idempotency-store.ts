@@ -1,5 +1,5 @@
-import type { RedisClient } from '../tokens/redis-client.js';
-import { defineScripts } from '../tokens/redis-commands.js';
+import type { RedisClient } from '../shared/redis-client.js';
+import { defineScripts } from '../shared/redis-commands.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.js';
 
 /** KEYS[1] = entry; ARGV = fingerprint, owner, pending ms. Returns {state, fingerprint, sealed}. */

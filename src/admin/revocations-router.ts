@@ -1,16 +1,14 @@
 import { Router } from 'express';
-import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Metrics } from '../observability/metrics.js';
 import { AppError } from '../shared/app-error.js';
-import type { Clock } from '../shared/clock.js';
 import { jsonBody, requestIdOf, requireJson } from '../shared/http.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { chargeStoreTime, remainingStoreMs } from './admin-deadline.js';
 import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { AdminKey } from './admin-keys.js';
+import type { AdminRouterDeps } from './admin-router-deps.js';
 import { refuseUnknownQueryParams } from './query-params.js';
-import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
+import { authenticateAdmin, requireScope } from './require-admin.js';
 import { sendValidationFailed, validationDetails } from './admin-context.js';
 
 /** NumericDate seconds, as in the token; beyond year 9999 is not a date anyone means. */
@@ -23,22 +21,11 @@ export const revocationSchema = z
   })
   .strict();
 
-export interface RevocationsRouterDeps {
+export interface RevocationsRouterDeps extends AdminRouterDeps {
   jtis: Pick<JtiStore, 'revoke'>;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  adminKeys: readonly AdminKey[];
   clockSkewSeconds: number;
   /** A revocation is kept until the token's exp: no longer than a token may live (TOKEN_MAX_TTL_SECONDS). */
   tokenMaxTtlSeconds: number;
-  storeTimeoutMs: number;
-  bodyLimitBytes: number;
-  /** Rate limit on failed authentication; absent = none. */
-  adminAuthLimit?: AdminAuthLimit | undefined;
-  /** Called after the jti is revoked: drops cached decisions of it here and on the other instances. */
-  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
-  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 
 /**

@@ -1,19 +1,16 @@
 import { Router, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
-import type { Metrics } from '../observability/metrics.js';
-import type { Clock } from '../shared/clock.js';
 import { jsonBody, requireJson, sendError } from '../shared/http.js';
 import { issueToken, issueTokenSchema } from '../tokens/issue-token.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { TokenVerifier } from '../tokens/token-verifier.js';
 import { toTokenView } from '../tokens/token-view.js';
 import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
-import type { AdminKey } from './admin-keys.js';
+import type { AdminRouterDeps } from './admin-router-deps.js';
 import { createDecisionsRouter } from './decisions-router.js';
 import { refuseUnknownQueryParams } from './query-params.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 import { idempotentIssue } from './idempotent-issue.js';
-import { authenticateAdmin, requireScope, type AdminAuthLimit } from './require-admin.js';
+import { authenticateAdmin, requireScope } from './require-admin.js';
 import { createTokenBatchRouter } from './token-batch-router.js';
 import { createTokenListRouter } from './token-list-router.js';
 import { createTokenSessionsRouter } from './token-sessions-router.js';
@@ -23,15 +20,9 @@ import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 
 export { validationDetails } from './admin-context.js';
 
-export interface TokensRouterDeps {
+export interface TokensRouterDeps extends AdminRouterDeps {
   store: TokenStore;
   verifier: TokenVerifier;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  adminKeys: readonly AdminKey[];
-  storeTimeoutMs: number;
-  bodyLimitBytes: number;
   adminBatchBodyLimitBytes: number;
   tokenDefaultTtlSeconds: number;
   tokenMaxTtlSeconds: number;
@@ -43,15 +34,7 @@ export interface TokensRouterDeps {
   sessions?: SessionRegistry | undefined;
   /** Where Idempotency-Key answers are kept (the token store's Redis, or this process's memory). */
   idempotency: IdempotencyStore;
-  /** Rate limit on failed authentication; absent = none. */
-  adminAuthLimit?: AdminAuthLimit | undefined;
-  /**
-   * Called after a revocation is stored, before the answer: drops cached decisions here and tells the other
-   * instances. Never throws (the revocation itself is done).
-   */
-  /** `timeoutMs`: what is left of the request's store budget for telling other instances. */
-  onRevoked?(tokenId: string, timeoutMs?: number): Promise<void>;
-  /** Called after a PATCH is stored: drops cached decisions here and elsewhere; live sessions go on. */
+  /** Called after a PATCH is stored: drops cached decisions here and elsewhere; no revocation, live sessions go on. */
   onChanged?(tokenId: string, timeoutMs?: number): Promise<void>;
 }
 

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Decision } from '../playback/decision.js';
 import { REDACT_CENSOR, REDACT_PATHS } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -12,10 +11,14 @@ import type { Metrics } from './metrics.js';
 const TOP_LEVEL_REDACT_PATHS = REDACT_PATHS.filter((path) => !path.includes('.'));
 const decisionLoggers = new WeakMap<Logger, Logger>();
 
+/**
+ * The child is made once per logger. `event` is one of its bindings, serialized once with the child: pino writes
+ * bindings right before the line's own fields, so the line is the same as when `event` was its first field.
+ */
 function decisionLogger(logger: Logger): Logger {
   let child = decisionLoggers.get(logger);
   if (child === undefined) {
-    child = logger.child({}, { redact: { paths: TOP_LEVEL_REDACT_PATHS, censor: REDACT_CENSOR } });
+    child = logger.child({ event: 'decision' }, { redact: { paths: TOP_LEVEL_REDACT_PATHS, censor: REDACT_CENSOR } });
     decisionLoggers.set(logger, child);
   }
   return child;
@@ -37,6 +40,18 @@ export function capLoggedField(value: string | undefined): string | null {
   return `${value.slice(0, end)}…`;
 }
 
+/**
+ * What the line and the metrics read of a decision (playback's `Decision` has this shape): declared here so that
+ * observability depends on nothing above `shared`.
+ */
+export interface DecisionOutcome {
+  allow: boolean;
+  reason: string;
+  kind: string | null;
+  tokenId: string | null;
+  viewerId?: string | undefined;
+}
+
 export interface DecisionContext {
   /** WCS method name, or `nginx` for auth_request. Already bounded by the caller for metrics. */
   method: string;
@@ -51,17 +66,16 @@ export interface DecisionContext {
 
 /** One log line and one metric sample per decision, with the same fields every time. Never the token. */
 export function recordDecision(
-  deps: { logger: Logger; metrics: Metrics },
-  decision: Decision,
+  deps: { logger: Logger; metrics: Pick<Metrics, 'decisions' | 'decisionDuration'> },
+  decision: DecisionOutcome,
   context: DecisionContext,
   durationSeconds: number,
 ): void {
   const result = decision.allow ? 'allow' : 'deny';
-  deps.metrics.decisions.inc({ method: context.method, result, reason: decision.reason, token_kind: decision.kind ?? 'none' });
-  deps.metrics.decisionDuration.observe({ method: context.method, result }, durationSeconds);
+  deps.metrics.decisions.at(context.method, result, decision.reason, decision.kind ?? 'none').inc();
+  deps.metrics.decisionDuration.at(context.method, result).observe(durationSeconds);
   decisionLogger(deps.logger).info(
     {
-      event: 'decision',
       allow: decision.allow,
       reason: decision.reason,
       method: context.method,

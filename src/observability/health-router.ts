@@ -1,16 +1,15 @@
 import { Router } from 'express';
 import type { Metrics } from './metrics.js';
-import type { Config } from '../config.js';
+import type { ProbedStore } from './probed-store.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { SERVICE_VERSION } from '../shared/version.js';
-import type { TokenStore } from '../tokens/token-store.js';
 
 export interface HealthDeps {
-  store: Pick<TokenStore, 'kind' | 'ping'>;
+  store: ProbedStore;
   metrics: Metrics;
   storeTimeoutMs: number;
   /** What decisions answer while the store is down; readiness follows it (see below). */
-  failurePolicy: Config['storeFailurePolicy'];
+  failurePolicy: 'deny' | 'allow' | 'cached';
   /** True once shutdown has begun: a draining instance reports itself not ready. */
   isShuttingDown(): boolean;
   /** Told about each readiness probe's outcome, so outages are logged and counted once, wherever seen first. */

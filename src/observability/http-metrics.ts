@@ -1,31 +1,22 @@
 import type { Request, RequestHandler } from 'express';
+import { requestStateOf } from '../shared/request-state.js';
 import type { Metrics } from './metrics.js';
 
 /**
- * Counts requests by route template (`/wcs/:method`, `/v1/tokens/:id`), never by raw URL: stream names and tokens
- * travel in URLs and must not become label values. A route may name its template in `res.locals.route` (the
- * hook does: Express's own `baseUrl` keeps the letter case the caller sent).
- */
-export function httpMetrics(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    const matched = recordMatchedRoute(req);
-    res.once('finish', () => {
-      const route = typeof res.locals.route === 'string' ? res.locals.route : (matched.template ?? 'unmatched');
-      recordHttpRequest(metrics, route, req.method, res.statusCode, start);
-    });
-    next();
-  };
-}
-
-/**
- * The full template of the route that handled the request, taken when the router matches it. Read later, at
- * `finish`, `req.baseUrl` is no longer the mount path when the route failed: the router restores it on the way to
- * the app's error handler, which labelled `/v1/tokens/:id` as `/tokens/:id`. So `req.route` is observed as the
+ * The metrics label of a request Express answers: the full template of the route that handled it
+ * (`/v1/tokens/:id`), never the raw URL (stream names and tokens travel in URLs and must not become label values).
+ * The front door counts the request; this tells it the template. It is taken when the router matches the route:
+ * read later, `req.baseUrl` is no longer the mount path when the route failed (the router restores it on the way
+ * to the app's error handler, which labelled `/v1/tokens/:id` as `/tokens/:id`). So `req.route` is observed as the
  * router sets it, while `req.baseUrl` is still the router's own.
  */
-function recordMatchedRoute(req: Request): { template: string | undefined } {
-  const matched: { template: string | undefined } = { template: undefined };
+export const routeTemplateLabel: RequestHandler = (req, res, next) => {
+  const state = requestStateOf(res);
+  if (state !== undefined) observeRoute(req, (template) => (state.route = template));
+  next();
+};
+
+function observeRoute(req: Request, onMatched: (template: string) => void): void {
   let route: unknown;
   Object.defineProperty(req, 'route', {
     configurable: true,
@@ -34,10 +25,9 @@ function recordMatchedRoute(req: Request): { template: string | undefined } {
     set(value: unknown) {
       route = value;
       const path = (value as { path?: unknown } | undefined)?.path;
-      if (typeof path === 'string') matched.template = `${req.baseUrl}${path}`;
+      if (typeof path === 'string') onMatched(`${req.baseUrl}${path}`);
     },
   });
-  return matched;
 }
 
 /** One request in the HTTP metrics; `start` from process.hrtime.bigint() when it arrived. */

@@ -1,5 +1,7 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { BUILD_INFO } from '../shared/version.js';
+import { metricsOn } from './define-metric.js';
+import { CellCounter, CellHistogram, LatchedGauge } from './metric-cells.js';
 import { createResilienceMetrics } from './resilience-metrics.js';
 import { createSessionMetrics } from './session-metrics.js';
 import { StoreAnswerSignal } from './store-answers.js';
@@ -44,89 +46,69 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   dropMisnamedDefaultGauges(registry);
+  const { counter, gauge, histogram } = metricsOn(registry);
   return {
     registry,
     /** Not a Prometheus metric: the signal that a store operation was answered (see store-answers.ts). */
     storeAnswers: new StoreAnswerSignal(),
-    buildInfo: new Gauge({
-      name: 'wcs_auth_build_info',
-      help: 'Always 1; the labels say which build runs (service version from package.json, Node.js version).',
-      labelNames: ['version', 'node_version'] as const,
-      registers: [registry],
-      // With WORKERS > 1 every worker runs the same build: one series, not the sum.
-      aggregator: 'max',
-      collect() {
-        this.set({ version: BUILD_INFO.version, node_version: BUILD_INFO.nodeVersion }, 1);
+    buildInfo: gauge(
+      'wcs_auth_build_info',
+      'Always 1; the labels say which build runs (service version from package.json, Node.js version).',
+      ['version', 'node_version'],
+      {
+        // With WORKERS > 1 every worker runs the same build: one series, not the sum.
+        aggregator: 'max',
+        collect() {
+          this.set({ version: BUILD_INFO.version, node_version: BUILD_INFO.nodeVersion }, 1);
+        },
       },
-    }),
-    decisions: new Counter({
-      name: 'wcs_auth_decisions_total',
-      help: 'Authorization decisions by WCS method (or nginx), result and reason code.',
-      labelNames: ['method', 'result', 'reason', 'token_kind'] as const,
-      registers: [registry],
-    }),
-    decisionDuration: new Histogram({
-      name: 'wcs_auth_decision_duration_seconds',
-      help: 'Time to decide, from a parsed request to the decision, including the store lookup.',
-      labelNames: ['method', 'result'] as const,
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers: [registry],
-    }),
-    storeDuration: new Histogram({
-      name: 'wcs_auth_store_operation_duration_seconds',
-      help: 'Token store operation latency.',
-      labelNames: ['store', 'operation'] as const,
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers: [registry],
-    }),
-    storeErrors: new Counter({
-      name: 'wcs_auth_store_errors_total',
-      help: 'Token store failures by kind (timeout, connection, other).',
-      labelNames: ['store', 'operation', 'kind'] as const,
-      registers: [registry],
-    }),
-    storeUp: new Gauge({
-      name: 'wcs_auth_store_up',
-      help: '1 when the last readiness check reached the token store, 0 when it did not.',
-      labelNames: ['store'] as const,
-      registers: [registry],
-      // With WORKERS > 1, /metrics aggregates the workers: the store is up only if every worker reached it.
-      aggregator: 'min',
-    }),
-    workers: new Gauge({
-      name: 'wcs_auth_workers',
-      help: 'Processes serving requests: 1, or the live workers when WORKERS > 1 (summed over workers).',
-      registers: [registry],
+    ),
+    // Counted once per decision: bound cells (metric-cells.ts), not prom-client's per-call label lookup.
+    decisions: new CellCounter(
+      registry,
+      'wcs_auth_decisions_total',
+      'Authorization decisions by WCS method (or nginx), result and reason code.',
+      ['method', 'result', 'reason', 'token_kind'],
+    ),
+    decisionDuration: new CellHistogram(
+      registry,
+      'wcs_auth_decision_duration_seconds',
+      'Time to decide, from a parsed request to the decision, including the store lookup.',
+      ['method', 'result'],
+      LATENCY_BUCKETS_SECONDS,
+    ),
+    storeDuration: new CellHistogram(
+      registry,
+      'wcs_auth_store_operation_duration_seconds',
+      'Token store operation latency.',
+      ['store', 'operation'],
+      LATENCY_BUCKETS_SECONDS,
+    ),
+    storeErrors: counter('wcs_auth_store_errors_total', 'Token store failures by kind (timeout, connection, other).', ['store', 'operation', 'kind']),
+    // Set after every store answer (store-outage-monitor.ts): unchanged values are not written again.
+    storeUp: new LatchedGauge(
+      gauge('wcs_auth_store_up', '1 when the last readiness check reached the token store, 0 when it did not.', ['store'], {
+        // With WORKERS > 1, /metrics aggregates the workers: the store is up only if every worker reached it.
+        aggregator: 'min',
+      }),
+      'store',
+    ),
+    workers: gauge('wcs_auth_workers', 'Processes serving requests: 1, or the live workers when WORKERS > 1 (summed over workers).', [], {
       aggregator: 'sum',
       collect() {
         this.set(1);
       },
     }),
-    adminTokens: new Counter({
-      name: 'wcs_auth_admin_token_operations_total',
-      help: 'Admin API changes to tokens by operation (issue, revoke, update).',
-      labelNames: ['operation'] as const,
-      registers: [registry],
-    }),
-    adminAuthFailures: new Counter({
-      name: 'wcs_auth_admin_auth_failures_total',
-      help: 'Admin API requests refused for authentication (missing, invalid), scope (forbidden) or too many failures (throttled).',
-      labelNames: ['reason'] as const,
-      registers: [registry],
-    }),
-    httpRequests: new Counter({
-      name: 'wcs_auth_http_requests_total',
-      help: 'HTTP requests by route template, method and status code.',
-      labelNames: ['route', 'method', 'status'] as const,
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'wcs_auth_http_request_duration_seconds',
-      help: 'HTTP request duration by route template.',
-      labelNames: ['route', 'method'] as const,
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers: [registry],
-    }),
+    adminTokens: counter('wcs_auth_admin_token_operations_total', 'Admin API changes to tokens by operation (issue, revoke, update).', [
+      'operation',
+    ]),
+    adminAuthFailures: counter(
+      'wcs_auth_admin_auth_failures_total',
+      'Admin API requests refused for authentication (missing, invalid), scope (forbidden) or too many failures (throttled).',
+      ['reason'],
+    ),
+    httpRequests: counter('wcs_auth_http_requests_total', 'HTTP requests by route template, method and status code.', ['route', 'method', 'status']),
+    httpDuration: histogram('wcs_auth_http_request_duration_seconds', 'HTTP request duration by route template.', ['route', 'method'], LATENCY_BUCKETS_SECONDS),
     ...createResilienceMetrics(registry),
     ...createSessionMetrics(registry),
   };

@@ -1,30 +1,25 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { metricsOn } from './define-metric.js';
 
 /** Metrics of the store-failure, cache, revocation and throttling paths (issue 7), on the app's own registry. */
 export function createResilienceMetrics(registry: Registry) {
+  const { counter, gauge } = metricsOn(registry);
   return {
-    storeOutages: new Counter({
-      name: 'wcs_auth_store_outages_total',
-      help: 'Times the token store went from answering to failing (an outage began); wcs_auth_store_up says whether one lasts.',
-      labelNames: ['store'] as const,
-      registers: [registry],
-    }),
-    decisionCacheEntries: new Gauge({
-      name: 'wcs_auth_decision_cache_entries',
-      help: 'Recent allow decisions kept for STORE_FAILURE_POLICY=cached.',
-      registers: [registry],
-    }),
-    decisionCacheInvalidations: new Counter({
-      name: 'wcs_auth_decision_cache_invalidations_total',
-      help: 'Cache invalidations: a revocation (local or from another instance) or a resync after the revocation channel reconnected.',
-      labelNames: ['source'] as const,
-      registers: [registry],
-    }),
-    revocationMessages: new Counter({
-      name: 'wcs_auth_revocation_messages_total',
-      help: 'Revocation messages between instances (Redis pub/sub): published, publish_failed, received.',
-      labelNames: ['event'] as const,
-      registers: [registry],
-    }),
+    storeOutages: counter(
+      'wcs_auth_store_outages_total',
+      'Times the token store went from answering to failing (an outage began); wcs_auth_store_up says whether one lasts.',
+      ['store'],
+    ),
+    decisionCacheEntries: gauge('wcs_auth_decision_cache_entries', 'Recent allow decisions kept for STORE_FAILURE_POLICY=cached.'),
+    decisionCacheInvalidations: counter(
+      'wcs_auth_decision_cache_invalidations_total',
+      'Cache invalidations: a revocation (local or from another instance) or a resync after the revocation channel reconnected.',
+      ['source'],
+    ),
+    revocationMessages: counter(
+      'wcs_auth_revocation_messages_total',
+      'Revocation messages between instances (Redis pub/sub): published, publish_failed, received.',
+      ['event'],
+    ),
   };
 }

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { withTimeout } from '../shared/with-timeout.js';
-import type { TokenStore } from '../tokens/token-store.js';
-import { storeErrorKind } from './instrumented-token-store.js';
+import { storeErrorKind } from './timed-store-operation.js';
 import type { Metrics } from './metrics.js';
+import type { ProbedStore } from './probed-store.js';
 
 export interface StoreHealthMonitorDeps {
-  store: Pick<TokenStore, 'kind' | 'ping'>;
+  store: ProbedStore;
   metrics: Pick<Metrics, 'storeUp'>;
   logger: Logger;
   timeoutMs: number;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { storeErrorKind } from './instrumented-token-store.js';
+import { storeErrorKind } from './timed-store-operation.js';
 import type { Metrics } from './metrics.js';
 
 /**

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../shared/clock.js';
 import { sha256Hex } from '../shared/secrets.js';
 import type { AccessRequest, TokenKind } from '../tokens/token-verifier.js';
@@ -31,10 +32,16 @@ export interface DecisionCacheOptions {
  * expiry). A revocation removes every entry of the token (see revocation-channel.ts for other instances).
  */
 export class DecisionCache {
-  private readonly entries = new Map<string, Entry>();
+  /** Least recently stored first (reads `peek`). Every removal, eviction included, leaves the token index. */
+  private readonly entries: LRUCache<string, Entry>;
   private readonly keysByToken = new Map<string, Set<string>>();
 
-  constructor(private readonly options: DecisionCacheOptions) {}
+  constructor(private readonly options: DecisionCacheOptions) {
+    this.entries = new LRUCache<string, Entry>({
+      max: options.maxEntries,
+      dispose: (entry, key) => this.unindex(entry.tokenId, key),
+    });
+  }
 
   get size(): number {
     return this.entries.size;
@@ -42,26 +49,21 @@ export class DecisionCache {
 
   remember(token: string, request: AccessRequest, allow: CachedAllow & { validUntil?: number | undefined }): void {
     const key = cacheKey(token, request);
-    this.delete(key);
     const expiresAt = Math.min(this.options.clock.now() + this.options.ttlMs, allow.validUntil ?? Number.POSITIVE_INFINITY);
+    // Storing again makes the entry the newest; the replaced one leaves its token's index (dispose) first.
     this.entries.set(key, { tokenId: allow.tokenId, kind: allow.kind, headers: allow.headers, expiresAt });
     let keys = this.keysByToken.get(allow.tokenId);
     if (!keys) this.keysByToken.set(allow.tokenId, (keys = new Set()));
     keys.add(key);
-    while (this.entries.size > this.options.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.delete(oldest.value);
-    }
     this.options.onSizeChange?.(this.entries.size);
   }
 
   recall(token: string, request: AccessRequest): CachedAllow | undefined {
     const key = cacheKey(token, request);
-    const entry = this.entries.get(key);
+    const entry = this.entries.peek(key);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.options.clock.now()) {
-      this.delete(key);
+      this.entries.delete(key);
       return undefined;
     }
     return { tokenId: entry.tokenId, kind: entry.kind, headers: entry.headers };
@@ -69,7 +71,7 @@ export class DecisionCache {
 
   /** The store refused this token for this request: it must not be allowed from the cache later. */
   forget(token: string, request: AccessRequest): void {
-    this.delete(cacheKey(token, request));
+    this.entries.delete(cacheKey(token, request));
   }
 
   /** Removes every entry of a token (revoked, disabled, changed). Returns how many there were. */
@@ -77,7 +79,7 @@ export class DecisionCache {
     const keys = this.keysByToken.get(tokenId);
     if (!keys) return 0;
     const count = keys.size;
-    for (const key of [...keys]) this.delete(key);
+    for (const key of [...keys]) this.entries.delete(key);
     this.options.onSizeChange?.(this.entries.size);
     return count;
   }
@@ -91,13 +93,10 @@ export class DecisionCache {
     return count;
   }
 
-  private delete(key: string): void {
-    const entry = this.entries.get(key);
-    if (!entry) return;
-    this.entries.delete(key);
-    const keys = this.keysByToken.get(entry.tokenId);
+  private unindex(tokenId: string, key: string): void {
+    const keys = this.keysByToken.get(tokenId);
     keys?.delete(key);
-    if (keys?.size === 0) this.keysByToken.delete(entry.tokenId);
+    if (keys?.size === 0) this.keysByToken.delete(tokenId);
   }
 }
 

@@ -41,10 +41,16 @@ export const HEADER_VALUE_RULE = 'header values must be printable ASCII, at most
 /** Why `name` may not be set by a token or an operator; undefined when it may. The one check for every source. */
 export function headerNameProblem(name: string): string | undefined {
   if (!FIELD_NAME.test(name)) return HEADER_NAME_RULE;
-  const lower = name.toLowerCase();
-  if (RESERVED_X_NAMES.has(lower) || RESERVED_X_PREFIXES.some((prefix) => lower.startsWith(prefix))) return 'this header name is reserved';
+  if (isReservedName(name)) return 'this header name is reserved';
   if (!nodeAccepts(() => validateHeaderName(name))) return HEADER_NAME_RULE;
   return undefined;
+}
+
+function isReservedName(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (RESERVED_X_NAMES.has(lower)) return true;
+  for (const prefix of RESERVED_X_PREFIXES) if (lower.startsWith(prefix)) return true;
+  return false;
 }
 
 export function headerValueProblem(name: string, value: string): string | undefined {
@@ -67,20 +73,43 @@ export const headerMapSchema = z
   })
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS, { message: `at most ${MAX_HEADERS} headers` });
 
+export type HeaderEntries = readonly (readonly [string, string])[];
+
+const NO_ENTRIES: HeaderEntries = Object.freeze([]);
+/** Per frozen header map (a stored record's, a remembered JWT's): the entries that passed, checked once. */
+const checkedHeaderMaps = new WeakMap<object, HeaderEntries>();
+
 /**
- * Sets the headers of an allow answer. Every source is validated where it enters, so nothing is dropped here in
- * normal operation; the check is repeated because a record stored by an older version may hold a name that is
- * refused now, and a header that made node throw while the answer is written would fail the request.
+ * The headers of an allow answer that pass the rule, as [name, value] pairs. Every source is validated where it
+ * enters, so nothing is dropped here in normal operation; the check is repeated because a record stored by an
+ * older version may hold a name that is refused now, and a header that made node throw while the answer is
+ * written would fail the request. A frozen map (the memory store's records, the JWT verified cache) cannot change,
+ * so its answer is kept and the next decision for the same record only looks it up.
+ *
+ * The check here is the two patterns and the reserved names, without node's validateHeaderName/Value that the
+ * entry checks also run: FIELD_NAME is node's token rule restricted to `X-` names and FIELD_VALUE accepts a subset
+ * of the characters node accepts in a value (test/shared/http-headers.test.ts checks both over every character).
  */
-export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<string, unknown>>): void {
-  let count = 0;
+export function tokenHeaderEntries(headers: Readonly<Record<string, unknown>>): HeaderEntries {
+  const known = checkedHeaderMaps.get(headers);
+  if (known !== undefined) return known;
+  let entries: [string, string][] | undefined;
   for (const name in headers) {
-    const value = headers[name];
     // A JWT's claim headers plus its viewer id header are the most one source can give.
-    if (count > MAX_HEADERS || !Object.hasOwn(headers, name) || !isAllowedResponseHeader(name, value)) continue;
-    res.setHeader(name, value);
-    count += 1;
+    if (entries !== undefined && entries.length > MAX_HEADERS) break;
+    const value = headers[name];
+    if (!Object.hasOwn(headers, name) || typeof value !== 'string') continue;
+    if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(value) || isReservedName(name)) continue;
+    (entries ??= []).push([name, value]);
   }
+  const checked = entries ?? NO_ENTRIES;
+  if (Object.isFrozen(headers)) checkedHeaderMaps.set(headers, checked);
+  return checked;
+}
+
+/** Sets the headers of an allow answer: those of tokenHeaderEntries. */
+export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<string, unknown>>): void {
+  for (const [name, value] of tokenHeaderEntries(headers)) res.setHeader(name, value);
 }
 
 /**

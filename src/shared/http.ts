@@ -1,12 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import typeis from 'type-is';
+import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import express from 'express';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
-import { findUnsafeJson } from './json-safety.js';
+import { declaredUtfCharset, drain, isJsonRequest, NOT_JSON_MESSAGE, parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from './json-body.js';
+import { requestStateOf, setRequestState } from './request-state.js';
+import { ADMIN_SECURITY_HEADERS, NO_SNIFF_HEADER } from './security-headers.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,16 +14,20 @@ export function requestIdFrom(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Every answer carries its request id (X-Request-Id), also in error bodies and log lines. */
+/**
+ * The request id alone, for an Express app without the front door (the METRICS_PORT app): the front door gives
+ * every other request its id itself.
+ */
 export const requestId: RequestHandler = (req, res, next) => {
   const id = requestIdFrom(req.headers['x-request-id']);
-  res.locals.requestId = id;
+  setRequestState(res, { requestId: id, started: 0n, method: req.method, route: undefined });
   res.setHeader('X-Request-Id', id);
   next();
 };
 
-export function requestIdOf(res: Response): string {
-  return String(res.locals.requestId ?? '');
+/** The request id the front door gave this request (X-Request-Id), for error bodies and log lines. */
+export function requestIdOf(res: ServerResponse): string {
+  return requestStateOf(res)?.requestId ?? '';
 }
 
 export function sendError(res: Response, code: ErrorCode, message: string, details?: unknown): void {
@@ -44,61 +47,41 @@ export function writeJson(res: ServerResponse, status: number, json: string | Bu
   res.end(json);
 }
 
-const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
-
-/** Whether a request says it carries JSON; false also for a request without a body (no Content-Length, no chunks). */
-export function isJsonRequest(req: IncomingMessage): boolean {
-  return Boolean(typeis(req, JSON_MEDIA_TYPES));
-}
-
-export const NOT_JSON_MESSAGE = 'Content-Type must be application/json';
-
 /** 415 unless the request says it carries JSON. */
 export const requireJson: RequestHandler = (req, res, next) => {
   if (isJsonRequest(req)) return next();
   sendError(res, 'unsupported_media_type', NOT_JSON_MESSAGE);
 };
 
-const INVALID_UTF8 = 'encoding.invalid_utf8';
-
 /**
- * The JSON body parser for the admin API. Express's parser answers too-large and malformed bodies with errors that
- * the error handler below turns into 413 and 400. Bytes that are not UTF-8 are refused rather than silently
- * replaced, and parsed bodies that nest too deep or carry `__proto__` keys are refused before any route sees them.
+ * The admin API's JSON body, read by the same reader as the hook's (json-body.ts) and left in `req.body`. As
+ * Express's own parser did: UTF charsets only, compressed bodies inflated, an oversized body read to its end
+ * before the answer (so the connection can carry the next request).
  */
 export function jsonBody(limitBytes: number): RequestHandler {
-  const parse = express.json({
-    limit: limitBytes,
-    strict: true,
-    type: ['application/json', 'application/*+json'],
-    verify: (_req, _res, buffer) => {
-      if (!isUtf8(buffer)) throw Object.assign(new Error('body is not UTF-8'), { type: INVALID_UTF8 });
-    },
-  });
-  return (req, res, next) =>
-    parse(req, res, (error?: unknown) => {
-      if (error) return next(error);
-      const problem = findUnsafeJson(req.body);
-      if (problem) return sendError(res, 'validation_failed', `${problem.field}: ${problem.message}`, [problem]);
-      next();
-    });
+  return async (req, res, next) => {
+    const charset = declaredUtfCharset(req);
+    if (charset === undefined) return sendRefusal(res, { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' });
+    const bytes = await readJsonBytes(req, { limitBytes, inflate: true });
+    if (!bytes.ok) {
+      if (bytes.refusal.unread) await drain(req);
+      return sendRefusal(res, bytes.refusal);
+    }
+    const parsed = parseJsonBytes(bytes.value, { lenient: true, charset });
+    if (!parsed.ok) return sendRefusal(res, parsed.refusal);
+    const unsafe = unsafeJsonRefusal(parsed.value);
+    if (unsafe) return sendRefusal(res, unsafe);
+    req.body = parsed.value;
+    next();
+  };
 }
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
+function sendRefusal(res: Response, refusal: BodyRefusal): void {
+  sendError(res, refusal.code, refusal.message, refusal.details);
 }
 
-/** Headers this service's own middleware sets before a route runs; an error answer keeps only these. */
-const OWN_HEADERS = new Set([
-  'x-request-id',
-  'x-content-type-options',
-  'cache-control',
-  'content-security-policy',
-  'x-frame-options',
-  'referrer-policy',
-  'cross-origin-resource-policy',
-]);
+/** Headers this service's own front door and middleware set before a route runs; an error answer keeps only these. */
+const OWN_HEADERS = new Set(['x-request-id', NO_SNIFF_HEADER[0], ...ADMIN_SECURITY_HEADERS.map(([name]) => name)].map((name) => name.toLowerCase()));
 
 /**
  * Writes an error answer after a route failed part-way, and never throws. Headers the route set (a token's headers
@@ -131,23 +114,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof URIError) {
       return writeErrorSafely(res, 'validation_failed', 'The URL path is not valid percent-encoded UTF-8', requestIdOf(res));
     }
-    const type = (error as BodyParserError | null)?.type;
-    switch (type) {
-      case 'entity.too.large':
-        return sendError(res, 'payload_too_large', 'Request body is larger than the configured limit');
-      case 'entity.parse.failed':
-        return sendError(res, 'invalid_json', 'Request body is not valid JSON');
-      case INVALID_UTF8:
-        return sendError(res, 'invalid_json', 'Request body is not valid UTF-8');
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return sendError(res, 'unsupported_media_type', 'Unsupported body encoding or charset');
-      case 'request.aborted':
-      case 'request.size.invalid':
-      case 'stream.encoding.set':
-        return sendError(res, 'invalid_json', 'Request body could not be read');
-    }
-    logger.error({ err: error, requestId: requestIdOf(res), route: req.route?.path }, 'unhandled error');
-    writeErrorSafely(res, 'internal', 'Internal error', requestIdOf(res));
+    answerUnhandled(logger, res, error, req.route?.path);
   };
+}
+
+/** The last-resort answer to a failure nothing else answered: logged with its details, answered without them. */
+export function answerUnhandled(logger: Logger, res: ServerResponse, error: unknown, route: string | undefined): void {
+  const requestId = requestIdOf(res);
+  logger.error({ err: error, requestId, route }, 'unhandled error');
+  writeErrorSafely(res, 'internal', 'Internal error', requestId);
 }

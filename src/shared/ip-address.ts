@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * An IP address in one canonical form. Every address lives in the IPv6 space, IPv4 as IPv4-mapped
@@ -19,59 +20,55 @@ export interface IpRange {
   bits: number;
 }
 
-const MAPPED_PREFIX = Buffer.from('00000000000000000000ffff', 'hex');
+const MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
-function ipv4Bytes(address: string): Buffer {
-  return Buffer.concat([MAPPED_PREFIX, Buffer.from(address.split('.').map(Number))]);
+/**
+ * A valid address (node's isIP decides validity: ipaddr.js alone would also take octal, hex and 32-bit IPv4
+ * spellings), an IPv4-mapped IPv6 address as the IPv4 address it carries.
+ */
+function parseValid(address: string, family: 4 | 6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (family === 4) return ipaddr.IPv4.parse(address);
+  const parsed = ipaddr.IPv6.parse(address.includes('.') ? withHexTail(address) : address);
+  return parsed.isIPv4MappedAddress() ? parsed.toIPv4Address() : parsed;
 }
 
-/** Expands an IPv6 address (already validated by isIP) into 16 bytes, including an embedded IPv4 tail. */
-function ipv6Bytes(address: string): Buffer {
-  const bytes = Buffer.alloc(16);
-  let text = address;
-  let tail: number[] | undefined;
-  if (text.includes('.')) {
-    const lastColon = text.lastIndexOf(':');
-    tail = text.slice(lastColon + 1).split('.').map(Number);
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const [head = '', rest] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
-  const groups =
-    rest === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - restGroups.length).fill('0'), ...restGroups];
-  groups.forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
-  if (tail) bytes.set(tail, 12);
-  return bytes;
+/**
+ * `x::a.b.c.d` with the dotted tail as two hex groups: ipaddr.js reads `::a.b.c.d` (IPv4-compatible, a different
+ * address) as IPv4-mapped. The tail is valid: isIP checked it.
+ */
+function withHexTail(address: string): string {
+  const lastColon = address.lastIndexOf(':');
+  const [a = 0, b = 0, c = 0, d = 0] = address.slice(lastColon + 1).split('.').map(Number);
+  return `${address.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 }
 
-function isMapped(bytes: Buffer): boolean {
-  return bytes.subarray(0, 12).equals(MAPPED_PREFIX);
+/** The 16 bytes in the one space (IPv4 as IPv4-mapped), which the Redis script compares as hex. */
+function bytesOf(ip: ipaddr.IPv4 | ipaddr.IPv6): number[] {
+  return ip.kind() === 'ipv4' ? [...MAPPED_PREFIX, ...ip.toByteArray()] : ip.toByteArray();
 }
 
-function textOf(bytes: Buffer): { text: string; family: 4 | 6 } {
-  if (isMapped(bytes)) return { text: [...bytes.subarray(12)].join('.'), family: 4 };
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
-  // The WHATWG URL serializer applies RFC 5952 compression (longest zero run, lower case).
-  return { text: new URL(`http://[${groups.join(':')}]`).hostname.slice(1, -1), family: 6 };
+/** IPv4 as dotted quad; IPv6 in RFC 5952 form (lower case, longest zero run compressed). */
+function textOf(ip: ipaddr.IPv4 | ipaddr.IPv6): { text: string; family: 4 | 6 } {
+  return ip.kind() === 'ipv4' ? { text: ip.toString(), family: 4 } : { text: (ip as ipaddr.IPv6).toRFC5952String(), family: 6 };
 }
 
-function bytesOf(input: string): Buffer | undefined {
+function hexOf(bytes: number[]): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function parseAddress(input: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   let address = input.trim();
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
   // A zone (`fe80::1%eth0`) names an interface on the server, not part of the client's address.
   address = address.split('%')[0] ?? '';
   const family = isIP(address);
-  if (family === 4) return ipv4Bytes(address);
-  if (family === 6) return ipv6Bytes(address);
-  return undefined;
+  return family === 0 ? undefined : parseValid(address, family as 4 | 6);
 }
 
 export function normalizeIp(input: string): NormalizedIp | undefined {
-  const bytes = bytesOf(input);
-  if (!bytes) return undefined;
-  return { ...textOf(bytes), hex: bytes.toString('hex') };
+  const ip = parseAddress(input);
+  if (!ip) return undefined;
+  return { ...textOf(ip), hex: hexOf(bytesOf(ip)) };
 }
 
 /**
@@ -101,12 +98,13 @@ export function readCidr(input: string): IpRange | { problem: string } {
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return { problem: 'has a bad prefix length' };
   const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
   if (prefix > maxPrefix) return { problem: `has a prefix length over ${maxPrefix}` };
-  const bytes = family === 4 ? ipv4Bytes(address) : ipv6Bytes(address);
+  const bytes = bytesOf(parseValid(address, family as 4 | 6));
   const bits = family === 4 ? prefix + 96 : prefix;
   for (let bit = bits; bit < 128; bit++) bytes[bit >> 3] = (bytes[bit >> 3] ?? 0) & ~(0x80 >> (bit & 7));
   // Clearing host bits below 96 also clears the ffff marker, so only a range of at least 96 bits reads as IPv4.
-  const { text, family: shownAs } = textOf(bytes);
-  return { cidr: `${text}/${shownAs === 4 ? bits - 96 : bits}`, hex: bytes.toString('hex'), bits };
+  const network = ipaddr.fromByteArray(bytes) as ipaddr.IPv6;
+  const { text, family: shownAs } = textOf(network.isIPv4MappedAddress() ? network.toIPv4Address() : network);
+  return { cidr: `${text}/${shownAs === 4 ? bits - 96 : bits}`, hex: hexOf(bytes), bits };
 }
 
 /**
@@ -175,7 +173,7 @@ export function ipRangesOf(cidrs: readonly string[]): Pick<IpRange, 'hex' | 'bit
 }
 
 /**
- * The comparison the Redis script makes (see redis-policy-script.ts), written the same way: whole hex digits
+ * The comparison the Redis script makes (see redis-scripts.ts), written the same way: whole hex digits
  * first, then the leftover high bits of the next digit.
  */
 export function hexInRange(ipHex: string, range: Pick<IpRange, 'hex' | 'bits'>): boolean {

@@ -19,7 +19,7 @@ export interface Grant {
 
 /**
  * The stateless checks every token goes through, in a fixed order so the reason reported is stable. The Redis
- * store runs the same checks in the same order inside its decision script (redis-policy-script.ts).
+ * store runs the same checks in the same order inside its decision script (redis-scripts.ts).
  */
 export function checkGrant(grant: Grant, request: AccessRequest, now: number): TokenDenyReason | null {
   if (grant.revoked) return 'revoked';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { headerMapSchema } from '../shared/http-headers.js';
-import { parseCidr } from '../shared/ip-address.js';
+import { cidrSchema } from './cidr-schema.js';
 import { generateOpaqueToken, generateTokenId, hashToken } from './opaque-token.js';
 import { viewerIdSchema } from './sessions/viewer-id.js';
 import { STREAM_PATTERN } from './stream-pattern.js';
@@ -21,21 +21,12 @@ export const metadataSchema = z.record(z.string(), z.unknown()).refine(
   { message: `must serialize to at most ${METADATA_MAX_BYTES} bytes of JSON` },
 );
 
-const cidrSchema = z.string().transform((value, ctx) => {
-  const range = parseCidr(value);
-  if (!range) {
-    ctx.addIssue({ code: 'custom', message: 'must be an IPv4 or IPv6 address or CIDR range, such as 203.0.113.0/24 or 2001:db8::/32' });
-    return z.NEVER;
-  }
-  return range.cidr;
-});
-
 /** Policy fields shared by issue and PATCH. */
 export const policyFields = {
   maxUses: z.number().int().min(1).max(MAX_USES_LIMIT),
   maxViewers: z.number().int().min(1).max(MAX_VIEWERS_LIMIT),
   allowedIps: z
-    .array(cidrSchema)
+    .array(cidrSchema('must be an IPv4 or IPv6 address or CIDR range, such as 203.0.113.0/24 or 2001:db8::/32'))
     .min(1)
     .max(100)
     .transform((ranges) => [...new Set(ranges)]),
@@ -58,23 +49,29 @@ export const grantRequestFields = {
   headers: headerMapSchema.optional(),
 };
 
-export const issueTokenSchema = z
-  .object({
-    type: z.literal('opaque').optional(),
-    ...grantRequestFields,
-    metadata: metadataSchema.optional(),
-    maxUses: policyFields.maxUses.optional(),
-    maxViewers: policyFields.maxViewers.optional(),
-    allowedIps: policyFields.allowedIps.optional(),
-    bindIpOnFirstUse: policyFields.bindIpOnFirstUse.optional(),
-    viewerId: policyFields.viewerId.optional(),
-    maxViewerSessions: policyFields.maxViewerSessions.optional(),
-  })
-  .strict()
-  .refine((body) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
-    message: 'give ttlSeconds or expiresAt, not both',
-    path: ['expiresAt'],
-  });
+/**
+ * An issue body, opaque or JWT: its `type`, the grant fields, then its own fields; strict, and at most one of
+ * ttlSeconds and expiresAt.
+ */
+export function issueBodySchema<Type extends z.ZodType, Fields extends z.ZodRawShape>(type: Type, fields: Fields) {
+  return z
+    .object({ type, ...grantRequestFields, ...fields })
+    .strict()
+    .refine((body: { ttlSeconds?: unknown; expiresAt?: unknown }) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
+      message: 'give ttlSeconds or expiresAt, not both',
+      path: ['expiresAt'],
+    });
+}
+
+export const issueTokenSchema = issueBodySchema(z.literal('opaque').optional(), {
+  metadata: metadataSchema.optional(),
+  maxUses: policyFields.maxUses.optional(),
+  maxViewers: policyFields.maxViewers.optional(),
+  allowedIps: policyFields.allowedIps.optional(),
+  bindIpOnFirstUse: policyFields.bindIpOnFirstUse.optional(),
+  viewerId: policyFields.viewerId.optional(),
+  maxViewerSessions: policyFields.maxViewerSessions.optional(),
+});
 
 export type IssueTokenInput = z.infer<typeof issueTokenSchema>;
 

@@ -208,3 +208,11 @@ export function redisInteger(value: number): string {
   if (!Number.isSafeInteger(value)) throw new RangeError(`not a safe integer for Redis: ${value}`);
   return String(value);
 }
+
+/**
+ * A write deadline as the scripts read it (wall-clock ms, see PolicyCheck.writeDeadline): absent is a deadline
+ * that never comes, and a fractional one is cut to the millisecond it falls in.
+ */
+export function deadlineArg(writeDeadline: number | undefined): string {
+  return redisInteger(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
+}

@@ -8,8 +8,8 @@ import {
   REVOKE_SCRIPT,
   UPDATE_SCRIPT,
 } from './redis-admin-scripts.js';
-import type { RedisClient } from './redis-client.js';
-import { defineScripts } from './redis-commands.js';
+import type { RedisClient } from '../shared/redis-client.js';
+import { defineScripts } from '../shared/redis-commands.js';
 import { AUTHORIZE_SCRIPT } from './redis-scripts.js';
 import type { RedisTokenKeys } from './redis-token-keys.js';
 import { SESSION_PRELUDE } from './sessions/session-scripts.js';

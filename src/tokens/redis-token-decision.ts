@@ -1,6 +1,5 @@
-import { deadlineArg } from './redis-commands.js';
 import { readRecord } from './redis-record-codec.js';
-import { PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
+import { deadlineArg, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
 import type { RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';

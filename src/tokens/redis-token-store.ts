@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from './redis-client.js';
+import { closeRedisClient, createRedisClient, type RedisClient, type RedisConnection } from '../shared/redis-client.js';
 import { defineTokenScripts, type RedisTokenContext } from './redis-token-context.js';
 import { RedisTokenDecision } from './redis-token-decision.js';
 import { RedisTokenKeys } from './redis-token-keys.js';

@@ -1,4 +1,4 @@
-import { waitForReplicas, type RedisClient, type WaitReplicas } from './redis-client.js';
+import { waitForReplicas, type RedisClient, type WaitReplicas } from '../shared/redis-client.js';
 import type { TokenStore } from './token-store.js';
 
 export class ReplicationError extends Error {

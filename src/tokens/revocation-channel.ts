@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { disconnectRedisClient, keepConnected, type RedisClient } from './redis-client.js';
+import { disconnectRedisClient, keepConnected, type RedisClient } from '../shared/redis-client.js';
 
 const TOKEN_ID_MESSAGE = /^[\x21-\x7e]{1,256}$/;
 /** Instances' clocks differ; a resync reads this much further back than the gap itself. */

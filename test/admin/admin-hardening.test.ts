@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { timedRequest } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 
 const wrongKey = (i: number) => `wrong-admin-key-${String(i).padStart(8, '0')}`;
@@ -42,17 +42,14 @@ describe('admin API: failed-authentication limit shared through Redis', { timeou
   let redis: TestRedis;
   let a: ServiceInstance;
   let b: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    const env = { TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, ADMIN_AUTH_MAX_FAILURES: '4' };
-    a = await startServiceInstance(env);
-    b = await startServiceInstance(env);
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  serviceOnRedis(
+    { ADMIN_AUTH_MAX_FAILURES: '4' },
+    ([first, second], started) => {
+      [a, b] = [first!, second!];
+      redis = started!;
+    },
+    { count: 2 },
+  );
 
   test('wrong keys sent to two instances add up', async () => {
     for (let i = 0; i < 4; i++) assert.equal((await getToken(i % 2 ? a : b, wrongKey(i))).status, 401);

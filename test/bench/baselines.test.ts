@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TARGETS, type RunningTarget } from '../../bench/bench-targets.js';
 import type { BenchRedis } from '../../bench/bench-redis.js';
-import { checkTargets, summarize, type Measurement } from '../../bench/bench-summary.js';
+import { checkTargets, connectionScaling, summarize, type Measurement } from '../../bench/bench-summary.js';
+import { formatSummary } from '../../bench/bench-report.js';
 import { verifyRequests } from '../../bench/wcs-requests.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -75,4 +76,29 @@ test('ratios are taken against the node:http echo and checked against the issue-
   const checks = checkTargets(summary);
   assert.equal(checks.find((c) => c.goal.startsWith('memory: throughput'))?.pass, true);
   assert.equal(checks.find((c) => c.goal.startsWith('memory: CPU'))?.pass, false);
+});
+
+test('200 vs 50 connections is reported for every target, baselines included, and checked for the service', () => {
+  const at200 = (m: Measurement): Measurement => ({ ...m, connections: 200 });
+  const summary = summarize([
+    measurement('node-http', 'baseline', 10_000, 300),
+    at200(measurement('node-http', 'baseline', 8_000, 320)),
+    measurement('memory-headers', 'main', 6_000, 400),
+    at200(measurement('memory-headers', 'main', 5_100, 500)),
+  ]);
+  const rows = connectionScaling(summary);
+  assert.deepEqual(
+    rows.map((r) => [r.target, r.ratio]),
+    [
+      ['node-http', 0.8],
+      ['memory-headers', 0.85],
+    ],
+  );
+  assert.ok(Math.abs((rows[1]?.cpuRatio ?? 0) - 500 / 5_100 / (400 / 6_000)) < 1e-9);
+  assert.match(formatSummary(summary), /^\| memory-headers +\| 200 +\| +0\.85 \| +1\.47 \|$/m);
+  const checks = checkTargets(summary);
+  assert.equal(checks.find((c) => c.goal === 'memory-headers: throughput at 200 >= 0.9 x at 50 connections')?.pass, false);
+  // A memory-store configuration is held to the memory goals (0.6 x the echo, CPU <= 1.8 x).
+  assert.match(checks.find((c) => c.goal.startsWith('memory-headers: throughput at 50'))?.goal ?? '', />= 0\.6 x/);
+  assert.ok(checks.some((c) => c.goal.startsWith('memory-headers: CPU per request at 50 connections <= 1.8')));
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { timedRequest } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 
 /**
@@ -14,25 +13,17 @@ const NUM_RUNS = 150;
 const printable = fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code));
 
 describe('fuzzing the admin API', { timeout: 120_000 }, () => {
-  let redis: TestRedis;
   let instance: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
+  serviceOnRedis(
+    {
       // Authentication fuzzing sends hundreds of wrong keys from one address on purpose.
       ADMIN_AUTH_MAX_FAILURES: '0',
       // The fuzz checks input handling, not timing: a loaded machine must not turn a slow store answer into a 503.
       STORE_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'warn',
-    });
-  });
-  after(async () => {
-    await instance?.close();
-    await redis?.stop();
-  });
+    },
+    ([first]) => (instance = first!),
+  );
 
   const issue = (body: string) => {
     // Keep the instance's manual clock on real time: Redis expires records by its own clock.

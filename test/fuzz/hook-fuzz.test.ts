@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { globMatches } from '../../src/tokens/stream-pattern.js';
 import { issueToken, revokeToken, timedRequest, unknownToken } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 
 /**
  * Property-based fuzzing of the WCS hook over real HTTP: for arbitrary bytes, arbitrary JSON and arbitrary
@@ -40,28 +39,25 @@ function effectiveToken(body: Record<string, unknown>): string | undefined | nul
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`fuzzing the hook (${store} store)`, { timeout: 120_000 }, () => {
-    let redis: TestRedis | undefined;
     let instance: ServiceInstance;
     let valid: string;
     let revoked: string;
 
-    before(async () => {
-      redis = store === 'redis' ? await startTestRedis() : undefined;
-      instance = await startServiceInstance({
-        ...(redis ? { TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
+    serviceOnRedis(
+      {
         BRUTE_FORCE_MAX_PER_IP: '0',
         // The fuzz checks input handling, not timing: a loaded machine must not turn a slow store answer into a 403.
         STORE_TIMEOUT_MS: '5000',
         LOG_LEVEL: 'warn',
-      });
+      },
+      ([first]) => (instance = first!),
+      { store },
+    );
+    before(async () => {
       valid = (await issueToken(instance.url, { streams: ['live-*'] })).token;
       const other = await issueToken(instance.url, { streams: ['live-*'] });
       await revokeToken(instance.url, other.id);
       revoked = other.token;
-    });
-    after(async () => {
-      await instance?.close();
-      await redis?.stop();
     });
 
     const post = (path: string, body: string | Uint8Array, contentType = 'application/json') =>

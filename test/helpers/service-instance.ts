@@ -10,7 +10,9 @@ import { createMetrics, type Metrics } from '../../src/observability/metrics.js'
 import { createServiceServer } from '../../src/shared/http-server.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
-import { ADMIN_KEY, READ_ONLY_KEY } from './test-app.js';
+import { after, before } from 'node:test';
+import { startTestRedis, type TestRedis } from './redis-server.js';
+import { ADMIN_KEY, READ_ONLY_KEY, type StoreKind } from './test-app.js';
 
 /**
  * One running instance of the service, built exactly as main.ts builds it (createServices + createApp) and
@@ -45,22 +47,7 @@ export async function startServiceInstance(env: Record<string, string>, options:
   const services = createServices(config, { clock, logger, metrics });
   await services.start();
   await services.subscribe();
-  const app = createApp({
-    config,
-    adminKeys: config.adminKeys ?? [],
-    store: services.store,
-    verifier: services.verifier,
-    clock,
-    logger,
-    metrics,
-    decisionCache: services.decisionCache,
-    guessThrottle: services.guessThrottle,
-    adminAuthLimiter: services.adminAuthLimiter,
-    jwt: services.jwt,
-    revocations: services.revocations,
-    sessions: services.sessions,
-    idempotency: services.idempotency,
-  });
+  const app = createApp(config, services, { clock, logger, metrics });
   const server = createServiceServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -86,4 +73,32 @@ export async function startServiceInstance(env: Record<string, string>, options:
       await services.close();
     },
   };
+}
+
+/** The variables that put a service on `redis` (its own key prefix). */
+export function redisEnv(redis: TestRedis): Record<string, string> {
+  return { TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix };
+}
+
+/**
+ * The hooks of a describe block whose tests run against running service instances: a private redis-server
+ * (unless `store` is `memory`) and `count` instances on it (several instances of one deployment), built with
+ * `env` before the block and stopped after it. `use` receives them, and the Redis.
+ */
+export function serviceOnRedis(
+  env: Record<string, string>,
+  use: (instances: ServiceInstance[], redis: TestRedis | undefined) => void,
+  options: { count?: number; store?: StoreKind } = {},
+): void {
+  let redis: TestRedis | undefined;
+  const instances: ServiceInstance[] = [];
+  before(async () => {
+    if (options.store !== 'memory') redis = await startTestRedis();
+    for (let i = 0; i < (options.count ?? 1); i++) instances.push(await startServiceInstance({ ...(redis ? redisEnv(redis) : {}), ...env }));
+    use(instances, redis);
+  });
+  after(async () => {
+    for (const instance of instances) await instance.close();
+    await redis?.stop();
+  });
 }

@@ -1,22 +1,15 @@
 import type { RequestListener } from 'node:http';
-import { parseAdminKeys } from '../../src/admin/admin-keys.js';
-import { MemoryIdempotencyStore } from '../../src/admin/memory-idempotency-store.js';
-import { RedisIdempotencyStore } from '../../src/admin/redis-idempotency-store.js';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
+import { createServices, type Services } from '../../src/create-services.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
-import { CompositeTokenVerifier } from '../../src/tokens/composite-token-verifier.js';
-import { createJwtRuntime, type JwtRuntime } from '../../src/tokens/jwt/jwt-runtime.js';
-import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
-import { OpaqueTokenVerifier } from '../../src/tokens/opaque-token-verifier.js';
-import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import type { JwtRuntime } from '../../src/tokens/jwt/jwt-runtime.js';
+import type { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import type { TokenStore } from '../../src/tokens/token-store.js';
-import { sessionPolicyFrom } from '../../src/tokens/viewer-session.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
-import { after, afterEach, before, beforeEach } from 'node:test';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -32,14 +25,17 @@ export interface TestApp {
   metrics: Metrics;
   /** JWT keys, JWKS cache and jti store; call `jwt.start()` for the first JWKS fetch, as main.ts does. */
   jwt: JwtRuntime;
+  /** Everything createServices built, as main.ts builds it (not started: `jwt.start()` as said above). */
+  services: Services;
   close(): Promise<void>;
 }
 
 export type StoreKind = 'memory' | 'redis';
 
 /**
- * The real app, built the way main.ts builds it, with a manual clock and captured logs. `env` takes the same
- * variables as the service (so tests exercise config parsing too).
+ * The real app, built the way main.ts builds it (createServices + createApp), with a manual clock and captured
+ * logs. `env` takes the same variables as the service (so tests exercise config parsing too). Brute-force and
+ * admin-authentication limits are off unless `env` sets them: most tests refuse many tokens from one address.
  */
 export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env?: Record<string, string> }): TestApp {
   const config = loadConfig({
@@ -48,6 +44,8 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
     // Generous by default so a loaded CI machine cannot turn a slow answer into store_unavailable; the tests
     // about timeouts set their own value.
     STORE_TIMEOUT_MS: '2000',
+    BRUTE_FORCE_MAX_PER_IP: '0',
+    ADMIN_AUTH_MAX_FAILURES: '0',
     ...(options.store === 'redis' && options.redis
       ? { TOKEN_STORE: 'redis', REDIS_URL: options.redis.url, REDIS_KEY_PREFIX: options.redis.keyPrefix }
       : {}),
@@ -57,47 +55,11 @@ export function buildTestApp(options: { store: StoreKind; redis?: TestRedis; env
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs);
   const metrics = createMetrics();
-  const redisStore =
-    config.store.kind === 'redis'
-      ? new RedisTokenStore({
-          url: config.store.url,
-          keyPrefix: config.store.keyPrefix,
-          commandTimeoutMs: config.storeTimeoutMs,
-          retentionMs: config.tokenRetentionSeconds * 1000,
-          clock,
-        })
-      : undefined;
-  const store = instrumentTokenStore(redisStore ?? new MemoryTokenStore(clock, config.tokenRetentionSeconds * 1000), metrics);
-  const jwt = createJwtRuntime(config.jwt, {
-    clock,
-    logger,
-    metrics,
-    redis: redisStore && config.store.kind === 'redis' ? { client: redisStore.redis, keyPrefix: config.store.keyPrefix } : undefined,
-  });
-  const idempotency =
-    redisStore && config.store.kind === 'redis'
-      ? new RedisIdempotencyStore({ redis: redisStore.redis, keyPrefix: config.store.keyPrefix })
-      : new MemoryIdempotencyStore(clock);
-  const app = createApp({
-    config,
-    adminKeys: config.adminKeys ?? parseAdminKeys(`admin=${ADMIN_KEY}`),
-    store,
-    verifier: new CompositeTokenVerifier({
-      jwt: jwt.verifier,
-      opaque: config.opaqueTokensEnabled ? new OpaqueTokenVerifier({ store, clock, sessions: sessionPolicyFrom(config) }) : undefined,
-    }),
-    clock,
-    logger,
-    metrics,
-    jwt,
-    idempotency,
-  });
-  const close = async () => {
-    await jwt.close();
-    await idempotency.close();
-    await store.close();
-  };
-  return { app, config, clock, store, redisStore, logs, metrics, jwt, close };
+  const services = createServices(config, { clock, logger, metrics });
+  const app = createApp(config, services, { clock, logger, metrics });
+  const { store, redisStore, jwt } = services;
+  const close = () => services.close();
+  return { app, config, clock, store, redisStore, logs, metrics, jwt, services, close };
 }
 
 export const STORE_KINDS: readonly StoreKind[] = ['memory', 'redis'];

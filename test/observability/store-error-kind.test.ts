@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { storeErrorKind } from '../../src/observability/instrumented-token-store.js';
+import { storeErrorKind } from '../../src/observability/timed-store-operation.js';
 import { TimeoutError } from '../../src/shared/with-timeout.js';
 import { PastDeadlineError } from '../../src/tokens/token-store.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { instrumentTokenStore } from '../../src/observability/instrumented-token-store.js';
+import { instrumentTokenStore } from '../../src/wiring/instrumented-token-store.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { startStoreHealthMonitor } from '../../src/observability/store-health-monitor.js';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { issueToken, playHls, timedRequest, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { tokenLookups } from '../helpers/store-metrics.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
@@ -22,22 +21,12 @@ function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
 
 for (const store of ['memory', 'redis'] as const) {
   describe(`guess throttle and admin limiter under concurrency (${store} store)`, { timeout: 120_000 }, () => {
-    let redis: TestRedis | undefined;
     let instance: ServiceInstance;
-    before(async () => {
-      redis = store === 'redis' ? await startTestRedis() : undefined;
-      instance = await startServiceInstance({
-        ...(redis ? { TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
-        STORE_TIMEOUT_MS: '5000',
-        BRUTE_FORCE_MAX_PER_IP: String(MAX_GUESSES),
-        ADMIN_AUTH_MAX_FAILURES: String(MAX_ADMIN_FAILURES),
-        EXPOSE_DENY_REASON: 'true',
-      });
-    });
-    after(async () => {
-      await instance?.close();
-      await redis?.stop();
-    });
+    serviceOnRedis(
+      { STORE_TIMEOUT_MS: '5000', BRUTE_FORCE_MAX_PER_IP: String(MAX_GUESSES), ADMIN_AUTH_MAX_FAILURES: String(MAX_ADMIN_FAILURES), EXPOSE_DENY_REASON: 'true' },
+      ([first]) => (instance = first!),
+      { store },
+    );
 
     test(`100 parallel unknown tokens from one address: at most ${MAX_GUESSES} get a lookup, the rest are throttled`, async () => {
       const before = await tokenLookups(instance);

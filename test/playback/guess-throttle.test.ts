@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { issueToken, playHls, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 import { tokenLookups } from '../helpers/store-metrics.js';
 
 function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
@@ -58,25 +58,14 @@ describe('brute-force throttling with Redis (shared by every instance)', { timeo
   let redis: TestRedis;
   let a: ServiceInstance;
   let b: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    const env = {
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      STORE_TIMEOUT_MS: '400',
-      BRUTE_FORCE_MAX_PER_IP: '3',
-      BRUTE_FORCE_MAX_PER_STREAM: '5',
-      BRUTE_FORCE_WINDOW_SECONDS: '60',
-    };
-    a = await startServiceInstance(env);
-    b = await startServiceInstance(env);
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  serviceOnRedis(
+    { STORE_TIMEOUT_MS: '400', BRUTE_FORCE_MAX_PER_IP: '3', BRUTE_FORCE_MAX_PER_STREAM: '5', BRUTE_FORCE_WINDOW_SECONDS: '60' },
+    ([first, second], started) => {
+      [a, b] = [first!, second!];
+      redis = started!;
+    },
+    { count: 2 },
+  );
 
   test('guesses spread over two instances add up in Redis: the instance that counts the limit throttles at once, the other after at most one more guess', async () => {
     assert.deepEqual(await guess(a, '10.1.0.1'), [403, 'unknown_token']);

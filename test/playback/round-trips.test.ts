@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi } from '../helpers/admin-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 /**
@@ -29,21 +29,11 @@ async function workDuring(redis: TestRedis, action: () => Promise<void>): Promis
 describe('Redis work per decision', () => {
   let redis: TestRedis;
   let t: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    // Built as main.ts builds it, with brute-force throttling on (its default) and a token policy in use: the
-    // budget must hold with both.
-    t = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      STORE_TIMEOUT_MS: '2000',
-      BRUTE_FORCE_MAX_PER_IP: '20',
-    });
-  });
-  after(async () => {
-    await t.close();
-    await redis.stop();
+  // Built as main.ts builds it, with brute-force throttling on (its default) and a token policy in use: the
+  // budget must hold with both.
+  serviceOnRedis({ STORE_TIMEOUT_MS: '2000', BRUTE_FORCE_MAX_PER_IP: '20' }, ([first], started) => {
+    t = first!;
+    redis = started!;
   });
 
   it('an allowed playHLS decision costs one Redis round trip (the token script), with throttling on', async () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { issueToken, playHls, revokeToken, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { tokenLookups } from '../helpers/store-metrics.js';
 
 /**
@@ -16,16 +15,8 @@ const withoutRequestId = (answer: TimedAnswer) => answer.text.replace(answer.req
 const headerNames = (answer: TimedAnswer) => [...answer.headers.keys()].filter((name) => name !== 'date').sort();
 
 describe('unknown and known-but-wrong tokens are indistinguishable from outside', { timeout: 60_000 }, () => {
-  let redis: TestRedis;
   let instance: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, BRUTE_FORCE_MAX_PER_IP: '0' });
-  });
-  after(async () => {
-    await instance?.close();
-    await redis?.stop();
-  });
+  serviceOnRedis({ BRUTE_FORCE_MAX_PER_IP: '0' }, ([first]) => (instance = first!));
 
   test('each refusal costs exactly one store lookup and answers the same 403 bytes, whatever the reason', async () => {
     const scoped = await issueToken(instance.url, { streams: ['mine'] });

@@ -105,7 +105,10 @@ const cases: Case[] = [
     uses: 2,
   },
   {
-    name: 'disabled is reversible: PATCH disabled refuses, PATCH enabled allows again',
+    // A PATCH is no revocation: disabling refuses the checks but does not end the token's live sessions (revoke and
+    // the session kick are the hard stops), so once re-enabled within the session window the viewer's old session
+    // goes on, and takes no second use.
+    name: 'disabled is reversible: PATCH disabled refuses, PATCH enabled allows the same session again',
     issue: { streams: ['test'] },
     steps: [
       { session: 'A', status: 200, reason: 'valid' },

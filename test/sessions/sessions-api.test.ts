@@ -1,31 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { issueToken, playHls } from '../helpers/hook-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { allSessions, kickSession, listSessions, watch } from '../helpers/session-client.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from '../helpers/test-app.js';
 
 /** The live sessions API through HTTP against openapi.yaml, per store, and when Redis stalls. */
 for (const store of ['memory', 'redis'] as const) {
   describe(`live sessions API (${store} store)`, { timeout: 60_000 }, () => {
-    let redis: TestRedis | undefined;
     let app: ServiceInstance;
-    before(async () => {
-      if (store === 'redis') redis = await startTestRedis();
-      app = await startServiceInstance({
-        TOKEN_STORE: store,
-        ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
-        VIEWER_MAX_SESSIONS: '2',
-        STORE_TIMEOUT_MS: '5000',
-      });
-    });
-    after(async () => {
-      await app?.close();
-      await redis?.stop();
-    });
+    serviceOnRedis({ VIEWER_MAX_SESSIONS: '2', STORE_TIMEOUT_MS: '5000' }, ([first]) => (app = first!), { store });
 
     test('viewerId and maxViewerSessions are set at issue, shown, changed and removed by PATCH; the token limit wins over VIEWER_MAX_SESSIONS', async () => {
       const issued = await request(app.url)
@@ -140,13 +127,9 @@ for (const store of ['memory', 'redis'] as const) {
 describe('the sessions API when Redis stalls', { timeout: 60_000 }, () => {
   let redis: TestRedis;
   let app: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    app = await startServiceInstance({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, STORE_TIMEOUT_MS: '300' });
-  });
-  after(async () => {
-    await app?.close();
-    await redis?.stop();
+  serviceOnRedis({ STORE_TIMEOUT_MS: '300' }, ([first], started) => {
+    app = first!;
+    redis = started!;
   });
 
   test('answers 503 (documented) within the store deadline, and works again once Redis answers', async (t) => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 import { issueToken, timedRequest, type TimedAnswer } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 import { pretty } from '../helpers/wcs-bodies.js';
 
@@ -25,19 +25,9 @@ describe('input hardening', { timeout: 60_000 }, () => {
   let instance: ServiceInstance;
   let keysBefore: string[];
 
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      BODY_LIMIT_BYTES: '65536',
-      BRUTE_FORCE_MAX_PER_IP: '0',
-    });
-  });
-  after(async () => {
-    await instance?.close();
-    await redis?.stop();
+  serviceOnRedis({ BODY_LIMIT_BYTES: '65536', BRUTE_FORCE_MAX_PER_IP: '0' }, ([first], started) => {
+    instance = first!;
+    redis = started!;
   });
   beforeEach(async () => {
     keysBefore = (await redis.client.keys(`${redis.keyPrefix}*`)).sort();

@@ -1,26 +1,18 @@
 import { z } from 'zod';
 import { randomSecret } from '../../shared/secrets.js';
-import { grantRequestFields, policyFields, TokenInputError } from '../issue-token.js';
+import { issueBodySchema, policyFields, TokenInputError } from '../issue-token.js';
 import { VIEWER_ID } from './jwt-claims.js';
 import type { SigningKey } from './jwt-key.js';
 import { signJwt } from './sign-jwt.js';
 
 /** `POST /v1/tokens` with `type: "jwt"`: the opaque policy fields that a signed token can carry, as claims. */
-export const issueJwtSchema = z
-  .object({
-    type: z.literal('jwt'),
-    ...grantRequestFields,
-    allowedIps: policyFields.allowedIps.optional(),
-    once: z.boolean().optional(),
-    viewerId: z.string().regex(VIEWER_ID, { message: 'must be 1-128 printable ASCII characters without spaces' }).optional(),
-    maxViewerSessions: policyFields.maxViewerSessions.optional(),
-    subject: z.string().min(1).max(256).optional(),
-  })
-  .strict()
-  .refine((body) => body.ttlSeconds === undefined || body.expiresAt === undefined, {
-    message: 'give ttlSeconds or expiresAt, not both',
-    path: ['expiresAt'],
-  });
+export const issueJwtSchema = issueBodySchema(z.literal('jwt'), {
+  allowedIps: policyFields.allowedIps.optional(),
+  once: z.boolean().optional(),
+  viewerId: z.string().regex(VIEWER_ID, { message: 'must be 1-128 printable ASCII characters without spaces' }).optional(),
+  maxViewerSessions: policyFields.maxViewerSessions.optional(),
+  subject: z.string().min(1).max(256).optional(),
+});
 
 export type IssueJwtInput = z.infer<typeof issueJwtSchema>;
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { headerMapSchema } from '../../shared/http-headers.js';
+import { cidrSchema } from '../cidr-schema.js';
 import type { Grant } from '../grant.js';
 import { STREAM_PATTERN } from '../stream-pattern.js';
 import { ACTIONS } from '../token-record.js';
 import type { TokenDenyReason } from '../token-verifier.js';
-import { parseCidr } from '../../shared/ip-address.js';
 import { findUnsafeJson } from '../../shared/json-safety.js';
 
 /** A viewer id goes into a response header: printable ASCII without spaces. */
@@ -18,14 +18,7 @@ export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
 export const NUMERIC_DATE_MAX_SECONDS = 253_402_300_799;
 const numericDate = z.number().finite().min(-NUMERIC_DATE_MAX_SECONDS).max(NUMERIC_DATE_MAX_SECONDS);
 const streamPattern = z.string().regex(STREAM_PATTERN);
-const ipRange = z.string().transform((value, ctx) => {
-  const range = parseCidr(value);
-  if (!range) {
-    ctx.addIssue({ code: 'custom', message: 'must be an IP address or CIDR range' });
-    return z.NEVER;
-  }
-  return range.cidr;
-});
+const ipRange = cidrSchema('must be an IP address or CIDR range');
 
 /**
  * The claims this service reads. Registered claims (RFC 7519) plus our own; unknown claims are ignored, so tokens

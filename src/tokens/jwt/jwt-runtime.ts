@@ -1,13 +1,10 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../../shared/redis-client.js';
 import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
 import type { RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import type { Logger } from 'pino';
-import { timedStoreOperation } from '../../observability/instrumented-token-store.js';
-import { createJwtMetrics } from '../../observability/jwt-metrics.js';
-import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../shared/clock.js';
 import type { JtiStore } from './jti-store.js';
-import { JwksCache, type JwksOptions } from './jwks-cache.js';
+import { JwksCache, type JwksFetchResult, type JwksFetchTrigger, type JwksOptions } from './jwks-cache.js';
 import type { JwtKeySpec } from './jwt-key-spec.js';
 import { JwtTokenVerifier } from './jwt-token-verifier.js';
 import { KeyRing } from './key-ring.js';
@@ -48,28 +45,26 @@ export interface JwtRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * What the JWT parts report, as callbacks: the metrics are wired by the entry layer (src/wiring/jwt-observers.ts),
+ * so tokens do not depend on observability.
+ */
+export interface JwtRuntimeObservers {
+  onJwksFetch?(trigger: JwksFetchTrigger, result: JwksFetchResult): void;
+  onVerifiedCacheLookup?(hit: boolean): void;
+  onKeyReload?(ok: boolean): void;
+  /** Wraps the jti store (to time its operations like the token store's); absent = used as built. */
+  wrapJtiStore?(store: JtiStore): JtiStore;
+}
+
 export interface JwtRuntimeDeps {
   clock: Clock;
   logger: Logger;
-  metrics: Metrics;
+  observers?: JwtRuntimeObservers;
   /** With TOKEN_STORE=redis: the token store's connection, so revocations are shared by every instance. */
   redis: { client: RedisClient; keyPrefix: string } | undefined;
   /** Live sessions across tokens (the token store's registry); absent = JWT decisions do not take part. */
   sessions?: MemorySessionRegistry | RedisSessionRegistry | undefined;
-}
-
-/** Times jti operations in the store metrics, like the token store's own operations. */
-function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
-  return {
-    kind: store.kind,
-    check: timedStoreOperation(metrics, store.kind, 'jti_check', (jti: string, use: Parameters<JtiStore['check']>[1]) =>
-      store.check(jti, use),
-    ),
-    revoke: timedStoreOperation(metrics, store.kind, 'jti_revoke', (jti: string, at: number, until: number) =>
-      store.revoke(jti, at, until),
-    ),
-    close: () => store.close(),
-  };
 }
 
 /**
@@ -77,21 +72,21 @@ function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
  * service naming the variable), never per request.
  */
 export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRuntime {
-  const jwtMetrics = createJwtMetrics(deps.metrics.registry);
+  const observers = deps.observers ?? {};
   const keys = new KeyRing({ verify: config.keys, signing: config.signingKeys }, deps.logger);
   const jwks =
     config.jwks &&
     new JwksCache(config.jwks, {
       clock: deps.clock,
       logger: deps.logger,
-      onFetch: (trigger, result) => jwtMetrics.jwksFetches.inc({ trigger, result }),
+      onFetch: (trigger, result) => observers.onJwksFetch?.(trigger, result),
     });
   // The jti store decides a JWT's session part with its jti, in one step: it needs the registry of its own kind.
   const { sessions } = deps;
   const rawJtis: JtiStore = deps.redis
     ? new RedisJtiStore({ redis: deps.redis.client, keyPrefix: deps.redis.keyPrefix, sessions: sessions?.kind === 'redis' ? sessions : undefined })
     : new MemoryJtiStore(deps.clock, sessions?.kind === 'memory' ? sessions : undefined);
-  const jtis = instrumentJtiStore(rawJtis, deps.metrics);
+  const jtis = observers.wrapJtiStore ? observers.wrapJtiStore(rawJtis) : rawJtis;
   const verifier = config.enabled
     ? new JwtTokenVerifier({
         keys,
@@ -100,7 +95,7 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
         clock: deps.clock,
         sessions: deps.sessions,
         verified: new VerifiedJwtCache(config.verifiedCacheSize),
-        onVerifiedCacheLookup: (hit) => jwtMetrics.verifiedCache.inc({ result: hit ? 'hit' : 'miss' }),
+        onVerifiedCacheLookup: (hit) => observers.onVerifiedCacheLookup?.(hit),
         options: {
           requireExp: config.requireExp,
           clockSkewSeconds: config.clockSkewSeconds,
@@ -113,7 +108,7 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
     : undefined;
   const reloadKeys = async () => {
     const ok = await keys.reload();
-    jwtMetrics.keyReloads.inc({ result: ok ? 'ok' : 'error' });
+    observers.onKeyReload?.(ok);
     return ok;
   };
   return {
@@ -124,7 +119,7 @@ export function createJwtRuntime(config: JwtConfig, deps: JwtRuntimeDeps): JwtRu
     verifier,
     reloadKeys,
     start: async () => {
-      keys.watch(config.keysReloadIntervalSeconds * 1000, (ok) => jwtMetrics.keyReloads.inc({ result: ok ? 'ok' : 'error' }));
+      keys.watch(config.keysReloadIntervalSeconds * 1000, (ok) => observers.onKeyReload?.(ok));
       await jwks?.start();
     },
     close: async () => {

@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis-client.js';
-import { deadlineArg, defineScripts } from '../redis-commands.js';
-import { PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import type { RedisClient } from '../../shared/redis-client.js';
+import { defineScripts } from '../../shared/redis-commands.js';
+import { deadlineArg, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { sha256Hex } from '../../shared/secrets.js';
 import type { JwtAlgorithm } from './jwt-algorithms.js';
 import type { JwtClaims } from './jwt-claims.js';
@@ -19,37 +20,35 @@ export interface VerifiedJwt {
  * so it is made once per token and key. What a hit still checks, every time: that the key which verified it is still
  * the one configured for its kid (a removed or rotated key ends every entry it verified), the time claims (nbf, exp,
  * iat), and everything after authentication (grant, IP, the jti state in the store). Refusals are never cached.
- * Bounded: past `maxEntries` the oldest entry goes.
+ * Bounded: past `maxEntries` the least recently stored entry goes (reads do not refresh an entry: `peek`).
  */
 export class VerifiedJwtCache {
-  private readonly entries = new Map<string, VerifiedJwt>();
+  /** undefined when the cache is off (`maxEntries` 0): LRUCache needs a positive bound. */
+  private readonly entries: LRUCache<string, VerifiedJwt> | undefined;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(private readonly maxEntries: number) {
+    this.entries = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : undefined;
+  }
 
   get enabled(): boolean {
     return this.maxEntries > 0;
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 
   /** The entry for this token, if any; pass the same fingerprint to `remember` or `forget`. */
   lookup(token: string): { fingerprint: string; entry: VerifiedJwt | undefined } {
     const id = sha256Hex(token);
-    return { fingerprint: id, entry: this.entries.get(id) };
+    return { fingerprint: id, entry: this.entries?.peek(id) };
   }
 
   remember(fingerprintOfToken: string, entry: VerifiedJwt): void {
-    if (this.maxEntries <= 0) return;
-    if (!this.entries.has(fingerprintOfToken) && this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(fingerprintOfToken, entry);
+    this.entries?.set(fingerprintOfToken, entry);
   }
 
   forget(fingerprintOfToken: string): void {
-    this.entries.delete(fingerprintOfToken);
+    this.entries?.delete(fingerprintOfToken);
   }
 }

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../redis-client.js';
+import type { RedisClient } from '../../shared/redis-client.js';
 import { matches, type LiveSession, type Page, type SessionFilter, type StreamCount } from './session-registry.js';
 
 /** The admin listings of the Redis registry (keys: see session-scripts.ts). */

@@ -1,6 +1,6 @@
-import type { RedisClient } from '../redis-client.js';
-import { deadlineArg, defineScripts } from '../redis-commands.js';
-import { PAST_DEADLINE } from '../redis-scripts.js';
+import type { RedisClient } from '../../shared/redis-client.js';
+import { defineScripts } from '../../shared/redis-commands.js';
+import { deadlineArg, PAST_DEADLINE } from '../redis-scripts.js';
 import { PastDeadlineError } from '../token-store.js';
 import {
   QUEUE_CLAIM_SCRIPT,

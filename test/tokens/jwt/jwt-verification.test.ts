@@ -212,6 +212,19 @@ describe('JWT verification through the playHLS hook', () => {
     assert.match(metrics.text, /wcs_auth_decisions_total\{method="playHLS",result="deny",reason="algorithm_not_allowed",token_kind="jwt"\} [1-9]/);
   });
 
+  test('the signature is checked before the time claims, with every algorithm; an authentic refusal names its jti', async () => {
+    for (const alg of ['ES256', 'EdDSA'] as const) {
+      const [key, kid] = alg === 'ES256' ? [keys.ec256.privateKey, 'ec256'] : [keys.ed25519.privateKey, 'ed'];
+      const jti = `jti-${randomUUID()}`;
+      const authentic = mintJwt(alg, claims({ jti, exp: String(now + 3600) }), key, { kid });
+      expectDecision(await playHls(t.app, authentic), 'invalid_claims', `${alg} authentic`);
+      assert.ok(t.logs.decisions().some((d) => d.tokenId === jti && d.reason === 'invalid_claims'), `${alg}: the jti is logged`);
+      const [header, payload, signature = ''] = mintJwt(alg, claims({ exp: now - 3600 }), key, { kid }).split('.');
+      const forged = `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+      expectDecision(await playHls(t.app, forged), 'invalid_signature', `${alg} forged and expired`);
+    }
+  });
+
   test('a JWT is never looked up as an opaque token, and an opaque token still works next to JWTs', async () => {
     const issued = await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ streams: ['test'] });
     assert.equal(issued.status, 201);

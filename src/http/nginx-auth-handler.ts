@@ -1,17 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
-import { requestIdOf, writeError } from '../shared/http.js';
+import { writeError } from '../shared/http.js';
+import { secondsSince, type RequestTiming } from '../shared/request-state.js';
 import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
-import { authorizePlayback, type AuthorizeDeps } from './authorize-playback.js';
-import { deny, type Decision } from './decision.js';
-import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from './edge-signature.js';
-import { parseHlsUri, type HlsUri } from './hls-uri.js';
-import { proxiedClientIp } from './proxied-client-ip.js';
+import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
+import { deny, type Decision } from '../playback/decision.js';
+import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from '../playback/edge-signature.js';
+import { parseHlsUri, type HlsUri } from '../playback/hls-uri.js';
+import { proxiedClientIp } from '../playback/proxied-client-ip.js';
 
 export interface NginxAuthDeps extends AuthorizeDeps {
   logger: Logger;
@@ -31,8 +31,8 @@ export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
-/** Answers one auth_request subrequest; `requestId` is already set on the response. */
-export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
+/** Answers one auth_request subrequest; the request id is already set on the response. */
+export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, request: RequestTiming) => Promise<void>;
 
 /** A request header as one string (node keeps only Set-Cookie as an array). */
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -44,32 +44,18 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * `GET <NGINX_AUTH_PATH>`: the target of nginx's `auth_request`. nginx describes the viewer's request in headers
  * (`X-Original-URI`, `X-Original-Method`, `X-Real-IP`); the answer is 204 (allow), 401 (no token) or 403 (denied),
  * the only statuses auth_request understands. The decision is the WCS hook's, with `method` = `nginx` in logs and
- * metrics. On plain node:http objects, like the WCS hook: app.ts answers it in front of Express (every playlist and
- * segment fetch behind nginx asks it), and the Express route below calls the same handler.
+ * metrics. On plain node:http objects, like the WCS hook: the front door answers it without Express (every playlist
+ * and segment fetch behind nginx asks it).
  */
 export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const trustedProxies = new IpRangeList(deps.trustedProxies);
   const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
-  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) => {
-    if (decision.allow) {
-      for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-      setTokenHeaders(res, decision.headers);
-      if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
-      if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
-      res.statusCode = 204;
-      res.end();
-      return;
-    }
-    if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
-    // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
-    if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
-    writeError(res, 'forbidden', 'Access denied', requestId);
-  };
+  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) =>
+    writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
 
-  return async (req, res, requestId) => {
-    const started = process.hrtime.bigint();
+  return async (req, res, { requestId, started }) => {
     const originalUri = header(req, 'x-original-uri');
     if (originalUri === undefined || originalUri === '') {
       // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
@@ -112,7 +98,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
         requestId,
         resource: hls?.resource,
       },
-      Number(process.hrtime.bigint() - started) / 1e9,
+      secondsSince(started),
     );
     const edge =
       hls?.resource === 'playlist' && deps.edgeSigning !== undefined
@@ -120,6 +106,30 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
         : undefined;
     answer(res, decision, requestId, edge);
   };
+}
+
+/** 204 (allow), 401 (no token) or 403: the only statuses auth_request understands. */
+function writeNginxAnswer(
+  res: ServerResponse,
+  decision: Decision,
+  requestId: string,
+  edge: EdgeContext | undefined,
+  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>,
+  deps: NginxAuthDeps,
+): void {
+  if (decision.allow) {
+    for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
+    setTokenHeaders(res, decision.headers);
+    if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
+    if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
+    res.statusCode = 204;
+    res.end();
+    return;
+  }
+  if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
+  // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
+  if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
+  writeError(res, 'forbidden', 'Access denied', requestId);
 }
 
 interface EdgeContext {
@@ -153,14 +163,4 @@ function setEdgeHeaders(res: ServerResponse, tokenId: string | null, edge: EdgeC
   res.setHeader(EDGE_QUERY_HEADER, signed.query);
   res.setHeader(EDGE_SIGNATURE_HEADER, signed.signature);
   res.setHeader(EDGE_EXPIRES_HEADER, String(signed.expires));
-}
-
-/** The Express route for what the fast path leaves to Express (a trailing slash, another letter case). */
-export function createNginxAuthRouter(handle: NginxAuthHandler, path: string): Router {
-  const router = Router();
-  router.get(path, (req: Request, res: Response) => {
-    res.locals.route = path;
-    return handle(req, res, requestIdOf(res));
-  });
-  return router;
 }

@@ -1,5 +1,4 @@
 import type { RedisClient } from './redis-client.js';
-import { redisInteger } from './redis-scripts.js';
 
 /** One Lua script to register as a command: how many of its arguments are keys, and its source. */
 export interface ScriptSpec {
@@ -20,12 +19,4 @@ export function defineScripts<Commands extends { [Name in keyof Commands]: (...a
     redis.defineCommand(name, { numberOfKeys: spec.keys, lua: spec.lua });
   }
   return redis as unknown as Commands;
-}
-
-/**
- * A write deadline as the scripts read it (wall-clock ms, see PolicyCheck.writeDeadline): absent is a deadline
- * that never comes, and a fractional one is cut to the millisecond it falls in.
- */
-export function deadlineArg(writeDeadline: number | undefined): string {
-  return redisInteger(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
 }

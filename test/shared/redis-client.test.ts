@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { closeRedisClient, createRedisClient, disconnectRedisClient } from '../../src/tokens/redis-client.js';
+import { closeRedisClient, createRedisClient, disconnectRedisClient } from '../../src/shared/redis-client.js';
 import { eventually } from '../helpers/hook-client.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 

@@ -1,6 +1,6 @@
 import type { FailureLimiter } from '../abuse/failure-limiter.js';
-import { timedStoreOperation } from './instrumented-token-store.js';
-import type { Metrics } from './metrics.js';
+import { timedStoreOperation } from '../observability/timed-store-operation.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /**
  * The brute-force counters live in the token store (Redis), so their calls are store operations like any other:

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { recordDecision } from '../observability/decision-log.js';
+import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
+import { writeError, writeJson } from '../shared/http.js';
+import { secondsSince, type RequestTiming } from '../shared/request-state.js';
+import { parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
+import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
+import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
+import { deny, type Decision } from '../playback/decision.js';
+import type { MethodRule } from '../playback/enforced-methods.js';
+import { readHookFields } from '../playback/wcs-hook-body.js';
+import { isValidWcsSignature } from '../playback/wcs-signature.js';
+
+export interface WcsHookDeps extends AuthorizeDeps {
+  logger: Logger;
+  metrics: Metrics;
+  tokenQueryParam: string;
+  signingSecret: string | undefined;
+  allowHeaders: Readonly<Record<string, string>>;
+  exposeDenyReason: boolean;
+  bodyLimitBytes: number;
+  /** Methods whose token is checked, and how (ENFORCED_METHODS). Every other method is echoed. */
+  enforcedMethods: ReadonlyMap<string, MethodRule>;
+}
+
+/** Answers one hook request; `method` is the decoded last path segment, the request id already set on the response. */
+export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, request: RequestTiming) => Promise<void>;
+
+/**
+ * `POST <base>/<method>`: WCS's REST hooks, answered by the front door (front-door.ts) on plain node:http objects,
+ * whatever the spelling of the URL (decision-routes.ts). The body is read as raw bytes because the
+ * signature covers the bytes as sent and the allow answer echoes them unchanged; JSON is parsed from those bytes
+ * afterwards.
+ */
+export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
+  const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
+
+  const answers: AnswerSettings = { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason };
+  const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => writeHookAnswer(res, decision, raw, requestId, answers);
+
+  return async (req, res, method, { requestId, started }) => {
+    const bytes = await readJsonBytes(req, { limitBytes: deps.bodyLimitBytes, inflate: false });
+    if (!bytes.ok) return writeRefusal(res, bytes.refusal, requestId);
+    const raw = bytes.value;
+    const rule = deps.enforcedMethods.get(method);
+
+    // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
+    if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
+      const decision = deny('bad_signature');
+      recordDecision(deps, decision, contextOf(method, requestId), secondsSince(started));
+      return answerDecision(res, decision, raw, requestId);
+    }
+
+    const parsedBody = parseJsonBytes(raw, { lenient: false });
+    if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
+    const body = parsedBody.value;
+    if (rule === undefined) return writeJson(res, 200, raw);
+    const unsafe = unsafeJsonRefusal(body);
+    if (unsafe) return writeRefusal(res, unsafe, requestId);
+
+    const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
+    if (!parsed.ok) {
+      return writeError(res, 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
+        { field: parsed.field, message: parsed.message },
+      ]);
+    }
+    const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
+    const decision = await authorizePlayback(
+      token,
+      {
+        stream,
+        appKey,
+        action: rule.action,
+        clientIp,
+        viewerSessionId: mediaSessionId,
+        consume: rule.scope === 'stream',
+        peerAddress: req.socket.remoteAddress,
+        method: wcsMethodLabel(method),
+      },
+      deps,
+    );
+    recordDecision(
+      deps,
+      decision,
+      { ...contextOf(method, requestId), stream, appKey, clientIp, viewerSessionId: mediaSessionId },
+      secondsSince(started),
+    );
+    answerDecision(res, decision, raw, requestId);
+  };
+}
+
+interface AnswerSettings {
+  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>;
+  exposeDenyReason: boolean;
+}
+
+/** Allow: 200 with the body echoed as received; deny: 403, the reason only in X-Deny-Reason if configured. */
+function writeHookAnswer(res: ServerResponse, decision: Decision, raw: Buffer, requestId: string, settings: AnswerSettings): void {
+  if (decision.allow) {
+    for (const [name, value] of settings.allowHeaderEntries) res.setHeader(name, value);
+    setTokenHeaders(res, decision.headers);
+    writeJson(res, 200, raw);
+    return;
+  }
+  // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
+  if (settings.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
+  writeError(res, 'forbidden', 'Access denied', requestId);
+}
+
+function writeRefusal(res: ServerResponse, refusal: BodyRefusal, requestId: string): void {
+  // The rest of an oversized or broken body is not read: the connection cannot carry another request.
+  if (refusal.unread) res.setHeader('Connection', 'close');
+  writeError(res, refusal.code, refusal.message, requestId, refusal.details);
+}
+
+function contextOf(method: string, requestId: string) {
+  return {
+    method: wcsMethodLabel(method),
+    stream: undefined,
+    appKey: undefined,
+    clientIp: undefined,
+    viewerSessionId: undefined,
+    requestId,
+  };
+}

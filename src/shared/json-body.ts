@@ -1,0 +1,126 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { Readable, Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import getRawBody from 'raw-body';
+import typeis from 'type-is';
+import type { ErrorCode } from './app-error.js';
+import { findUnsafeJson } from './json-safety.js';
+
+/** Why a body was refused: the error answer, and whether the rest of the request was left unread. */
+export interface BodyRefusal {
+  code: ErrorCode;
+  message: string;
+  details?: unknown[];
+  /** The rest of the body was not read: the connection cannot carry another request. */
+  unread?: boolean;
+}
+
+export type BodyResult<T> = { ok: true; value: T } | { ok: false; refusal: BodyRefusal };
+
+export const NOT_JSON_MESSAGE = 'Content-Type must be application/json';
+const JSON_MEDIA_TYPES = ['application/json', 'application/*+json'];
+const TOO_LARGE: BodyRefusal = { code: 'payload_too_large', message: 'Request body is larger than the configured limit', unread: true };
+const UNREADABLE: BodyRefusal = { code: 'invalid_json', message: 'Request body could not be read', unread: true };
+const NOT_UTF8: BodyRefusal = { code: 'invalid_json', message: 'Request body is not valid UTF-8' };
+const NOT_JSON: BodyRefusal = { code: 'invalid_json', message: 'Request body is not valid JSON' };
+const UNSUPPORTED_ENCODING: BodyRefusal = { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' };
+
+/** Whether a request says it carries JSON; false also for a request without a body (no Content-Length, no chunks). */
+export function isJsonRequest(req: IncomingMessage): boolean {
+  return Boolean(typeis(req, JSON_MEDIA_TYPES));
+}
+
+export interface ReadOptions {
+  limitBytes: number;
+  /**
+   * Whether a compressed body (gzip, deflate, br) is accepted and inflated; the limit applies to the inflated
+   * bytes. The hook refuses them: the signature covers, and the allow answer echoes, the bytes as sent.
+   */
+  inflate: boolean;
+}
+
+/**
+ * The bytes of a JSON request body, read up to the limit: the one place that checks the content type, the
+ * Content-Encoding and the size of a body, for the WCS hook and the admin API alike.
+ */
+export async function readJsonBytes(req: IncomingMessage, options: ReadOptions): Promise<BodyResult<Buffer>> {
+  if (!isJsonRequest(req)) return { ok: false, refusal: { code: 'unsupported_media_type', message: NOT_JSON_MESSAGE } };
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  let stream: Readable = req;
+  if (encoding !== 'identity') {
+    if (!options.inflate) {
+      return { ok: false, refusal: { code: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed' } };
+    }
+    const inflater = INFLATERS[encoding];
+    if (inflater === undefined) return { ok: false, refusal: UNSUPPORTED_ENCODING };
+    stream = req.pipe(inflater());
+  }
+  try {
+    const length = stream === req ? req.headers['content-length'] : undefined;
+    return { ok: true, value: await getRawBody(stream, { length, limit: options.limitBytes }) };
+  } catch (error) {
+    if (stream !== req) {
+      req.unpipe();
+      stream.destroy();
+    }
+    // raw-body's errors carry a `type`; a broken compressed stream (zlib's error) has none.
+    return { ok: false, refusal: (error as { type?: unknown } | null)?.type === 'entity.too.large' ? TOO_LARGE : UNREADABLE };
+  }
+}
+
+const INFLATERS: Record<string, () => Transform> = { gzip: createGunzip, deflate: createInflate, br: createBrotliDecompress };
+
+/**
+ * Parses JSON bytes. Invalid UTF-8 is refused rather than decoded into U+FFFD: a token would then be compared in
+ * a form nobody sent. `lenient: false` (the hook) parses the bytes as sent, any JSON value; the admin API's
+ * bodies (`lenient: true`) may start with a byte-order mark, may be empty (`{}`) and must be an object or array.
+ */
+export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset?: string }): BodyResult<unknown> {
+  if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
+  if (!options.lenient) return parseText(raw.toString('utf8'));
+  let text: string;
+  try {
+    // TextDecoder drops a leading byte-order mark; a charset it does not know is refused.
+    text = new TextDecoder(options.charset ?? 'utf-8').decode(raw);
+  } catch {
+    return { ok: false, refusal: UNSUPPORTED_ENCODING };
+  }
+  if (text.length === 0) return { ok: true, value: {} };
+  const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
+  if (first !== '{' && first !== '[') return { ok: false, refusal: NOT_JSON };
+  return parseText(text);
+}
+
+function parseText(text: string): BodyResult<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, refusal: NOT_JSON };
+  }
+}
+
+/** Parsed JSON that nests too deep, carries `__proto__` keys or ill-formed Unicode, as the refusal it gets. */
+export function unsafeJsonRefusal(value: unknown): BodyRefusal | undefined {
+  const problem = findUnsafeJson(value);
+  return problem && { code: 'validation_failed', message: `${problem.field}: ${problem.message}`, details: [problem] };
+}
+
+/**
+ * The charset a JSON request declares, when it is one the admin API reads (UTF-8 by default, or another UTF);
+ * undefined for any other. The hook reads every body as UTF-8, whatever it declares.
+ */
+export function declaredUtfCharset(req: IncomingMessage): string | undefined {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
+  return charset.startsWith('utf-') ? charset : undefined;
+}
+
+/** Reads what is left of a refused body, so the connection can carry the next request. */
+export function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded || req.destroyed) return resolve();
+    req.once('end', resolve);
+    req.once('close', resolve);
+    req.resume();
+  });
+}
