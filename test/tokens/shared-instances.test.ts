@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eventually, issueToken, playHls, revokeToken, type TimedAnswer } from '../helpers/hook-client.js';
+import { eventually, issueToken, playHls, revokeToken, timedRequest, type TimedAnswer } from '../helpers/hook-client.js';
+import { ADMIN_KEY } from '../helpers/test-app.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
 
@@ -69,6 +70,39 @@ describe('instances sharing one Redis', { timeout: 120_000 }, () => {
       assert.deepEqual([refused.status, reasonOf(b, refused)], [403, 'store_unavailable'], 'the revoked token is gone from B’s cache');
       const allowed = await playHls(b.url, kept.token);
       assert.deepEqual([allowed.status, reasonOf(b, allowed)], [200, 'cached'], 'the other token is still cached: the cache works');
+    } finally {
+      redis.resume();
+    }
+  });
+
+  test('with the cached policy, a PATCH through A drops the cached allows on A and B, but is no revocation: the live session stays', async (t) => {
+    if (!redis.owned) return t.skip('needs a Redis the tests started');
+    const [a, b] = pairs.cached!;
+    const { token, id } = await issueToken(a.url);
+    for (const instance of [a, b]) assert.equal((await playHls(instance.url, token)).status, 200, 'both cache the allow');
+    const received = await b.metric('wcs_auth_revocation_messages_total', { event: 'received' });
+    const published = await a.metric('wcs_auth_revocation_messages_total', { event: 'published' });
+    const revokedEnded = await a.metric('wcs_auth_sessions_ended_total', { cause: 'token_revoked' });
+
+    const patched = await timedRequest(`${a.url}/v1/tokens/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ disabled: true }),
+    });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(await a.metric('wcs_auth_revocation_messages_total', { event: 'published' }), published + 1, 'A tells the others');
+    await eventually(async () => (await b.metric('wcs_auth_revocation_messages_total', { event: 'received' })) > received, 'B hears of the PATCH');
+    // A disabled token's checks are refused and its sessions end as idle; only a revocation or a kick ends them now.
+    assert.equal(await a.metric('wcs_auth_sessions_ended_total', { cause: 'token_revoked' }), revokedEnded, 'no session ended as revoked');
+    const live = await timedRequest(`${a.url}/v1/sessions?tokenId=${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    assert.equal((JSON.parse(live.text) as { items: unknown[] }).items.length, 1, live.text);
+
+    redis.stall();
+    try {
+      for (const instance of [a, b]) {
+        const answer = await playHls(instance.url, token);
+        assert.deepEqual([answer.status, reasonOf(instance, answer)], [403, 'store_unavailable'], 'no cached allow outlives the PATCH');
+      }
     } finally {
       redis.resume();
     }
