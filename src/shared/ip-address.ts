@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { normalizeCommonIp, UNCOMMON } from './ip-fast-path.js';
 
 /**
  * An IP address in one canonical form. Every address lives in the IPv6 space, IPv4 as IPv4-mapped
@@ -7,9 +8,9 @@ import ipaddr from 'ipaddr.js';
  * matches them. `hex` (32 hex digits) is what the Redis script compares; `text` is what logs and the admin API show.
  */
 export interface NormalizedIp {
-  text: string;
-  hex: string;
-  family: 4 | 6;
+  readonly text: string;
+  readonly hex: string;
+  readonly family: 4 | 6;
 }
 
 /** A CIDR range in the same space: the first `bits` bits (0-128) of `hex` are the network. */
@@ -65,10 +66,32 @@ function parseAddress(input: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   return family === 0 ? undefined : parseValid(address, family as 4 | 6);
 }
 
-export function normalizeIp(input: string): NormalizedIp | undefined {
+/** normalizeIp through ipaddr.js, for every spelling; the reference the fast path is tested against. */
+export function normalizeIpGeneral(input: string): NormalizedIp | undefined {
   const ip = parseAddress(input);
   if (!ip) return undefined;
-  return { ...textOf(ip), hex: hexOf(bytesOf(ip)) };
+  return Object.freeze({ ...textOf(ip), hex: hexOf(bytesOf(ip)) });
+}
+
+// The last address parsed. One decision asks for the same address several times (the hook body's canonical form,
+// then the verifier, the grant check, the session key), and the handlers pass it on as a string; the canonical text
+// parses to itself, so a hit on either the input or the text is the same answer. Results are frozen: shared.
+let lastInput = '';
+let lastIp: NormalizedIp | undefined;
+
+/**
+ * An address in the one canonical form, or undefined for anything that is not an address. Dotted quads and
+ * `::ffff:a.b.c.d` take a hand-written path (ip-fast-path.ts); everything else ipaddr.js.
+ */
+export function normalizeIp(input: string): NormalizedIp | undefined {
+  if (lastIp !== undefined && (input === lastInput || input === lastIp.text)) return lastIp;
+  const common = normalizeCommonIp(input);
+  const ip = common === UNCOMMON ? normalizeIpGeneral(input) : common;
+  if (ip !== undefined) {
+    lastInput = input;
+    lastIp = ip;
+  }
+  return ip;
 }
 
 /**
