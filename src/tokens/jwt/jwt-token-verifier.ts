@@ -14,7 +14,7 @@ import type { KeyRing } from './key-ring.js';
 import type { VerifiedJwtCache } from './verified-jwt-cache.js';
 import { liveSessionCheck } from '../sessions/live-session-check.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
-import { viewerSessionKey } from '../viewer-session.js';
+import { viewerSessionKeyOf } from '../viewer-session.js';
 
 export interface JwtVerifierOptions extends ClaimPolicy {
   /** How long a decision waits for a JWKS re-fetch caused by an unknown kid (below STORE_TIMEOUT_MS). */
@@ -66,9 +66,9 @@ export class JwtTokenVerifier implements TokenVerifier {
     if (!authenticated.ok) return refuse(authenticated.reason, authenticated.tokenId);
     const { claims, tokenId } = authenticated;
 
-    const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
-    if (reason) return refuse(reason, tokenId);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now, clientIp);
+    if (reason) return refuse(reason, tokenId);
     if (claims.allowedIps && (clientIp === undefined || !ipRulesOf(claims, claims.allowedIps).includes(clientIp))) {
       return refuse('ip_not_allowed', tokenId);
     }
@@ -198,7 +198,7 @@ export class JwtTokenVerifier implements TokenVerifier {
   private async checkSession(claims: JwtClaims, tokenId: string, clientIp: string | undefined, request: AccessRequest, now: number): Promise<TokenDenyReason | null> {
     const { sessions, options } = this.deps;
     if (!sessions || (!request.consume && claims.vid === undefined)) return null;
-    const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKey(request), clientIp, request);
+    const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKeyOf(request, clientIp), clientIp, request);
     const token = {
       id: tokenId,
       viewerId: claims.vid,
