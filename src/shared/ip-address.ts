@@ -1,5 +1,6 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { compileHexRange, hexRangeMatches, type HexRange } from './hex-range.js';
 import { normalizeCommonIp, UNCOMMON } from './ip-fast-path.js';
 
 /**
@@ -147,40 +148,32 @@ export function parseCidrList(value: string): IpRange[] {
 }
 
 /**
- * Membership in a set of ranges (node's BlockList over the canonical forms). Every address is compared in one
- * space: an IPv4 client matches an IPv4 range whether it arrives as `1.2.3.4` or `::ffff:1.2.3.4`, as in the Redis
- * script. Used for a token's `allowedIps` and for TRUSTED_PROXY_CIDRS.
+ * Membership in a set of ranges. Every address is compared in one space: an IPv4 client matches an IPv4 range
+ * whether it arrives as `1.2.3.4` or `::ffff:1.2.3.4`, as in the Redis script. It was node's BlockList over the
+ * canonical texts, which costs ~1.5 us a check (a SocketAddress per call); the hex comparison answers the same (a
+ * property test holds it to BlockList) from the hex the address already carries. Used for a token's `allowedIps`
+ * and for TRUSTED_PROXY_CIDRS.
  */
 export class IpRangeList {
-  private readonly list = new BlockList();
-  private readonly empty: boolean;
+  private readonly ranges: readonly HexRange[];
 
-  constructor(ranges: readonly Pick<IpRange, 'cidr'>[]) {
-    for (const { cidr } of ranges) {
-      const [network = '', prefix = ''] = cidr.split('/');
-      this.list.addSubnet(network, Number(prefix), network.includes(':') ? 'ipv6' : 'ipv4');
-    }
-    this.empty = ranges.length === 0;
+  constructor(ranges: readonly Pick<IpRange, 'hex' | 'bits'>[]) {
+    this.ranges = ranges.map(compileHexRange);
   }
 
   /** From canonical CIDR strings, as records and claims keep them; throws on one that is not. */
   static fromCidrs(cidrs: readonly string[]): IpRangeList {
-    return new IpRangeList(
-      cidrs.map((cidr) => {
-        const range = parseCidr(cidr);
-        if (!range) throw new Error(`not a CIDR range: ${cidr}`);
-        return range;
-      }),
-    );
+    return new IpRangeList(ipRangesOf(cidrs));
   }
 
   includes(ip: NormalizedIp): boolean {
-    return !this.empty && this.list.check(ip.text, ip.family === 4 ? 'ipv4' : 'ipv6');
+    for (const range of this.ranges) if (hexRangeMatches(range, ip.hex)) return true;
+    return false;
   }
 
   /** The same for an address as text; false for anything that is not an address. */
   includesAddress(address: string | undefined): boolean {
-    if (this.empty || address === undefined) return false;
+    if (this.ranges.length === 0 || address === undefined) return false;
     const ip = normalizeIp(address);
     return ip !== undefined && this.includes(ip);
   }
