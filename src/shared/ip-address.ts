@@ -71,7 +71,9 @@ function parseAddress(input: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
 export function normalizeIpGeneral(input: string): NormalizedIp | undefined {
   const ip = parseAddress(input);
   if (!ip) return undefined;
-  return Object.freeze({ ...textOf(ip), hex: hexOf(bytesOf(ip)) });
+  const { text, family } = textOf(ip);
+  // The fast path's shape (text, hex, family), so that readers of either see one hidden class.
+  return Object.freeze({ text, hex: hexOf(bytesOf(ip)), family });
 }
 
 // The last address parsed. One decision asks for the same address several times (the hook body's canonical form,
