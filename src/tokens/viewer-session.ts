@@ -20,7 +20,10 @@ const MAX_SESSION_ID_LENGTH = 200;
  * which may spend a use on a repeat but can never let a limit be exceeded.
  */
 export function viewerSessionKey(request: Pick<AccessRequest, 'viewerSessionId' | 'clientIp' | 'stream'>): string {
-  return viewerSessionKeyOf(request, request.clientIp === undefined ? undefined : normalizeIp(request.clientIp)?.text);
+  // The address is parsed only when it is used: without a viewer session id.
+  const { viewerSessionId: id, clientIp } = request;
+  const ip = (id === undefined || id === '') && clientIp !== undefined ? normalizeIp(clientIp)?.text : undefined;
+  return viewerSessionKeyOf(request, ip);
 }
 
 /** viewerSessionKey for a verifier that has parsed the address already: `clientIp` is its canonical text. */
