@@ -1,5 +1,4 @@
-import { normalizeIp } from '../shared/ip-address.js';
-import type { IpRangeList } from '../shared/ip-address.js';
+import type { IpRangeList, NormalizedIp } from '../shared/ip-address.js';
 import { streamMatches } from './stream-pattern.js';
 import type { Action } from './token-record.js';
 import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
@@ -19,9 +18,10 @@ export interface Grant {
 
 /**
  * The stateless checks every token goes through, in a fixed order so the reason reported is stable. The Redis
- * store runs the same checks in the same order inside its decision script (redis-scripts.ts).
+ * store runs the same checks in the same order inside its decision script (redis-scripts.ts). `clientIp` is
+ * request.clientIp as the verifier parsed it, once per decision.
  */
-export function checkGrant(grant: Grant, request: AccessRequest, now: number): TokenDenyReason | null {
+export function checkGrant(grant: Grant, request: AccessRequest, now: number, clientIp: NormalizedIp | undefined): TokenDenyReason | null {
   if (grant.revoked) return 'revoked';
   if (grant.disabled) return 'disabled';
   if (grant.expiresAt <= now) return 'expired';
@@ -33,8 +33,7 @@ export function checkGrant(grant: Grant, request: AccessRequest, now: number): T
   if (request.stream !== undefined && !streamMatches(grant.streams, request.stream)) return 'stream_not_allowed';
   if (grant.ipRules) {
     // No known client IP cannot prove it is inside the list.
-    const ip = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
-    if (!ip || !grant.ipRules.includes(ip)) return 'ip_not_allowed';
+    if (!clientIp || !grant.ipRules.includes(clientIp)) return 'ip_not_allowed';
   }
   return null;
 }

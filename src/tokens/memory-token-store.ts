@@ -106,7 +106,7 @@ export class MemoryTokenStore implements TokenStore {
     };
     const sessions = check.session && this.sessions;
     const reason =
-      checkGrant(grant, request, check.now) ??
+      checkGrant(grant, request, check.now, check.clientIp) ??
       checkSessions(entry, check) ??
       (sessions && check.session ? sessions.check(check.session, sessionTokenOf(record), request.consume, check.now) : null);
     if (reason === null && request.consume) {

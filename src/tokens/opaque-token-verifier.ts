@@ -4,7 +4,7 @@ import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
 import { liveSessionCheck } from './sessions/live-session-check.js';
-import { DEFAULT_SESSION_POLICY, viewerSessionKey, type SessionPolicy } from './viewer-session.js';
+import { DEFAULT_SESSION_POLICY, viewerSessionKeyOf, type SessionPolicy } from './viewer-session.js';
 
 export class OpaqueTokenVerifier implements TokenVerifier {
   private readonly sessions: SessionPolicy;
@@ -18,8 +18,8 @@ export class OpaqueTokenVerifier implements TokenVerifier {
     // A string that cannot be one of our tokens is refused without a store round trip.
     if (!looksLikeOpaqueToken(token)) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
     const tokenHash = hashToken(token);
-    const sessionId = viewerSessionKey(request);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    const sessionId = viewerSessionKeyOf(request, clientIp?.text);
     const outcome = await this.deps.store.authorize(tokenHash, request, {
       sessionId,
       clientIp,

@@ -20,13 +20,20 @@ const MAX_SESSION_ID_LENGTH = 200;
  * which may spend a use on a repeat but can never let a limit be exceeded.
  */
 export function viewerSessionKey(request: Pick<AccessRequest, 'viewerSessionId' | 'clientIp' | 'stream'>): string {
+  // The address is parsed only when it is used: without a viewer session id.
+  const { viewerSessionId: id, clientIp } = request;
+  const ip = (id === undefined || id === '') && clientIp !== undefined ? normalizeIp(clientIp)?.text : undefined;
+  return viewerSessionKeyOf(request, ip);
+}
+
+/** viewerSessionKey for a verifier that has parsed the address already: `clientIp` is its canonical text. */
+export function viewerSessionKeyOf(request: Pick<AccessRequest, 'viewerSessionId' | 'stream'>, clientIp: string | undefined): string {
   const id = request.viewerSessionId;
   if (id !== undefined && id !== '') {
     // Ids come from WCS, but a bound keeps one odd request from storing a huge field per use.
     return id.length <= MAX_SESSION_ID_LENGTH ? id : `sha256:${sha256Hex(id)}`;
   }
-  const ip = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
-  if (ip) return `ip:${ip.text}/${request.stream ?? ''}`;
+  if (clientIp !== undefined) return `ip:${clientIp}/${request.stream ?? ''}`;
   return `anonymous:${randomUUID()}`;
 }
 

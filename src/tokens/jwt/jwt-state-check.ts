@@ -1,7 +1,7 @@
 import { liveSessionCheck } from '../sessions/live-session-check.js';
 import type { SessionPart, SessionRegistry } from '../sessions/session-registry.js';
 import type { AccessRequest, TokenDenyReason } from '../token-verifier.js';
-import { viewerSessionKey } from '../viewer-session.js';
+import { viewerSessionKeyOf } from '../viewer-session.js';
 import type { JtiStore } from './jti-store.js';
 import type { JwtClaims } from './jwt-claims.js';
 
@@ -64,6 +64,6 @@ function sessionPart(
   expiresAt: number,
 ): SessionPart | undefined {
   if (!deps.sessions || (!request.consume && claims.vid === undefined)) return undefined;
-  const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKey(request), clientIp, request);
+  const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKeyOf(request, clientIp), clientIp, request);
   return { check, token: { id: tokenId, viewerId: claims.vid, maxViewerSessions: claims.mvs, expiresAt } };
 }

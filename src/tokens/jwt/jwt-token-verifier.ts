@@ -66,9 +66,9 @@ export class JwtTokenVerifier implements TokenVerifier {
     if (!authenticated.ok) return refuse(authenticated.reason, authenticated.tokenId);
     const { claims, tokenId } = authenticated;
 
-    const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now);
-    if (reason) return refuse(reason, tokenId);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
+    const reason = checkGrant(grantFromClaims(claims, options.clockSkewSeconds), request, now, clientIp);
+    if (reason) return refuse(reason, tokenId);
     if (claims.allowedIps && (clientIp === undefined || !ipRulesOf(claims, claims.allowedIps).includes(clientIp))) {
       return refuse('ip_not_allowed', tokenId);
     }
