@@ -38,6 +38,13 @@ if [ "$env_file" != "none" ]; then
   done < "$env_file"
 fi
 
+# nginx reads the token as the variable $arg_<name>, whose name may hold only letters, digits and _: any other name
+# would render a config that silently never sees the token (the service accepts . and - for the WCS hook).
+if [ -n "${WTA_TOKEN_PARAM+set}" ] && ! [[ "$WTA_TOKEN_PARAM" =~ ^[A-Za-z0-9_]{1,64}$ ]]; then
+  echo "render-nginx-template: WTA_TOKEN_PARAM must be 1-64 letters, digits or _ (nginx reads it as \$arg_<name>), got '$WTA_TOKEN_PARAM'" >&2
+  exit 1
+fi
+
 # The image's rule, word for word: every defined variable whose name matches the filter.
 filter="${NGINX_ENVSUBST_FILTER:-}"
 # shellcheck disable=SC2016

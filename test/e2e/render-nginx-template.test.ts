@@ -63,6 +63,16 @@ describe('scripts/render-nginx-template.sh renders the shipped template outside 
     assert.equal(result.stdout, '');
   });
 
+  it('refuses a WTA_TOKEN_PARAM that nginx cannot read as $arg_<name> (only letters, digits and _)', () => {
+    for (const name of ['my.token', 'my-token', 'tok en', '']) {
+      const result = render({ ...overrides, WTA_TOKEN_PARAM: name });
+      assert.equal(result.status, 1, name);
+      assert.match(result.stderr, /WTA_TOKEN_PARAM must be 1-64 letters, digits or _/, name);
+      assert.equal(result.stdout, '', name);
+    }
+    assert.equal(render({ ...overrides, WTA_TOKEN_PARAM: 'aclAuth_2' }).status, 0);
+  });
+
   it('NGINX_ENVSUBST_FILTER limits substitution to matching names, as in the image', () => {
     const result = render({ ...overrides, NGINX_ENVSUBST_FILTER: '^WCS_' });
     assert.equal(result.status, 1, 'the other placeholders are left, so the script refuses');
