@@ -116,8 +116,10 @@ return 1
 /**
  * Index housekeeping. Drops the entries written before issue 15 whose record is past its purge time (the expiry
  * index), then hands back the next window of compact entries, which have no purge time in Redis: the caller drops
- * those whose record is gone. The window starts where the last one ended (KEYS 4) and wraps at the end.
- * KEYS: 1 listing index, 2 expiry index, 3 id map, 4 sweep position. ARGV: 1 now, 2 window size.
+ * those whose record is gone. The window starts where the last one ended (KEYS 4), stops before ARGV 3 (entries
+ * younger than the retention, whose records cannot have expired yet) and wraps there.
+ * KEYS: 1 listing index, 2 expiry index, 3 id map, 4 sweep position. ARGV: 1 now, 2 window size, 3 the first
+ * position not looked at (exclusive, ZRANGEBYLEX form).
  * Returns {dropped, {member, hash or '', …}}.
  */
 export const PRUNE_INDEX_SCRIPT = `
@@ -127,7 +129,7 @@ if #gone > 0 then
   redis.call('ZREM', KEYS[1], unpack(gone))
 end
 local from = redis.call('GET', KEYS[4])
-local window = redis.call('ZRANGEBYLEX', KEYS[1], from and ('(' .. from) or '-', '+', 'LIMIT', 0, tonumber(ARGV[2]))
+local window = redis.call('ZRANGEBYLEX', KEYS[1], from and ('(' .. from) or '-', ARGV[3], 'LIMIT', 0, tonumber(ARGV[2]))
 if #window < tonumber(ARGV[2]) then
   redis.call('DEL', KEYS[4])
 else

@@ -24,7 +24,7 @@ export type TokenScripts = {
   wtaDeleteIfOurs(record: string, sessions: string, active: string, fingerprint: string): Promise<unknown>;
   wtaDeleteIdIfOurs(index: string, ids: string, member: string, id: string, hash: string): Promise<unknown>;
   wtaIndex(...args: string[]): Promise<unknown>;
-  wtaPruneIndex(index: string, expiryIndex: string, ids: string, sweep: string, now: string, window: string): Promise<unknown>;
+  wtaPruneIndex(index: string, expiryIndex: string, ids: string, sweep: string, now: string, window: string, bound: string): Promise<unknown>;
 };
 
 export function defineTokenScripts(redis: RedisClient): TokenScripts {

@@ -73,11 +73,15 @@ export async function entriesOf(context: RedisTokenContext, members: string[]): 
 
 /**
  * Housekeeping, so the index and the id map do not grow while nobody lists: older entries past their purge time
- * go by the expiry index; of the next `window` newer entries, those whose record is gone (expired) go too.
+ * go by the expiry index; of the next `window` newer entries, those whose record is gone (expired) go too. Only
+ * entries created more than the retention ago are looked at: a record lives at least that long after its
+ * creation (its purge time is expiresAt + retention, and expiresAt is never before the last write), so younger
+ * ones cannot be gone, and a steady stream of fresh tokens costs no checks.
  */
 export async function pruneIndex(context: RedisTokenContext, now: number, window: number): Promise<void> {
   const { redis, keys, scripts } = context;
-  const reply = await scripts.wtaPruneIndex(keys.index(), keys.expiryIndex(), keys.ids(), keys.sweep(), redisInteger(now), redisInteger(window));
+  const bound = `(${listPosition({ createdAt: Math.max(0, now - context.retentionMs), id: '' })}`;
+  const reply = await scripts.wtaPruneIndex(keys.index(), keys.expiryIndex(), keys.ids(), keys.sweep(), redisInteger(now), redisInteger(window), bound);
   const swept = Array.isArray(reply) && Array.isArray(reply[1]) ? (reply[1] as unknown[]).map(String) : [];
   const checks: Promise<void>[] = [];
   for (let i = 0; i + 1 < swept.length; i += 2) {
