@@ -11,7 +11,9 @@ import type { TokenRecord } from './token-record.js';
  * `<position>:<hash>`, in `{idx}:tokens` and `{idx}:expiry` (by purge time), with the id in its own `i:<id>` key.
  */
 
-const POSITION_LENGTH = 36;
+/** A position is `<createdAt, 15 digits>:<id>` (listPosition): 36 characters, the id from the 17th on. */
+export const POSITION_LENGTH = 36;
+const idOf = (position: string) => position.slice(16, POSITION_LENGTH);
 
 /** The token hash an id points to; undefined when there is none. */
 export async function hashOf(context: RedisTokenContext, id: string): Promise<string | undefined> {
@@ -48,7 +50,7 @@ export async function unindexToken(context: RedisTokenContext, tokenHash: string
 export async function dropEntry(context: RedisTokenContext, member: string): Promise<void> {
   const { redis, keys } = context;
   const drop = redis.multi().zrem(keys.index(), member).zrem(keys.expiryIndex(), member);
-  if (member.length === POSITION_LENGTH) drop.hdel(keys.ids(), member.slice(POSITION_LENGTH - 20));
+  if (member.length === POSITION_LENGTH) drop.hdel(keys.ids(), idOf(member));
   await drop.exec();
 }
 
@@ -61,7 +63,7 @@ export interface IndexEntry {
 /** The positions and token hashes of index members: an older member holds its hash, a newer one's is in the id map. */
 export async function entriesOf(context: RedisTokenContext, members: string[]): Promise<IndexEntry[]> {
   const compact = members.filter((member) => member.length === POSITION_LENGTH);
-  const mapped = compact.length === 0 ? [] : await context.redis.hmget(context.keys.ids(), ...compact.map((member) => member.slice(POSITION_LENGTH - 20)));
+  const mapped = compact.length === 0 ? [] : await context.redis.hmget(context.keys.ids(), ...compact.map(idOf));
   const hashes = new Map(compact.map((member, i) => [member, mapped[i] ?? null]));
   return members.map((member) => {
     const position = member.slice(0, POSITION_LENGTH);

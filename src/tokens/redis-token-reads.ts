@@ -1,6 +1,6 @@
 import { entryFromHash, fromHash, sessionsOf } from './redis-record-codec.js';
 import { isKept, type RedisTokenContext } from './redis-token-context.js';
-import { dropEntry, entriesOf, hashOf, pruneIndex } from './redis-token-index.js';
+import { dropEntry, entriesOf, hashOf, POSITION_LENGTH, pruneIndex } from './redis-token-index.js';
 import type { TokenRecord, ViewerSession } from './token-record.js';
 import type { ScanBatch, ScannedEntry, TokenEntry } from './token-store.js';
 
@@ -50,7 +50,7 @@ export async function scan(context: RedisTokenContext, after: string | undefined
   );
   return {
     entries: read.filter((item): item is ScannedEntry => item !== undefined),
-    last: members.at(-1)?.slice(0, 36),
+    last: members.at(-1)?.slice(0, POSITION_LENGTH),
     done: members.length < count,
   };
 }
