@@ -1,4 +1,4 @@
-import { RECORD_LUA } from './redis-scripts.js';
+import { RECORD_LUA } from './redis-record-codec.js';
 
 /**
  * The Lua scripts of the Redis store's admin side (issue, change, revoke, index). Like the decision's, each touches

@@ -1,4 +1,4 @@
-import { RECORD_FIELDS } from './redis-record-codec.js';
+import { RECORD_LUA } from './redis-record-codec.js';
 
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
@@ -71,53 +71,6 @@ end
 /** Outcomes of the decision script that are not deny reasons. */
 export const UNREADABLE_RECORD = 'unreadable_record';
 export const PAST_DEADLINE = 'past_deadline';
-
-/**
- * Reading a record of either form (redis-record-codec.ts): the `data` JSON written before issue 15, or the compact
- * fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a table, or
- * nil when it does not decode), fingerprint(f) (as fingerprintOf) and recordReply(f) (the record fields, flat).
- */
-export const RECORD_LUA = `
-local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
-local function hashFields(key)
-  local flat = redis.call('HGETALL', key)
-  local f = {}
-  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
-  return f
-end
-local function hasRecord(f) return f.data ~= nil or f.i ~= nil end
-local function decodeRecord(f)
-  if f.data then
-    local ok, r = pcall(cjson.decode, f.data)
-    if ok and type(r) == 'table' then return r end
-    return nil
-  end
-  if not (f.i and f.s and f.e and f.c) then return nil end
-  local r = {}
-  if f.x then
-    local ok, extras = pcall(cjson.decode, f.x)
-    if not ok or type(extras) ~= 'table' then return nil end
-    r = extras
-  end
-  local ok, streams = pcall(cjson.decode, f.s)
-  if not ok then return nil end
-  r.id, r.streams, r.expiresAt, r.createdAt = f.i, streams, tonumber(f.e), tonumber(f.c)
-  if r.actions == nil then r.actions = {'play'} end
-  return r
-end
-local function fingerprint(f)
-  local parts = {}
-  for i, name in ipairs(RECORD_FIELDS) do parts[i] = f[name] or '' end
-  return table.concat(parts, string.char(0))
-end
-local function recordReply(f)
-  local flat = {}
-  for _, name in ipairs(RECORD_FIELDS) do
-    if f[name] then flat[#flat + 1] = name; flat[#flat + 1] = f[name] end
-  end
-  return flat
-end
-`;
 
 /**
  * One decision. KEYS: 1 record hash, 2 session ledger (hash: session → "first|last|ip"), 3 active viewers
