@@ -2,12 +2,14 @@
 // through the store API, in-process, in batches (RSS and V8 heap after a full GC), then M tokens into a private
 // redis-server through RedisTokenStore (per-token `MEMORY USAGE` of each key and the `INFO memory` delta). Both
 // with the service's defaults: one stream, no metadata, no policies, default retention. Needs node --expose-gc.
+// `--skip-memory` or `--skip-redis` measures one store only.
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { systemClock } from '../src/shared/clock.js';
 import { BATCH_MAX_TOKENS, issueTokens, type IssueTokenInput } from '../src/tokens/issue-token.js';
 import { hashToken } from '../src/tokens/opaque-token.js';
 import { MemoryTokenStore } from '../src/tokens/memory-token-store.js';
+import { hashFromMap } from '../src/tokens/redis-token-keys.js';
 import { RedisTokenStore } from '../src/tokens/redis-token-store.js';
 import { startBenchRedis } from './bench-redis.js';
 
@@ -76,24 +78,24 @@ async function redisStore(tokens: number, sample: number) {
     await issueAll(store, tokens);
     const seconds = (Date.now() - started) / 1000;
     const after = await usedMemory();
-    const hashes = (await admin.zrange(store.indexKey(), 0, sample - 1)).map((member) => member.slice(member.lastIndexOf(':') + 1));
+    // Sampled through the id map (id → hash); every token's record is a key of its own.
+    const pairs = (await admin.call('HRANDFIELD', store.idsKey(), String(sample), 'WITHVALUES')) as string[];
     let record = 0;
-    let id = 0;
-    for (const hash of hashes) {
-      record += await keyBytes(admin, store.recordKey(hash));
-      const tokenId = JSON.parse((await admin.hget(store.recordKey(hash), 'data')) ?? '{}') as { id?: string };
-      id += await keyBytes(admin, store.idKey(tokenId.id ?? ''));
+    let count = 0;
+    for (let i = 1; i < pairs.length; i += 2) {
+      record += await keyBytes(admin, store.recordKey(hashFromMap(pairs[i] ?? '') ?? ''));
+      count += 1;
     }
-    const count = Math.max(1, hashes.length);
-    const indexes = (await keyBytes(admin, store.indexKey())) + (await keyBytes(admin, store.expiryIndexKey()));
+    const sampleKey = store.recordKey(hashFromMap(pairs[1] ?? '') ?? '');
     return {
       tokens,
       seconds,
       keys: await admin.dbsize(),
       usedMemoryDeltaPerToken: (after - before) / tokens,
-      recordKeyBytes: record / count,
-      idKeyBytes: id / count,
-      indexBytesPerToken: indexes / (tokens + 1),
+      recordKeyBytes: record / Math.max(1, count),
+      recordEncoding: String(await admin.object('ENCODING', sampleKey)),
+      idMapBytesPerToken: (await keyBytes(admin, store.idsKey())) / (tokens + 1),
+      indexBytesPerToken: (await keyBytes(admin, store.indexKey())) / (tokens + 1),
     };
   } finally {
     await store.close();
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
       'redis-tokens': { type: 'string', default: '50000' },
       sample: { type: 'string', default: '200' },
       'skip-redis': { type: 'boolean', default: false },
+      'skip-memory': { type: 'boolean', default: false },
     },
   });
   const tokens = Number(values.tokens);
@@ -116,22 +119,28 @@ async function main(): Promise<void> {
   if (!Number.isInteger(tokens) || tokens < 1 || !Number.isInteger(redisTokens) || redisTokens < 1) {
     throw new Error('--tokens and --redis-tokens take whole numbers >= 1');
   }
-  say(`memory store: issuing ${tokens} tokens in batches of ${BATCH_MAX_TOKENS} (Node ${process.version})`);
-  const mem = await memoryStore(tokens);
+  if (!values['skip-memory']) {
+    say(`memory store: issuing ${tokens} tokens in batches of ${BATCH_MAX_TOKENS} (Node ${process.version})`);
+    memoryReport(await memoryStore(tokens));
+  }
+  if (values['skip-redis']) return;
+  say(`redis store: issuing ${redisTokens} tokens into a private redis-server`);
+  const r = await redisStore(redisTokens, Number(values.sample));
+  const keysPerToken = r.recordKeyBytes + r.idMapBytesPerToken + r.indexBytesPerToken;
+  say(`  ${r.seconds.toFixed(1)} s, ${r.keys} keys; INFO used_memory delta ${r.usedMemoryDeltaPerToken.toFixed(0)} B/token`);
+  say(`  MEMORY USAGE: record t:{hash} ${r.recordKeyBytes.toFixed(0)} B (${r.recordEncoding}) + id map {idx}:ids ${r.idMapBytesPerToken.toFixed(0)} B + ` +
+      `index {idx}:tokens ${r.indexBytesPerToken.toFixed(0)} B = ${keysPerToken.toFixed(0)} B/token`);
+  const worst = Math.max(keysPerToken, r.usedMemoryDeltaPerToken);
+  say(`  goal: <= 600 B/token: ${worst <= 600 ? 'met' : 'NOT MET'} (${worst.toFixed(0)} B, the larger of the two)`);
+}
+
+function memoryReport(mem: Awaited<ReturnType<typeof memoryStore>>): void {
+  const { tokens } = mem;
   const perToken = (a: number, b: number) => ((a - b) / tokens).toFixed(0);
   say(`  ${mem.seconds.toFixed(1)} s; after GC: RSS ${(mem.after.rss / MIB).toFixed(0)} MiB (process before: ${(mem.before.rss / MIB).toFixed(0)} MiB), ` +
       `heap ${(mem.after.heapUsed / MIB).toFixed(0)} MiB, external ${(mem.after.external / MIB).toFixed(0)} MiB`);
   say(`  per token: RSS ${perToken(mem.after.rss, mem.before.rss)} B, heap ${perToken(mem.after.heapUsed, mem.before.heapUsed)} B`);
   say(`  goal: 1M tokens < 1 GiB RSS: ${mem.after.rss < 1024 * MIB && tokens >= 1_000_000 ? 'met' : tokens < 1_000_000 ? 'not measured (fewer tokens)' : 'NOT MET'}`);
-  if (values['skip-redis']) return;
-  say(`redis store: issuing ${redisTokens} tokens into a private redis-server`);
-  const r = await redisStore(redisTokens, Number(values.sample));
-  const keysPerToken = r.recordKeyBytes + r.idKeyBytes + r.indexBytesPerToken;
-  say(`  ${r.seconds.toFixed(1)} s, ${r.keys} keys; INFO used_memory delta ${r.usedMemoryDeltaPerToken.toFixed(0)} B/token`);
-  say(`  MEMORY USAGE: record t:{hash} ${r.recordKeyBytes.toFixed(0)} B + id i:<id> ${r.idKeyBytes.toFixed(0)} B + ` +
-      `index {idx}:tokens/expiry ${r.indexBytesPerToken.toFixed(0)} B = ${keysPerToken.toFixed(0)} B/token`);
-  const worst = Math.max(keysPerToken, r.usedMemoryDeltaPerToken);
-  say(`  goal: <= 600 B/token: ${worst <= 600 ? 'met' : 'NOT MET'} (${worst.toFixed(0)} B, the larger of the two)`);
 }
 
 await main().catch((error: unknown) => {

@@ -3,23 +3,139 @@ import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import type { TokenEntry } from './token-store.js';
 
 /**
- * How a token lives in its Redis hash (`data`, `revokedAt`, `uses`, `boundIp`, `ipRanges`) and its session ledger.
- * The formats are those every stored record already has: reading needs no migration.
+ * How a token lives in its Redis hash and its session ledger. Two forms of the record are read:
+ * - compact (written since issue 15): `i` id, `s` streams (JSON), `e` expiresAt, `c` createdAt, and `x` (JSON of
+ *   what differs from the defaults, absent when nothing does). Each value stays under Redis's
+ *   `hash-max-listpack-value` (64 B) for a typical token, so the hash is a listpack (~216 B instead of ~496 B);
+ * - `data`, the whole record as JSON with every default written out (before issue 15; a record keeps it until an
+ *   update rewrites it in the compact form).
+ * Both carry `revokedAt`, `uses`, `boundIp`, `ipRanges` in fields of their own.
  */
 
-/** The stored JSON: revocation lives in its own field so that revoking never rewrites the record. */
-export function dataOf(record: TokenRecord): string {
-  return JSON.stringify({ ...record, revokedAt: null });
+/** The record's fields in both forms, in the order the scripts compare them (see fingerprintOf). */
+export const RECORD_FIELDS = ['data', 'i', 's', 'e', 'c', 'x'] as const;
+
+/** What a compact record without `x` reads back as (issueToken's defaults), as JSON for comparison. */
+const DEFAULTS: Record<string, string> = {
+  appKeys: 'null',
+  actions: '["play"]',
+  notBefore: 'null',
+  headers: '{}',
+  metadata: '{}',
+  disabled: 'false',
+};
+
+/** What `x` holds: the record without the four compact fields, revocation, and the values equal to DEFAULTS. */
+function extrasOf(record: TokenRecord): Record<string, unknown> {
+  const { id: _id, streams: _streams, expiresAt: _expiresAt, createdAt: _createdAt, revokedAt: _revokedAt, ...rest } = record;
+  const extras: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    if (value === undefined || DEFAULTS[name] === JSON.stringify(value)) continue;
+    extras[name] = value;
+  }
+  return extras;
 }
+
+/** The compact form as HSET arguments (field, value, …). Revocation lives in its own field: revoking never rewrites the record. */
+export function recordFieldsOf(record: TokenRecord): string[] {
+  const fields = ['i', record.id, 's', JSON.stringify(record.streams), 'e', String(record.expiresAt), 'c', String(record.createdAt)];
+  const extras = extrasOf(record);
+  if (Object.keys(extras).length > 0) fields.push('x', JSON.stringify(extras));
+  return fields;
+}
+
+/**
+ * The record's fields joined by NUL (absent = empty): what an update compares to know the record has not changed
+ * since it was read. JSON text never holds a raw NUL, so two different records never share a fingerprint.
+ */
+export function fingerprintOf(fields: Record<string, string | undefined>): string {
+  return RECORD_FIELDS.map((name) => fields[name] ?? '').join('\0');
+}
+
+/** The fingerprint of the compact form of a record, as written by recordFieldsOf. */
+export function writtenFingerprintOf(record: TokenRecord): string {
+  const flat = recordFieldsOf(record);
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fingerprintOf(fields);
+}
+
+/**
+ * The scripts' reading of a record of either form (as fromHash): the `data` JSON written before issue 15, or the
+ * compact fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a
+ * table, or nil when it does not decode), fingerprint(f) (as fingerprintOf) and recordReply(f) (the record's
+ * fields, flat).
+ */
+export const RECORD_LUA = `
+local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
+local function hashFields(key)
+  local flat = redis.call('HGETALL', key)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+local function hasRecord(f) return f.data ~= nil or f.i ~= nil end
+local function decodeRecord(f)
+  if f.data then
+    local ok, r = pcall(cjson.decode, f.data)
+    if ok and type(r) == 'table' then return r end
+    return nil
+  end
+  if not (f.i and f.s and f.e and f.c) then return nil end
+  local r = {}
+  if f.x then
+    local ok, extras = pcall(cjson.decode, f.x)
+    if not ok or type(extras) ~= 'table' then return nil end
+    r = extras
+  end
+  local ok, streams = pcall(cjson.decode, f.s)
+  if not ok then return nil end
+  r.id, r.streams, r.expiresAt, r.createdAt = f.i, streams, tonumber(f.e), tonumber(f.c)
+  if r.actions == nil then r.actions = {'play'} end
+  return r
+end
+local function fingerprint(f)
+  local parts = {}
+  for i, name in ipairs(RECORD_FIELDS) do parts[i] = f[name] or '' end
+  return table.concat(parts, string.char(0))
+end
+local function recordReply(f)
+  local flat = {}
+  for _, name in ipairs(RECORD_FIELDS) do
+    if f[name] then flat[#flat + 1] = name; flat[#flat + 1] = f[name] end
+  end
+  return flat
+end
+`;
 
 /** allowedIps pre-parsed for the decision script ('' when the token has none). */
 export function rangesOf(record: TokenRecord): string {
   return record.allowedIps ? JSON.stringify(ipRangesOf(record.allowedIps)) : '';
 }
 
+function compactRecord(fields: Record<string, string>): TokenRecord | undefined {
+  if (fields.i === undefined || fields.s === undefined || fields.e === undefined || fields.c === undefined) return undefined;
+  const extras = fields.x === undefined ? {} : (JSON.parse(fields.x) as Partial<TokenRecord>);
+  return {
+    id: fields.i,
+    streams: JSON.parse(fields.s) as string[],
+    appKeys: null,
+    actions: ['play'],
+    notBefore: null,
+    expiresAt: Number(fields.e),
+    headers: {},
+    metadata: {},
+    createdAt: Number(fields.c),
+    disabled: false,
+    revokedAt: null,
+    ...extras,
+  };
+}
+
 export function fromHash(fields: Record<string, string>): TokenRecord | undefined {
-  if (fields.data === undefined) return undefined;
-  const record = JSON.parse(fields.data) as TokenRecord;
+  // A record written before issue 15 has `data`; the compact fields are read only without it.
+  const record = fields.data === undefined ? compactRecord(fields) : (JSON.parse(fields.data) as TokenRecord);
+  if (!record) return undefined;
   record.revokedAt = fields.revokedAt === undefined ? null : Number(fields.revokedAt);
   return record;
 }

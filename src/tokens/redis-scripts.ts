@@ -1,3 +1,5 @@
+import { RECORD_LUA } from './redis-record-codec.js';
+
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
  * share its `{<hash>}` hash tag — or only the two index keys (`{idx}:…`), never both: in Redis Cluster a script
@@ -76,7 +78,8 @@ export const PAST_DEADLINE = 'past_deadline';
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
- * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), data, revokedAt ('' = not revoked)}; the reason is
+ * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), the record's fields
+ * (flat, either form: see redis-record-codec.ts), revokedAt ('' = not revoked)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -85,24 +88,25 @@ export const PAST_DEADLINE = 'past_deadline';
  * changes happen only at the end, only when the request is allowed and consumes.
  */
 export const AUTHORIZE_SCRIPT = `
-local fields = redis.call('HMGET', KEYS[1], 'data', 'revokedAt', 'uses', 'boundIp', 'ipRanges')
-local data = fields[1]
-if not data then return false end
-local revokedAt = fields[2]
-local uses = tonumber(fields[3] or '0')
-local boundIp = fields[4]
-local decoded, r = pcall(cjson.decode, data)
+${RECORD_LUA}
+local fields = hashFields(KEYS[1])
+if not hasRecord(fields) then return false end
+local revokedAt = fields.revokedAt
+local uses = tonumber(fields.uses or '0')
+local boundIp = fields.boundIp
+local r = decodeRecord(fields)
 local rangesOk, ranges = true, {}
-if fields[5] then rangesOk, ranges = pcall(cjson.decode, fields[5]) end
-if not decoded or type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
+if fields.ipRanges then rangesOk, ranges = pcall(cjson.decode, fields.ipRanges) end
+if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
-  return {'${UNREADABLE_RECORD}', '', ''}
+  return {'${UNREADABLE_RECORD}', {}, ''}
 end
 local now = tonumber(ARGV[1])
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
 if r.expiresAt + tonumber(ARGV[13]) <= now then return false end
-local function answer(reason) return {reason, data, revokedAt or ''} end
+local recordFields = recordReply(fields)
+local function answer(reason) return {reason, recordFields, revokedAt or ''} end
 local function int(n) return string.format('%.0f', n) end
 local function contains(list, value)
   if type(list) ~= 'table' then return false end

@@ -19,12 +19,12 @@ import type { TokenRecord } from './token-record.js';
 export type TokenScripts = {
   wtaAuthorize(...args: string[]): Promise<unknown>;
   wtaRevoke(key: string, revokedAt: string, now: string, retentionMs: string): Promise<unknown>;
-  wtaCreate(key: string, data: string, purgeAt: string, ipRanges: string): Promise<unknown>;
+  wtaCreate(key: string, purgeAt: string, ipRanges: string, ...fields: string[]): Promise<unknown>;
   wtaUpdate(...args: string[]): Promise<unknown>;
-  wtaDeleteIfOurs(record: string, sessions: string, active: string, data: string): Promise<unknown>;
-  wtaDeleteIdIfOurs(key: string, hash: string): Promise<unknown>;
-  wtaIndex(index: string, expiryIndex: string, member: string, purgeAt: string, added: '1' | '0'): Promise<unknown>;
-  wtaPruneIndex(index: string, expiryIndex: string, now: string): Promise<unknown>;
+  wtaDeleteIfOurs(record: string, sessions: string, active: string, fingerprint: string): Promise<unknown>;
+  wtaDeleteIdIfOurs(index: string, ids: string, member: string, id: string, hash: string): Promise<unknown>;
+  wtaIndex(...args: string[]): Promise<unknown>;
+  wtaPruneIndex(index: string, expiryIndex: string, ids: string, sweep: string, now: string, window: string, bound: string): Promise<unknown>;
 };
 
 export function defineTokenScripts(redis: RedisClient): TokenScripts {
@@ -35,9 +35,9 @@ export function defineTokenScripts(redis: RedisClient): TokenScripts {
     wtaCreate: { keys: 1, lua: CREATE_SCRIPT },
     wtaUpdate: { keys: 3, lua: UPDATE_SCRIPT },
     wtaDeleteIfOurs: { keys: 3, lua: DELETE_IF_OURS_SCRIPT },
-    wtaDeleteIdIfOurs: { keys: 1, lua: DELETE_ID_IF_OURS_SCRIPT },
-    wtaIndex: { keys: 2, lua: INDEX_SCRIPT },
-    wtaPruneIndex: { keys: 2, lua: PRUNE_INDEX_SCRIPT },
+    wtaDeleteIdIfOurs: { keys: 2, lua: DELETE_ID_IF_OURS_SCRIPT },
+    wtaIndex: { keys: 3, lua: INDEX_SCRIPT },
+    wtaPruneIndex: { keys: 4, lua: PRUNE_INDEX_SCRIPT },
   });
 }
 

@@ -1,4 +1,4 @@
-import { readRecord } from './redis-record-codec.js';
+import { fieldsOf, readRecord } from './redis-record-codec.js';
 import { deadlineArg, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
 import type { RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
@@ -67,9 +67,11 @@ export class RedisTokenDecision {
       sessionArgs,
     );
     if (!Array.isArray(reply)) return undefined;
-    const [reason, data, revokedAt, sessionOutcome = ''] = reply.map(String);
+    const [reason, revokedAt, sessionOutcome = ''] = [reply[0], reply[2], reply[3]].map((value) => (value === undefined ? undefined : String(value)));
     if (reason === PAST_DEADLINE) throw new PastDeadlineError();
-    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ data: data ?? '', ...(revokedAt ? { revokedAt } : {}) });
+    // The record's fields, in either form (redis-record-codec.ts).
+    const fields = Array.isArray(reply[1]) ? fieldsOf(reply[1] as unknown[]) : {};
+    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ ...fields, ...(revokedAt ? { revokedAt } : {}) });
     if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
     return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
   }

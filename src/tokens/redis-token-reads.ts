@@ -1,17 +1,13 @@
 import { entryFromHash, fromHash, sessionsOf } from './redis-record-codec.js';
-import { redisInteger } from './redis-scripts.js';
 import { isKept, type RedisTokenContext } from './redis-token-context.js';
+import { dropEntry, entriesOf, hashOf, POSITION_LENGTH, pruneIndex } from './redis-token-index.js';
 import type { TokenRecord, ViewerSession } from './token-record.js';
 import type { ScanBatch, ScannedEntry, TokenEntry } from './token-store.js';
 
 /** The admin API's reads of the Redis store. A record past expiry + retention by the service's clock is not found. */
 
-const POSITION_LENGTH = 36;
-
-/** The token hash an id points to; undefined when there is none. */
-export async function hashOf(context: RedisTokenContext, id: string): Promise<string | undefined> {
-  return (await context.redis.get(context.keys.id(id))) ?? undefined;
-}
+/** Newer index entries a first page looks at for housekeeping (see pruneIndex). */
+const LISTING_SWEEP = 200;
 
 /** A record's hash fields, or undefined when there is none or it is past expiry + retention. */
 export async function keptFields(context: RedisTokenContext, tokenHash: string): Promise<Record<string, string> | undefined> {
@@ -40,16 +36,15 @@ export async function listSessions(context: RedisTokenContext, id: string): Prom
 
 /** Listing order, newest first: index entries past their purge time by `now` are pruned on the first page. */
 export async function scan(context: RedisTokenContext, after: string | undefined, count: number, now: number): Promise<ScanBatch> {
-  const { redis, keys, scripts } = context;
-  if (after === undefined) await scripts.wtaPruneIndex(keys.index(), keys.expiryIndex(), redisInteger(now));
+  const { redis, keys } = context;
+  if (after === undefined) await pruneIndex(context, now, LISTING_SWEEP);
   const members = await redis.zrevrangebylex(keys.index(), after === undefined ? '+' : `(${after}`, '-', 'LIMIT', 0, count);
   const read = await Promise.all(
-    members.map(async (member) => {
-      const position = member.slice(0, POSITION_LENGTH);
-      const entry = entryFromHash(await redis.hgetall(keys.record(member.slice(POSITION_LENGTH + 1))));
+    (await entriesOf(context, members)).map(async ({ position, member, hash }) => {
+      const entry = hash === undefined ? undefined : entryFromHash(await redis.hgetall(keys.record(hash)));
       // An index entry whose record is gone (expired early, or a rolled-back batch) is dropped on the way.
-      if (!entry) await redis.multi().zrem(keys.index(), member).zrem(keys.expiryIndex(), member).exec();
-      // One past expiry + retention by `now` is not listed; its index entry goes with the next first page's prune.
+      if (!entry) await dropEntry(context, member);
+      // One past expiry + retention by `now` is not listed; its index entry goes with a later housekeeping.
       return entry && isKept(context, entry.record, now) ? { position, entry } : undefined;
     }),
   );

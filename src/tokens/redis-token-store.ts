@@ -26,16 +26,20 @@ export interface RedisTokenStoreOptions {
 }
 
 /**
- * Redis layout (prefix omitted):
- *   t:{<sha256 of token>}    a hash: `data` (the record as JSON), `revokedAt` once revoked, `uses` (sessions
- *                            started), `boundIp` (bindIpOnFirstUse), `ipRanges` (allowedIps pre-parsed for the
- *                            script). It expires at record.expiresAt + retention;
+ * Redis layout (prefix omitted; README, "Redis layout"):
+ *   t:{<sha256 of token>}    a hash: the record in compact fields (`i` id, `s` streams as JSON, `e` expiresAt,
+ *                            `c` createdAt, `x` what differs from the defaults as JSON; before issue 15 one `data`
+ *                            field with the whole record as JSON, still read), `revokedAt` once revoked, `uses`
+ *                            (sessions started), `boundIp` (bindIpOnFirstUse), `ipRanges` (allowedIps pre-parsed for
+ *                            the script). It expires at record.expiresAt + retention;
  *   t:{<sha256>}:s           the session ledger (hash: session id → "firstSeen|lastSeen|ip"), same expiry;
  *   t:{<sha256>}:a           active viewers (sorted set: session id → last check), only with maxViewers;
- *   i:<token id>             the token's hash, same expiry — for the admin API;
- *   {idx}:tokens             listing index (sorted set, all scores 0, members `<createdAt>:<id>:<hash>`, read
- *                            newest first by lex order);
- *   {idx}:expiry             the same members scored by purge time, to drop them when their record expires.
+ *   {idx}:ids                the id map (hash: token id → the token's hash in base64url) — for the admin API;
+ *   {idx}:tokens             listing index (sorted set, all scores 0, members `<createdAt>:<id>`, read newest
+ *                            first by lex order);
+ *   {idx}:sweep              where the index housekeeping stopped (see redis-token-index.ts).
+ * Written before issue 15 and still read: `i:<token id>` (the token's hash, expiring with the record), index
+ * members `<createdAt>:<id>:<hash>`, and `{idx}:expiry` (those members scored by purge time).
  * A decision is one script over the first three keys (one slot: they share the `{<sha256>}` hash tag). The index
  * keys share the `{idx}` tag and are never touched by the same script as a token's keys (Redis Cluster).
  * Records stay `retentionMs` past their expiry so that a late viewer is logged as `expired`, not `unknown_token`;
@@ -75,6 +79,10 @@ export class RedisTokenStore implements TokenStore {
 
   idKey(id: string): string {
     return this.keys.id(id);
+  }
+
+  idsKey(): string {
+    return this.keys.ids();
   }
 
   indexKey(): string {

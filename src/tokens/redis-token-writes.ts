@@ -1,8 +1,7 @@
-import { dataOf, entryFromHash, fieldsOf, fromHash, rangesOf } from './redis-record-codec.js';
+import { entryFromHash, fieldsOf, fingerprintOf, fromHash, rangesOf, recordFieldsOf, writtenFingerprintOf } from './redis-record-codec.js';
 import { redisInteger } from './redis-scripts.js';
 import { isKept, type RedisTokenContext } from './redis-token-context.js';
-import { hashOf } from './redis-token-reads.js';
-import { listPosition } from './token-list.js';
+import { hashOf, indexToken, moveIndexExpiry, pruneIndex, unindexToken } from './redis-token-index.js';
 import type { TokenRecord } from './token-record.js';
 import { TokenConflictError, type TokenEntry } from './token-store.js';
 
@@ -18,21 +17,19 @@ class DuplicateTokenError extends Error {
   }
 }
 
-const indexMember = (tokenHash: string, record: TokenRecord) => `${listPosition(record)}:${tokenHash}`;
-
 /**
  * Each token is written on its own (its keys are in different slots), all in parallel; if any write fails,
  * every token of the call is deleted again. Should a deletion fail too, what remains is a token whose secret
  * nobody was ever shown: unusable, and gone at its expiry.
  */
 export async function createMany(context: RedisTokenContext, items: readonly { tokenHash: string; record: TokenRecord }[]): Promise<void> {
-  const { keys, scripts } = context;
   const writes = await Promise.allSettled(items.map((item) => createOne(context, item.tokenHash, item.record)));
   const failed = writes.find((write): write is PromiseRejectedResult => write.status === 'rejected');
   if (!failed) {
     // Housekeeping, so the index does not grow while nobody lists: never a reason to fail an issue.
     const now = Math.min(...items.map(({ record }) => record.createdAt));
-    await scripts.wtaPruneIndex(keys.index(), keys.expiryIndex(), String(now)).catch(() => undefined);
+    // Twice as many entries looked at as added: the sweep goes round the index faster than it grows.
+    await pruneIndex(context, now, 2 * items.length + 16).catch(() => undefined);
     return;
   }
   await Promise.allSettled(
@@ -47,22 +44,16 @@ export async function createMany(context: RedisTokenContext, items: readonly { t
 }
 
 async function createOne(context: RedisTokenContext, tokenHash: string, record: TokenRecord): Promise<void> {
-  const { redis, keys, scripts } = context;
+  const { keys, scripts } = context;
   const purgeAt = redisInteger(record.expiresAt + context.retentionMs);
-  const created = await scripts.wtaCreate(keys.record(tokenHash), dataOf(record), purgeAt, rangesOf(record));
+  const created = await scripts.wtaCreate(keys.record(tokenHash), purgeAt, rangesOf(record), ...recordFieldsOf(record));
   if (created !== 1) throw new DuplicateTokenError();
-  if ((await redis.set(keys.id(record.id), tokenHash, 'PXAT', purgeAt, 'NX')) !== 'OK') throw new Error('token id already exists');
-  await scripts.wtaIndex(keys.index(), keys.expiryIndex(), indexMember(tokenHash, record), purgeAt, '1');
+  await indexToken(context, tokenHash, record, purgeAt);
 }
 
 async function removeOne(context: RedisTokenContext, tokenHash: string, record: TokenRecord): Promise<void> {
-  const { redis, keys, scripts } = context;
-  const member = indexMember(tokenHash, record);
-  await Promise.all([
-    scripts.wtaDeleteIfOurs(...keys.token(tokenHash), dataOf(record)),
-    scripts.wtaDeleteIdIfOurs(keys.id(record.id), tokenHash),
-    redis.multi().zrem(keys.index(), member).zrem(keys.expiryIndex(), member).exec(),
-  ]);
+  const { keys, scripts } = context;
+  await Promise.all([scripts.wtaDeleteIfOurs(...keys.token(tokenHash), writtenFingerprintOf(record)), unindexToken(context, tokenHash, record)]);
 }
 
 /** Compare and set, read again while another write gets in between (at most UPDATE_ATTEMPTS times). */
@@ -72,9 +63,9 @@ export async function update(context: RedisTokenContext, id: string, change: (cu
     if (hash === undefined) return undefined;
     const fields = await context.redis.hgetall(context.keys.record(hash));
     const current = entryFromHash(fields);
-    if (!current || fields.data === undefined || !isKept(context, current.record)) return undefined;
+    if (!current || !isKept(context, current.record)) return undefined;
     if (current.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
-    const done = await replace(context, hash, fields.data, current, change(current));
+    const done = await replace(context, hash, fingerprintOf(fields), current, change(current));
     if (done !== 'changed meanwhile') return done;
   }
   throw new TokenConflictError('the token kept changing during the update; try again');
@@ -83,31 +74,28 @@ export async function update(context: RedisTokenContext, id: string, change: (cu
 async function replace(
   context: RedisTokenContext,
   hash: string,
-  readData: string,
+  readFingerprint: string,
   current: TokenEntry,
   changed: TokenRecord,
 ): Promise<TokenEntry | undefined | 'changed meanwhile'> {
-  const { redis, keys, scripts } = context;
+  const { keys, scripts } = context;
   const next: TokenRecord = { ...changed, id: current.record.id, createdAt: current.record.createdAt, revokedAt: null };
   const purgeAt = redisInteger(next.expiresAt + context.retentionMs);
   const forgetBoundIp = !next.bindIpOnFirstUse;
   const result = await scripts.wtaUpdate(
     ...keys.token(hash),
-    readData,
-    dataOf(next),
+    readFingerprint,
     purgeAt,
     rangesOf(next),
     forgetBoundIp ? '1' : '0',
     next.maxViewers === undefined ? '1' : '0',
+    ...recordFieldsOf(next),
   );
   if (result === -2) return undefined;
   if (result === -1) throw new TokenConflictError('a revoked token cannot be changed');
   if (result !== 1) return 'changed meanwhile';
   // The id key and the index live in other slots: moved after the record, which decisions rely on.
-  await Promise.all([
-    redis.pexpireat(keys.id(next.id), purgeAt),
-    scripts.wtaIndex(keys.index(), keys.expiryIndex(), indexMember(hash, next), purgeAt, '0'),
-  ]);
+  await moveIndexExpiry(context, hash, next, purgeAt);
   return { record: next, usage: { ...current.usage, boundIp: forgetBoundIp ? null : current.usage.boundIp } };
 }
 

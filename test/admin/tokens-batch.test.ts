@@ -131,6 +131,7 @@ for (const storeKind of STORE_KINDS) {
         const records = await redis.client.keys(`${prefix}t:*`);
         const ids = await redis.client.keys(`${prefix}i:*`);
         assert.deepEqual([records, ids], [[], []]);
+        assert.deepEqual([await redis.client.hlen(`${prefix}{idx}:ids`), await redis.client.zcard(`${prefix}{idx}:tokens`)], [0, 0], 'no id, no index entry');
         await stalled.close();
       });
     }

@@ -7,6 +7,7 @@ import { issueToken, playHls, timedRequest } from '../helpers/hook-client.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { spawnService, startServiceProcess, type ServiceProcess } from '../helpers/service-process.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
+import { fromHash } from '../../src/tokens/redis-record-codec.js';
 
 /**
  * Response headers from a token, a PATCH, a JWT's `headers` claim and HOOK_ALLOW_HEADERS: one rule for all four
@@ -129,7 +130,8 @@ describe('response headers a token may set', { timeout: 120_000 }, () => {
   test('a stored record holding a header refused today (written by an older version) is answered without it, and no worker dies', async () => {
     const { token } = await issueToken(service.url, { streams: ['test'], headers: { 'X-Kept': 'yes' } });
     const key = `${redis.keyPrefix}t:{${createHash('sha256').update(token).digest('hex')}}`;
-    const record = JSON.parse((await redis.client.hget(key, 'data'))!) as { headers: Record<string, string> };
+    // Written as the older versions did: the whole record in `data`, which is read before the compact fields.
+    const record = fromHash(await redis.client.hgetall(key))!;
     record.headers = { ...record.headers, Trailer: 'x', 'Content-Length': 'abc', 'Transfer-Encoding': 'chunked', 'X-Bad': 'a\r\nb' };
     await redis.client.hset(key, 'data', JSON.stringify(record));
     for (let i = 0; i < 6; i++) {

@@ -4,6 +4,7 @@ import { eventually, issueToken, playHls, revokeToken, timedRequest, type TimedA
 import { ADMIN_KEY } from '../helpers/test-app.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { hashToken } from '../../src/tokens/opaque-token.js';
 
 /** Several instances of the service on one real Redis, as behind a load balancer or in a WCS CDN. */
 function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
@@ -131,8 +132,7 @@ describe('instances sharing one Redis', { timeout: 120_000 }, () => {
     const kept = await issueToken(a.url);
     for (const token of [missed.token, kept.token]) assert.equal((await playHls(b.url, token)).status, 200, 'B caches both');
     // The revocation as another instance records it, minus the message: store and log only.
-    const hash = await redis.client.get(`${redis.keyPrefix}cached:i:${missed.id}`);
-    await redis.client.hset(`${redis.keyPrefix}cached:t:{${hash!}}`, 'revokedAt', String(Date.now()));
+    await redis.client.hset(`${redis.keyPrefix}cached:t:{${hashToken(missed.token)}}`, 'revokedAt', String(Date.now()));
     await redis.client.zadd(`${redis.keyPrefix}cached:revocations:recent`, Date.now(), missed.id);
     const resyncs = b.logs.lines.filter((line) => line.event === 'revocations_resync').length;
 

@@ -32,9 +32,12 @@ function setupOn(server: () => { url: string; keyPrefix: string; client: TestRed
       clock,
       retentionMs,
       assertTokenKeysExpireAt: async (hash, id, purgeAt) => {
-        for (const key of [store.recordKey(hash), store.sessionsKey(hash), store.activeKey(hash), store.idKey(id)]) {
+        for (const key of [store.recordKey(hash), store.sessionsKey(hash), store.activeKey(hash)]) {
           assert.equal(await client.pexpiretime(key), purgeAt, `expiry of ${key}`);
         }
+        // The id map and the listing index hold every token: they live at least as long as the last one.
+        assert.equal(await client.hget(store.idsKey(), id), Buffer.from(hash, 'hex').toString('base64url'));
+        for (const key of [store.idsKey(), store.indexKey()]) assert.ok((await client.pexpiretime(key)) >= purgeAt, `expiry of ${key}`);
       },
     };
   };
