@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { recordDecision, type DecisionContext } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import { secondsSince, type RequestTiming } from '../shared/request-state.js';
-import { parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
+import { parseStrictJson, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
 import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
@@ -48,13 +48,15 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
       const decision = deny('bad_signature');
       recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(started));
-      return writeHookAnswer(res, decision, raw, requestId, answers);
+      return writeHookAnswer(res, decision, undefined, 0, requestId, answers);
     }
 
-    const parsedBody = parseJsonBytes(raw, { lenient: false });
+    const parsedBody = parseStrictJson(raw);
     if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
     const body = parsedBody.value;
-    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw);
+    // The allow answer echoes the body as received: its text, which is the same bytes (parseStrictJson).
+    const text = parsedBody.text;
+    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), text, raw.length);
     const unsafe = unsafeJsonRefusal(body);
     if (unsafe) return writeRefusal(res, unsafe, requestId);
 
@@ -81,7 +83,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
       deps,
     );
     recordDecision(deps, decision, contextOf(methodLabel, requestId, fields), secondsSince(started));
-    writeHookAnswer(res, decision, raw, requestId, answers);
+    writeHookAnswer(res, decision, text, raw.length, requestId, answers);
   };
 }
 
@@ -90,13 +92,14 @@ interface AnswerSettings {
   exposeDenyReason: boolean;
 }
 
-/** Allow: 200 with the body echoed as received; deny: 403, the reason only in X-Deny-Reason if configured. */
-function writeHookAnswer(res: ServerResponse, decision: Decision, raw: Buffer, requestId: string, settings: AnswerSettings): void {
+/** Allow: 200 with the body echoed as received (its text, `echoBytes` long); deny: 403, the reason only in X-Deny-Reason if configured. */
+function writeHookAnswer(res: ServerResponse, decision: Decision, echo: string | undefined, echoBytes: number, requestId: string, settings: AnswerSettings): void {
   const headers = answerHeaders(requestId);
-  if (decision.allow) {
+  // An allow always has the parsed body: bad_signature, decided before the parse, is a deny.
+  if (decision.allow && echo !== undefined) {
     addEntries(headers, settings.allowHeaderEntries);
     addEntries(headers, tokenHeaderEntries(decision.headers));
-    return endJson(res, 200, headers, raw);
+    return endJson(res, 200, headers, echo, echoBytes);
   }
   // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
   if (settings.exposeDenyReason) headers.push('X-Deny-Reason', decision.reason);

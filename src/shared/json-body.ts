@@ -144,8 +144,11 @@ const INFLATERS: Record<string, () => Transform> = { gzip: createGunzip, deflate
  * bodies (`lenient: true`) may start with a byte-order mark, may be empty (`{}`) and must be an object or array.
  */
 export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset?: string }): BodyResult<unknown> {
+  if (!options.lenient) {
+    const strict = parseStrictJson(raw);
+    return strict.ok ? { ok: true, value: strict.value } : strict;
+  }
   if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
-  if (!options.lenient) return parseText(raw.toString('utf8'));
   let text: string;
   try {
     // TextDecoder drops a leading byte-order mark; a charset it does not know is refused.
@@ -157,6 +160,21 @@ export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset
   const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
   if (first !== '{' && first !== '[') return { ok: false, refusal: NOT_JSON };
   return parseText(text);
+}
+
+/**
+ * `lenient: false` with the decoded text kept: the hook echoes a body as text. Valid UTF-8 decodes and encodes
+ * back to the same bytes, and node writes a string body together with the head in one write, where a Buffer
+ * body takes a corked two-part writev.
+ */
+export function parseStrictJson(raw: Buffer): { ok: true; value: unknown; text: string } | { ok: false; refusal: BodyRefusal } {
+  if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
+  const text = raw.toString('utf8');
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown, text };
+  } catch {
+    return { ok: false, refusal: NOT_JSON };
+  }
 }
 
 function parseText(text: string): BodyResult<unknown> {
