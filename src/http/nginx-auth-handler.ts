@@ -30,6 +30,8 @@ export interface NginxAuthDeps extends AuthorizeDeps {
 export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
+const NO_ORIGINAL_URI = 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)';
+const NO_ORIGINAL_URI_DETAILS = [{ field: 'X-Original-URI', message: 'header is required' }];
 
 /** Answers one auth_request subrequest; the request id is already set on the response. */
 export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, request: RequestTiming) => Promise<void>;
@@ -56,14 +58,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
     const originalUri = header(req, 'x-original-uri');
     if (originalUri === undefined || originalUri === '') {
       // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
-      return endError(
-        res,
-        answerHeaders(requestId),
-        'validation_failed',
-        'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)',
-        requestId,
-        [{ field: 'X-Original-URI', message: 'header is required' }],
-      );
+      return endError(res, answerHeaders(requestId), 'validation_failed', NO_ORIGINAL_URI, requestId, NO_ORIGINAL_URI_DETAILS);
     }
     const method = (header(req, 'x-original-method') ?? 'GET').toUpperCase();
     const clientIp = proxiedClientIp(
