@@ -1,3 +1,5 @@
+import { SERVED_PATHS } from '../config/served-paths.js';
+
 /**
  * Which decision route a request is for, whatever the spelling of its URL. The decision paths are matched here
  * only (Express holds no route for them), accepting every spelling Express's routing accepted before the paths
@@ -9,24 +11,39 @@
  * - a request in absolute form (`POST http://host/wcs/playHLS`) is matched on its path; the query is ignored.
  */
 export type DecisionMatch =
-  | { kind: 'hook'; method: string }
-  | { kind: 'nginx' }
+  /** POST on the hook path: the decoded method segment (a string, so that a hook request allocates no match). */
+  | string
+  | typeof NGINX
   /** OPTIONS on a decision path: answered with the methods it takes, as Express answered it. */
-  | { kind: 'options'; allow: string }
+  | DecisionOptions
   /** The hook's method segment is not valid percent-encoded UTF-8. */
-  | { kind: 'bad_encoding' }
+  | typeof BAD_ENCODING
   /**
    * HEAD on the hook path: left to Express (a 404, or a route of its own under WCS_HOOK_BASE_PATH=/), but counted
    * under the hook's route unless one of Express's matches, as when Express held the hook route.
    */
-  | { kind: 'hook_head' };
+  | typeof HOOK_HEAD;
 
-const NGINX: DecisionMatch = { kind: 'nginx' };
-const NGINX_OPTIONS: DecisionMatch = { kind: 'options', allow: 'GET, HEAD' };
-const HOOK_OPTIONS: DecisionMatch = { kind: 'options', allow: 'POST' };
-const BAD_ENCODING: DecisionMatch = { kind: 'bad_encoding' };
-const HOOK_HEAD: DecisionMatch = { kind: 'hook_head' };
+export interface DecisionOptions {
+  readonly kind: 'options';
+  readonly allow: string;
+}
+
+export const NGINX = Object.freeze({ kind: 'nginx' as const });
+export const BAD_ENCODING = Object.freeze({ kind: 'bad_encoding' as const });
+export const HOOK_HEAD = Object.freeze({ kind: 'hook_head' as const });
+const NGINX_OPTIONS: DecisionOptions = Object.freeze({ kind: 'options', allow: 'GET, HEAD' });
+const HOOK_OPTIONS: DecisionOptions = Object.freeze({ kind: 'options', allow: 'POST' });
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+/**
+ * The app's own one-segment paths (`healthz`, `metrics`, `v1`, …), lower case. Under WCS_HOOK_BASE_PATH=/ every
+ * one-segment path is a hook path, and these are the ones the app also serves: OPTIONS on them is the app's
+ * (`Allow: GET, HEAD` on /healthz), not the hook's `Allow: POST`. Matched as Express matches its routes: any
+ * letter case, one trailing slash, no percent-decoding.
+ */
+const SERVED_SEGMENTS: ReadonlySet<string> = new Set(
+  SERVED_PATHS.filter((path) => path.lastIndexOf('/') === 0).map((path) => path.slice(1).toLowerCase()),
+);
 
 export interface DecisionPaths {
   /** WCS_HOOK_BASE_PATH, as config.ts gives it (no trailing slash unless it is `/`). */
@@ -74,8 +91,8 @@ export class DecisionRoutes {
         return BAD_ENCODING;
       }
     }
-    if (httpMethod === 'POST') return { kind: 'hook', method };
-    if (httpMethod === 'OPTIONS') return HOOK_OPTIONS;
+    if (httpMethod === 'POST') return method;
+    if (httpMethod === 'OPTIONS') return this.hookPrefix === '/' && SERVED_SEGMENTS.has(segment.toLowerCase()) ? undefined : HOOK_OPTIONS;
     return httpMethod === 'HEAD' ? HOOK_HEAD : undefined;
   }
 

@@ -2,10 +2,11 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import { recordHttpRequest } from '../observability/http-metrics.js';
 import type { Metrics } from '../observability/metrics.js';
-import { answerUnhandled, requestIdFrom, writeError } from '../shared/http.js';
-import { requestStateOf, setRequestState, type RequestState } from '../shared/request-state.js';
+import { answerUnhandled, requestIdFrom } from '../shared/http.js';
+import { arrivalTime, requestStateOf, setRequestState, type RequestState } from '../shared/request-state.js';
 import { NO_SNIFF_HEADER } from '../shared/security-headers.js';
-import type { DecisionMatch, DecisionRoutes } from './decision-routes.js';
+import { answerHeaders, endError, endText } from './decision-answer.js';
+import { BAD_ENCODING, HOOK_HEAD, NGINX, type DecisionMatch, type DecisionRoutes } from './decision-routes.js';
 import type { NginxAuthHandler } from './nginx-auth-handler.js';
 import type { WcsHookHandler } from './wcs-hook-handler.js';
 
@@ -26,64 +27,67 @@ const BAD_PATH_MESSAGE = 'The URL path is not valid percent-encoded UTF-8';
  * The service's one request listener. Every request gets its request id (a sane incoming X-Request-Id is kept, so
  * WCS's or nginx's logs join ours), `nosniff`, one line in the HTTP metrics (by route template) and, should a
  * handler fail, the last-resort 500. The decision routes (the WCS hook and nginx's auth_request, on every viewer's
- * start-up path and, behind nginx, on every playlist and segment fetch) are then answered here, without Express;
- * everything else goes to the Express app.
+ * start-up path and, behind nginx, on every playlist and segment fetch) are then answered here, without Express,
+ * each answer written in one `writeHead` with those two headers first (decision-answer.ts); everything else goes
+ * to the Express app, with the two headers set on the response.
  */
 export function createFrontDoor(deps: FrontDoorDeps): RequestListener {
   const { routes, metrics, logger } = deps;
 
-  const count = (res: ServerResponse, state: RequestState) =>
-    recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, res.statusCode, state.started);
   // Express's answers are counted when written; a request whose caller left before is not counted.
   function countOnFinish(this: ServerResponse): void {
-    count(this, requestStateOf(this)!);
+    const state = requestStateOf(this)!;
+    recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, this.statusCode, state.started);
   }
 
   async function answerDecision(req: IncomingMessage, res: ServerResponse, match: DecisionMatch, state: RequestState): Promise<void> {
     try {
-      if (match.kind === 'hook') {
+      if (typeof match === 'string') {
         state.route = routes.hookRoute;
-        await deps.hook(req, res, match.method, state);
-      } else if (match.kind === 'nginx') {
+        await deps.hook(req, res, match, state);
+      } else if (match === NGINX) {
         state.route = routes.nginxRoute;
         await deps.nginx(req, res, state);
+      } else if (match === BAD_ENCODING) {
+        endError(res, answerHeaders(state.requestId), 'validation_failed', BAD_PATH_MESSAGE, state.requestId);
       } else if (match.kind === 'options') {
-        answerOptions(res, match.allow);
-      } else if (match.kind === 'bad_encoding') {
-        writeError(res, 'validation_failed', BAD_PATH_MESSAGE, state.requestId);
+        // OPTIONS on a decision path: what Express answered on a route of its own, before the routes left it.
+        const headers = answerHeaders(state.requestId);
+        headers.push('Allow', match.allow);
+        endText(res, 200, headers, match.allow);
       }
     } catch (error) {
-      answerUnhandled(logger, res, error, state.route);
+      answerFailure(res, error, state);
     }
     // A decision is counted once answered, also when its caller left before (the status it would have had).
-    count(res, state);
+    recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, res.statusCode, state.started);
+  }
+
+  /** The decision answers set no header before their one writeHead: the last-resort 500 gets the front door's two. */
+  function answerFailure(res: ServerResponse, error: unknown, state: RequestState): void {
+    if (!res.headersSent) {
+      res.setHeader('X-Request-Id', state.requestId);
+      res.setHeader(NO_SNIFF_NAME, NO_SNIFF_VALUE);
+    }
+    answerUnhandled(logger, res, error, state.route);
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? '';
     const state: RequestState = {
       requestId: requestIdFrom(req.headers['x-request-id']),
-      started: process.hrtime.bigint(),
+      started: arrivalTime(),
       method,
       route: undefined,
     };
     setRequestState(res, state);
-    res.setHeader('X-Request-Id', state.requestId);
-    res.setHeader(NO_SNIFF_NAME, NO_SNIFF_VALUE);
     const match = routes.match(method, req.url ?? '');
-    if (match === undefined || match.kind === 'hook_head') {
+    if (match === undefined || match === HOOK_HEAD) {
       if (match !== undefined) state.route = routes.hookRoute;
+      res.setHeader('X-Request-Id', state.requestId);
+      res.setHeader(NO_SNIFF_NAME, NO_SNIFF_VALUE);
       res.once('finish', countOnFinish);
       deps.express(req, res);
     } else void answerDecision(req, res, match, state);
   };
-}
-
-/** What Express answered to OPTIONS on a route of its own, before the decision routes left it. */
-function answerOptions(res: ServerResponse, allow: string): void {
-  res.statusCode = 200;
-  res.setHeader('Allow', allow);
-  res.setHeader('Content-Length', Buffer.byteLength(allow));
-  res.setHeader('Content-Type', 'text/plain');
-  res.end(allow);
 }

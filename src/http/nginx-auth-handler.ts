@@ -4,14 +4,14 @@ import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
-import { writeError } from '../shared/http.js';
 import { secondsSince, type RequestTiming } from '../shared/request-state.js';
-import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
+import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from '../playback/edge-signature.js';
 import { parseHlsUri, type HlsUri } from '../playback/hls-uri.js';
 import { proxiedClientIp } from '../playback/proxied-client-ip.js';
+import { addEntries, answerHeaders, endEmpty, endError, type AnswerHeaders } from './decision-answer.js';
 
 export interface NginxAuthDeps extends AuthorizeDeps {
   logger: Logger;
@@ -30,6 +30,8 @@ export interface NginxAuthDeps extends AuthorizeDeps {
 export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
+const NO_ORIGINAL_URI = 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)';
+const NO_ORIGINAL_URI_DETAILS = [{ field: 'X-Original-URI', message: 'header is required' }];
 
 /** Answers one auth_request subrequest; the request id is already set on the response. */
 export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, request: RequestTiming) => Promise<void>;
@@ -52,16 +54,11 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
   const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
   const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
 
-  const answer = (res: ServerResponse, decision: Decision, requestId: string, edge: EdgeContext | undefined) =>
-    writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
-
   return async (req, res, { requestId, started }) => {
     const originalUri = header(req, 'x-original-uri');
     if (originalUri === undefined || originalUri === '') {
       // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
-      return writeError(res, 'validation_failed', 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)', requestId, [
-        { field: 'X-Original-URI', message: 'header is required' },
-      ]);
+      return endError(res, answerHeaders(requestId), 'validation_failed', NO_ORIGINAL_URI, requestId, NO_ORIGINAL_URI_DETAILS);
     }
     const method = (header(req, 'x-original-method') ?? 'GET').toUpperCase();
     const clientIp = proxiedClientIp(
@@ -104,7 +101,7 @@ export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
       hls?.resource === 'playlist' && deps.edgeSigning !== undefined
         ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
         : undefined;
-    answer(res, decision, requestId, edge);
+    writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
   };
 }
 
@@ -114,22 +111,21 @@ function writeNginxAnswer(
   decision: Decision,
   requestId: string,
   edge: EdgeContext | undefined,
-  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>,
+  allowHeaderEntries: HeaderEntries,
   deps: NginxAuthDeps,
 ): void {
+  const headers = answerHeaders(requestId);
   if (decision.allow) {
-    for (const [name, value] of allowHeaderEntries) res.setHeader(name, value);
-    setTokenHeaders(res, decision.headers);
-    if (decision.tokenId !== null) res.setHeader(TOKEN_ID_HEADER, decision.tokenId);
-    if (edge !== undefined) setEdgeHeaders(res, decision.tokenId, edge, deps);
-    res.statusCode = 204;
-    res.end();
-    return;
+    addEntries(headers, allowHeaderEntries);
+    addEntries(headers, tokenHeaderEntries(decision.headers));
+    if (decision.tokenId !== null) headers.push(TOKEN_ID_HEADER, decision.tokenId);
+    if (edge !== undefined) addEdgeHeaders(headers, decision.tokenId, edge, deps);
+    return endEmpty(res, 204, headers);
   }
-  if (deps.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
+  if (deps.exposeDenyReason) headers.push('X-Deny-Reason', decision.reason);
   // nginx turns our 401 into the viewer's 401 and our 403 into a 403; any other status would become a 500.
-  if (decision.reason === 'missing_token') return writeError(res, 'unauthorized', 'A token is required', requestId);
-  writeError(res, 'forbidden', 'Access denied', requestId);
+  if (decision.reason === 'missing_token') return endError(res, headers, 'unauthorized', 'A token is required', requestId);
+  endError(res, headers, 'forbidden', 'Access denied', requestId);
 }
 
 interface EdgeContext {
@@ -153,14 +149,12 @@ function nginxRemoteAddr(req: IncomingMessage, realIp: string | undefined, trust
  * revocation and session limits working: a revoked viewer gets no new signature at the next playlist fetch, and
  * the last one expires after EDGE_SIGNATURE_TTL_SECONDS.
  */
-function setEdgeHeaders(res: ServerResponse, tokenId: string | null, edge: EdgeContext, deps: NginxAuthDeps): void {
+function addEdgeHeaders(headers: AnswerHeaders, tokenId: string | null, edge: EdgeContext, deps: NginxAuthDeps): void {
   if (deps.edgeSigning === undefined) return;
   const signed = signEdge(
     { rawDirectory: edge.hls.rawDirectory, tokenId, remoteAddr: edge.remoteAddr, nowSeconds: Math.floor(deps.clock.now() / 1000) },
     deps.edgeSigning,
   );
   if (signed === undefined) return;
-  res.setHeader(EDGE_QUERY_HEADER, signed.query);
-  res.setHeader(EDGE_SIGNATURE_HEADER, signed.signature);
-  res.setHeader(EDGE_EXPIRES_HEADER, String(signed.expires));
+  headers.push(EDGE_QUERY_HEADER, signed.query, EDGE_SIGNATURE_HEADER, signed.signature, EDGE_EXPIRES_HEADER, String(signed.expires));
 }

@@ -1,16 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { recordDecision } from '../observability/decision-log.js';
+import { recordDecision, type DecisionContext } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
-import { writeError, writeJson } from '../shared/http.js';
 import { secondsSince, type RequestTiming } from '../shared/request-state.js';
-import { parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
-import { checkedHeaderEntries, setTokenHeaders } from '../shared/http-headers.js';
+import { parseStrictJson, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
+import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import type { MethodRule } from '../playback/enforced-methods.js';
-import { readHookFields } from '../playback/wcs-hook-body.js';
+import { readHookFields, type HookFields } from '../playback/wcs-hook-body.js';
 import { isValidWcsSignature } from '../playback/wcs-signature.js';
+import { addEntries, answerHeaders, endError, endJson } from './decision-answer.js';
 
 export interface WcsHookDeps extends AuthorizeDeps {
   logger: Logger;
@@ -35,12 +35,11 @@ export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method:
  */
 export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
   const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
-
   const answers: AnswerSettings = { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason };
-  const answerDecision = (res: ServerResponse, decision: Decision, raw: Buffer, requestId: string) => writeHookAnswer(res, decision, raw, requestId, answers);
+  const readOptions = { limitBytes: deps.bodyLimitBytes, inflate: false };
 
   return async (req, res, method, { requestId, started }) => {
-    const bytes = await readJsonBytes(req, { limitBytes: deps.bodyLimitBytes, inflate: false });
+    const bytes = await readJsonBytes(req, readOptions);
     if (!bytes.ok) return writeRefusal(res, bytes.refusal, requestId);
     const raw = bytes.value;
     const rule = deps.enforcedMethods.get(method);
@@ -48,79 +47,80 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
     if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
       const decision = deny('bad_signature');
-      recordDecision(deps, decision, contextOf(method, requestId), secondsSince(started));
-      return answerDecision(res, decision, raw, requestId);
+      recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(started));
+      return writeHookAnswer(res, decision, undefined, 0, requestId, answers);
     }
 
-    const parsedBody = parseJsonBytes(raw, { lenient: false });
+    const parsedBody = parseStrictJson(raw);
     if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
     const body = parsedBody.value;
-    if (rule === undefined) return writeJson(res, 200, raw);
+    // The allow answer echoes the body as received: its text, which is the same bytes (parseStrictJson).
+    const text = parsedBody.text;
+    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), text, raw.length);
     const unsafe = unsafeJsonRefusal(body);
     if (unsafe) return writeRefusal(res, unsafe, requestId);
 
     const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
     if (!parsed.ok) {
-      return writeError(res, 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
+      return endError(res, answerHeaders(requestId), 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
         { field: parsed.field, message: parsed.message },
       ]);
     }
-    const { stream, appKey, token, clientIp, mediaSessionId } = parsed.fields;
+    const fields = parsed.fields;
+    const methodLabel = wcsMethodLabel(method);
     const decision = await authorizePlayback(
-      token,
+      fields.token,
       {
-        stream,
-        appKey,
+        stream: fields.stream,
+        appKey: fields.appKey,
         action: rule.action,
-        clientIp,
-        viewerSessionId: mediaSessionId,
+        clientIp: fields.clientIp,
+        viewerSessionId: fields.mediaSessionId,
         consume: rule.scope === 'stream',
         peerAddress: req.socket.remoteAddress,
-        method: wcsMethodLabel(method),
+        method: methodLabel,
       },
       deps,
     );
-    recordDecision(
-      deps,
-      decision,
-      { ...contextOf(method, requestId), stream, appKey, clientIp, viewerSessionId: mediaSessionId },
-      secondsSince(started),
-    );
-    answerDecision(res, decision, raw, requestId);
+    recordDecision(deps, decision, contextOf(methodLabel, requestId, fields), secondsSince(started));
+    writeHookAnswer(res, decision, text, raw.length, requestId, answers);
   };
 }
 
 interface AnswerSettings {
-  allowHeaderEntries: ReturnType<typeof checkedHeaderEntries>;
+  allowHeaderEntries: HeaderEntries;
   exposeDenyReason: boolean;
 }
 
-/** Allow: 200 with the body echoed as received; deny: 403, the reason only in X-Deny-Reason if configured. */
-function writeHookAnswer(res: ServerResponse, decision: Decision, raw: Buffer, requestId: string, settings: AnswerSettings): void {
-  if (decision.allow) {
-    for (const [name, value] of settings.allowHeaderEntries) res.setHeader(name, value);
-    setTokenHeaders(res, decision.headers);
-    writeJson(res, 200, raw);
-    return;
+/** Allow: 200 with the body echoed as received (its text, `echoBytes` long); deny: 403, the reason only in X-Deny-Reason if configured. */
+function writeHookAnswer(res: ServerResponse, decision: Decision, echo: string | undefined, echoBytes: number, requestId: string, settings: AnswerSettings): void {
+  const headers = answerHeaders(requestId);
+  // An allow always has the parsed body: bad_signature, decided before the parse, is a deny.
+  if (decision.allow && echo !== undefined) {
+    addEntries(headers, settings.allowHeaderEntries);
+    addEntries(headers, tokenHeaderEntries(decision.headers));
+    return endJson(res, 200, headers, echo, echoBytes);
   }
   // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
-  if (settings.exposeDenyReason) res.setHeader('X-Deny-Reason', decision.reason);
-  writeError(res, 'forbidden', 'Access denied', requestId);
+  if (settings.exposeDenyReason) headers.push('X-Deny-Reason', decision.reason);
+  endError(res, headers, 'forbidden', 'Access denied', requestId);
 }
 
 function writeRefusal(res: ServerResponse, refusal: BodyRefusal, requestId: string): void {
+  const headers = answerHeaders(requestId);
   // The rest of an oversized or broken body is not read: the connection cannot carry another request.
-  if (refusal.unread) res.setHeader('Connection', 'close');
-  writeError(res, refusal.code, refusal.message, requestId, refusal.details);
+  if (refusal.unread) headers.push('Connection', 'close');
+  endError(res, headers, refusal.code, refusal.message, requestId, refusal.details);
 }
 
-function contextOf(method: string, requestId: string) {
+/** The decision line's context, in one object literal (one shape for every line). */
+function contextOf(method: string, requestId: string, fields: HookFields | undefined): DecisionContext {
   return {
-    method: wcsMethodLabel(method),
-    stream: undefined,
-    appKey: undefined,
-    clientIp: undefined,
-    viewerSessionId: undefined,
+    method,
+    stream: fields?.stream,
+    appKey: fields?.appKey,
+    clientIp: fields?.clientIp,
+    viewerSessionId: fields?.mediaSessionId,
     requestId,
   };
 }

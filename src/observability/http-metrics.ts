@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { requestStateOf } from '../shared/request-state.js';
+import { requestStateOf, secondsSince } from '../shared/request-state.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -30,9 +30,12 @@ function observeRoute(req: Request, onMatched: (template: string) => void): void
   });
 }
 
-/** One request in the HTTP metrics; `start` from process.hrtime.bigint() when it arrived. */
-export function recordHttpRequest(metrics: Metrics, route: string, method: string, status: number, start: bigint): void {
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  metrics.httpRequests.inc({ route, method, status: String(status) });
-  metrics.httpDuration.observe({ route, method }, seconds);
+/**
+ * One request in the HTTP metrics; `started` from arrivalTime() when it arrived. Bound cells (metric-cells.ts), as
+ * for decisions: prom-client's `inc`/`observe` validated and hashed the labels on every request.
+ */
+export function recordHttpRequest(metrics: Pick<Metrics, 'httpRequests' | 'httpDuration'>, route: string, method: string, status: number, started: number): void {
+  const seconds = secondsSince(started);
+  metrics.httpRequests.at(route, method, String(status)).inc();
+  metrics.httpDuration.at(route, method).observe(seconds);
 }

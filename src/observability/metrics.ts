@@ -40,17 +40,30 @@ export function wcsMethodLabel(method: string): string {
 /**
  * The app's own registry: no prom-client global state, so two apps in one process (tests) do not collide.
  * Label values are bounded: method names, result, reason codes, token kind, route templates — never stream
- * names, token ids or raw URLs.
+ * names, token ids or raw URLs. The groups register in this order, which is the order of the exposition.
  */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   dropMisnamedDefaultGauges(registry);
-  const { counter, gauge, histogram } = metricsOn(registry);
   return {
     registry,
     /** Not a Prometheus metric: the signal that a store operation was answered (see store-answers.ts). */
     storeAnswers: new StoreAnswerSignal(),
+    ...buildMetrics(registry),
+    ...decisionMetrics(registry),
+    ...storeMetrics(registry),
+    ...workerMetrics(registry),
+    ...adminMetrics(registry),
+    ...httpMetrics(registry),
+    ...createResilienceMetrics(registry),
+    ...createSessionMetrics(registry),
+  };
+}
+
+function buildMetrics(registry: Registry) {
+  const { gauge } = metricsOn(registry);
+  return {
     buildInfo: gauge(
       'wcs_auth_build_info',
       'Always 1; the labels say which build runs (service version from package.json, Node.js version).',
@@ -63,7 +76,12 @@ export function createMetrics() {
         },
       },
     ),
-    // Counted once per decision: bound cells (metric-cells.ts), not prom-client's per-call label lookup.
+  };
+}
+
+/** Counted once per decision: bound cells (metric-cells.ts), not prom-client's per-call label lookup. */
+function decisionMetrics(registry: Registry) {
+  return {
     decisions: new CellCounter(
       registry,
       'wcs_auth_decisions_total',
@@ -77,6 +95,12 @@ export function createMetrics() {
       ['method', 'result'],
       LATENCY_BUCKETS_SECONDS,
     ),
+  };
+}
+
+function storeMetrics(registry: Registry) {
+  const { counter, gauge } = metricsOn(registry);
+  return {
     storeDuration: new CellHistogram(
       registry,
       'wcs_auth_store_operation_duration_seconds',
@@ -93,12 +117,24 @@ export function createMetrics() {
       }),
       'store',
     ),
+  };
+}
+
+function workerMetrics(registry: Registry) {
+  const { gauge } = metricsOn(registry);
+  return {
     workers: gauge('wcs_auth_workers', 'Processes serving requests: 1, or the live workers when WORKERS > 1 (summed over workers).', [], {
       aggregator: 'sum',
       collect() {
         this.set(1);
       },
     }),
+  };
+}
+
+function adminMetrics(registry: Registry) {
+  const { counter } = metricsOn(registry);
+  return {
     adminTokens: counter('wcs_auth_admin_token_operations_total', 'Admin API changes to tokens by operation (issue, revoke, update).', [
       'operation',
     ]),
@@ -107,10 +143,24 @@ export function createMetrics() {
       'Admin API requests refused for authentication (missing, invalid), scope (forbidden) or too many failures (throttled).',
       ['reason'],
     ),
-    httpRequests: counter('wcs_auth_http_requests_total', 'HTTP requests by route template, method and status code.', ['route', 'method', 'status']),
-    httpDuration: histogram('wcs_auth_http_request_duration_seconds', 'HTTP request duration by route template.', ['route', 'method'], LATENCY_BUCKETS_SECONDS),
-    ...createResilienceMetrics(registry),
-    ...createSessionMetrics(registry),
+  };
+}
+
+/** Counted once per request (http-metrics.ts), the decision routes included: bound cells, like the decisions. */
+function httpMetrics(registry: Registry) {
+  return {
+    httpRequests: new CellCounter(registry, 'wcs_auth_http_requests_total', 'HTTP requests by route template, method and status code.', [
+      'route',
+      'method',
+      'status',
+    ]),
+    httpDuration: new CellHistogram(
+      registry,
+      'wcs_auth_http_request_duration_seconds',
+      'HTTP request duration by route template.',
+      ['route', 'method'],
+      LATENCY_BUCKETS_SECONDS,
+    ),
   };
 }
 

@@ -50,32 +50,14 @@ export async function authorizePlayback(
 ): Promise<Decision> {
   if (token === undefined) return deny('missing_token');
   if (token === null) return deny('malformed_token');
-  const throttle = deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
-  const bounded: AccessRequest = { ...request, writeDeadline: writeDeadlineOf(Date.now(), deps.storeTimeoutMs) };
-  let abandoned = false;
-  const decide = async (): Promise<Verdict | typeof THROTTLED> => {
-    // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
-    const ticket = throttle ? await throttle.admit(request) : undefined;
-    if (ticket === 'throttled') return THROTTLED;
-    let verdict: Verdict | undefined;
-    try {
-      // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
-      if (abandoned) throw new Error('decision abandoned after its deadline');
-      verdict = await deps.verifier.verify(token, bounded);
-      return verdict;
-    } finally {
-      // Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by
-      // the answer, and a failure to count must not change it.
-      const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
-      ticket?.finish(guess).catch((error: unknown) => deps.onThrottleError?.(error));
-    }
-  };
-
+  // Every caller builds `request` for this one decision: it takes the deadline itself instead of a copy that has it.
+  request.writeDeadline = writeDeadlineOf(Date.now(), deps.storeTimeoutMs);
+  const attempt: Attempt = { abandoned: false };
   let verdict: Verdict | typeof THROTTLED;
   try {
-    verdict = await withTimeout(decide(), deps.storeTimeoutMs);
+    verdict = await withTimeout(lookUp(token, request, deps, attempt), deps.storeTimeoutMs);
   } catch (error) {
-    abandoned = true;
+    attempt.abandoned = true;
     deps.onStoreFailure(error);
     return answerWithoutStore(token, request, deps);
   }
@@ -94,6 +76,33 @@ export async function authorizePlayback(
     });
   }
   return { allow: true, reason: 'valid', kind: verdict.kind, tokenId: verdict.tokenId, headers: verdict.headers, viewerId: verdict.viewerId };
+}
+
+/** Whether the decision was already answered without the store (its timeout); shared with the lookup. */
+interface Attempt {
+  abandoned: boolean;
+}
+
+/** The throttle check and the verifier's lookup, bounded together by the caller's timeout. */
+async function lookUp(token: string, request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>, deps: AuthorizeDeps, attempt: Attempt): Promise<Verdict | typeof THROTTLED> {
+  const throttle = deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
+  // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
+  const ticket = throttle ? await throttle.admit(request) : undefined;
+  if (ticket === 'throttled') return THROTTLED;
+  let verdict: Verdict | undefined;
+  try {
+    // Past the deadline the answer is already given: spare the store a lookup nobody waits for.
+    if (attempt.abandoned) throw new Error('decision abandoned after its deadline');
+    verdict = await deps.verifier.verify(token, request);
+    return verdict;
+  } finally {
+    // Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by
+    // the answer, and a failure to count must not change it.
+    if (ticket !== undefined) {
+      const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
+      ticket.finish(guess).catch((error: unknown) => deps.onThrottleError?.(error));
+    }
+  }
 }
 
 function answerWithoutStore(token: string, request: AccessRequest, deps: AuthorizeDeps): Decision {

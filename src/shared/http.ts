@@ -20,7 +20,7 @@ export function requestIdFrom(incoming: string | string[] | undefined): string {
  */
 export const requestId: RequestHandler = (req, res, next) => {
   const id = requestIdFrom(req.headers['x-request-id']);
-  setRequestState(res, { requestId: id, started: 0n, method: req.method, route: undefined });
+  setRequestState(res, { requestId: id, started: 0, method: req.method, route: undefined });
   res.setHeader('X-Request-Id', id);
   next();
 };
@@ -36,13 +36,20 @@ export function sendError(res: Response, code: ErrorCode, message: string, detai
 
 /** The error answer of every route, `{error:{code,message,requestId,details?}}`, on a plain node:http response. */
 export function writeError(res: ServerResponse, code: ErrorCode, message: string, requestId: string, details?: unknown): void {
-  writeJson(res, ERROR_STATUS[code], JSON.stringify({ error: { code, message, requestId, ...(details ? { details } : {}) } }));
+  writeJson(res, ERROR_STATUS[code], errorBody(code, message, requestId, details));
 }
+
+/** The body of an error answer. */
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: unknown): string {
+  return JSON.stringify({ error: { code, message, requestId, ...(details ? { details } : {}) } });
+}
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** What Express's res.json writes (status, `application/json; charset=utf-8`, Content-Length), without Express. */
 export function writeJson(res: ServerResponse, status: number, json: string | Buffer): void {
   res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Type', JSON_CONTENT_TYPE);
   res.setHeader('Content-Length', typeof json === 'string' ? Buffer.byteLength(json) : json.length);
   res.end(json);
 }

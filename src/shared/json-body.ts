@@ -26,8 +26,19 @@ const NOT_UTF8: BodyRefusal = { code: 'invalid_json', message: 'Request body is 
 const NOT_JSON: BodyRefusal = { code: 'invalid_json', message: 'Request body is not valid JSON' };
 const UNSUPPORTED_ENCODING: BodyRefusal = { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' };
 
+/**
+ * Content-Type values type-is matches as JSON, as senders write them (WCS sends the first): answered by a Set
+ * lookup instead of parsing the media type on every hook request.
+ */
+const PLAIN_JSON_TYPES = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8', 'application/json; charset=UTF-8', 'application/json;charset=UTF-8']);
+
 /** Whether a request says it carries JSON; false also for a request without a body (no Content-Length, no chunks). */
 export function isJsonRequest(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  // type-is's hasBody: a Transfer-Encoding, or a Content-Length (node's parser accepts only digits there).
+  if (type !== undefined && PLAIN_JSON_TYPES.has(type) && (req.headers['transfer-encoding'] !== undefined || req.headers['content-length'] !== undefined)) {
+    return true;
+  }
   return Boolean(typeis(req, JSON_MEDIA_TYPES));
 }
 
@@ -56,17 +67,73 @@ export async function readJsonBytes(req: IncomingMessage, options: ReadOptions):
     if (inflater === undefined) return { ok: false, refusal: UNSUPPORTED_ENCODING };
     stream = req.pipe(inflater());
   }
+  if (stream === req) return readBody(req, options.limitBytes);
   try {
-    const length = stream === req ? req.headers['content-length'] : undefined;
-    return { ok: true, value: await getRawBody(stream, { length, limit: options.limitBytes }) };
+    return { ok: true, value: await getRawBody(stream, { limit: options.limitBytes }) };
   } catch (error) {
-    if (stream !== req) {
-      req.unpipe();
-      stream.destroy();
-    }
+    req.unpipe();
+    stream.destroy();
     // raw-body's errors carry a `type`; a broken compressed stream (zlib's error) has none.
     return { ok: false, refusal: (error as { type?: unknown } | null)?.type === 'entity.too.large' ? TOO_LARGE : UNREADABLE };
   }
+}
+
+/**
+ * An uncompressed body, read straight from the request: what raw-body did for it (the limit against Content-Length
+ * before reading, and against the bytes received; the length checked at the end; the same refusals), without its
+ * per-call async resource, option parsing and copy. A hook body is a few hundred bytes, mostly one chunk, kept as
+ * it came. As raw-body did, a refused stream is paused and left unread, and a stream that closes without ending
+ * or aborting is not answered.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult<Buffer>> {
+  const declared = req.headers['content-length'];
+  const length = declared === undefined ? -1 : Number.parseInt(declared, 10);
+  if (length > limit) return Promise.resolve(halt(req, TOO_LARGE));
+  if (req.readableEncoding !== null || !req.readable) return Promise.resolve(halt(req, UNREADABLE));
+  return new Promise((resolve) => {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let received = 0;
+    const cleanup = () => {
+      req.removeListener('aborted', onFailed);
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onFailed);
+      req.removeListener('close', cleanup);
+    };
+    const finish = (result: BodyResult<Buffer>) => {
+      cleanup();
+      resolve(result.ok ? result : halt(req, result.refusal));
+    };
+    function onFailed(): void {
+      finish(UNREADABLE_RESULT);
+    }
+    function onData(chunk: Buffer): void {
+      received += chunk.length;
+      if (received > limit) return finish(TOO_LARGE_RESULT);
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    }
+    function onEnd(): void {
+      if (length !== -1 && received !== length) return finish(UNREADABLE_RESULT);
+      finish({ ok: true, value: chunks !== undefined ? Buffer.concat(chunks, received) : (first ?? Buffer.alloc(0)) });
+    }
+    req.on('aborted', onFailed);
+    req.on('close', cleanup);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onFailed);
+  });
+}
+
+const TOO_LARGE_RESULT: BodyResult<Buffer> = { ok: false, refusal: TOO_LARGE };
+const UNREADABLE_RESULT: BodyResult<Buffer> = { ok: false, refusal: UNREADABLE };
+
+/** A refused body is left unread (paused), as raw-body left it. */
+function halt(req: IncomingMessage, refusal: BodyRefusal): BodyResult<Buffer> {
+  req.unpipe();
+  req.pause();
+  return { ok: false, refusal };
 }
 
 const INFLATERS: Record<string, () => Transform> = { gzip: createGunzip, deflate: createInflate, br: createBrotliDecompress };
@@ -77,8 +144,11 @@ const INFLATERS: Record<string, () => Transform> = { gzip: createGunzip, deflate
  * bodies (`lenient: true`) may start with a byte-order mark, may be empty (`{}`) and must be an object or array.
  */
 export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset?: string }): BodyResult<unknown> {
+  if (!options.lenient) {
+    const strict = parseStrictJson(raw);
+    return strict.ok ? { ok: true, value: strict.value } : strict;
+  }
   if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
-  if (!options.lenient) return parseText(raw.toString('utf8'));
   let text: string;
   try {
     // TextDecoder drops a leading byte-order mark; a charset it does not know is refused.
@@ -90,6 +160,21 @@ export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset
   const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
   if (first !== '{' && first !== '[') return { ok: false, refusal: NOT_JSON };
   return parseText(text);
+}
+
+/**
+ * `lenient: false` with the decoded text kept: the hook echoes a body as text. Valid UTF-8 decodes and encodes
+ * back to the same bytes, and node writes a string body together with the head in one write, where a Buffer
+ * body takes a corked two-part writev.
+ */
+export function parseStrictJson(raw: Buffer): { ok: true; value: unknown; text: string } | { ok: false; refusal: BodyRefusal } {
+  if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
+  const text = raw.toString('utf8');
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown, text };
+  } catch {
+    return { ok: false, refusal: NOT_JSON };
+  }
 }
 
 function parseText(text: string): BodyResult<unknown> {

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 /** A request's id and arrival time: one clock read per request, shared by its metrics and its decision line. */
 export interface RequestTiming {
   readonly requestId: string;
-  /** process.hrtime.bigint() when the request arrived. */
-  readonly started: bigint;
+  /** performance.now() (ms) when the request arrived: a double, where hrtime.bigint() allocated a BigInt per read. */
+  readonly started: number;
 }
 
 /** What the front door (src/http/front-door.ts) knows about a request, kept on its response for every layer. */
@@ -26,7 +27,12 @@ export function requestStateOf(res: ServerResponse): RequestState | undefined {
   return (res as WithState)[STATE];
 }
 
-/** Seconds since `started` (process.hrtime.bigint()). */
-export function secondsSince(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e9;
+/** The clock of `started`: milliseconds, monotonic. */
+export function arrivalTime(): number {
+  return performance.now();
+}
+
+/** Seconds since `started` (arrivalTime()). */
+export function secondsSince(started: number): number {
+  return (performance.now() - started) / 1e3;
 }

@@ -167,3 +167,22 @@ describe('an NGINX_AUTH_PATH under WCS_HOOK_BASE_PATH', () => {
     }
   });
 });
+
+describe('WCS_HOOK_BASE_PATH=/ and the app\'s own one-segment paths', () => {
+  it('leaves OPTIONS on a served path (any case, one trailing slash) to the app, and answers it on any other one-segment path for the hook', async () => {
+    const t = buildTestApp({ store: 'memory', env: { WCS_HOOK_BASE_PATH: '/' } });
+    try {
+      for (const path of ['/healthz', '/READYZ/', '/Healthz']) {
+        const served = await request(t.app).options(path);
+        assert.deepEqual([served.status, served.headers.allow], [200, 'GET, HEAD'], path);
+      }
+      const hook = await request(t.app).options('/playHLS');
+      assert.deepEqual([hook.status, hook.headers.allow, hook.text], [200, 'POST', 'POST']);
+      // POST on a served path is still the hook's, as it was under Express (`POST /:method`): echoed, no decision.
+      const post = await request(t.app).post('/healthz').set('Content-Type', 'application/json').send('{"a":1}');
+      assert.deepEqual([post.status, post.text], [200, '{"a":1}']);
+    } finally {
+      await t.close();
+    }
+  });
+});
