@@ -93,3 +93,35 @@ export function freshAppPerTest(
   afterEach(() => app?.close());
 }
 
+
+/**
+ * The hooks of a describe block whose tests share one app: a private redis-server (redis only) and the app, built
+ * with `env` before the block and closed (the server stopped) after it. `use` receives them.
+ */
+export function oneAppPerBlock(
+  storeKind: StoreKind,
+  env: Record<string, string>,
+  use: (app: TestApp, redis: TestRedis | undefined) => void,
+): void {
+  let redis: TestRedis | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    if (storeKind === 'redis') redis = await startTestRedis();
+    app = buildTestApp({ store: storeKind, redis, env });
+    use(app, redis);
+  });
+  after(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+}
+
+/** Builds an app for one test, runs `test` on it and closes it, whether `test` passed or not. */
+export async function withTestApp<T>(options: Parameters<typeof buildTestApp>[0], test: (app: TestApp) => Promise<T>): Promise<T> {
+  const app = buildTestApp(options);
+  try {
+    return await test(app);
+  } finally {
+    await app.close();
+  }
+}
