@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { JwtKey } from '../../../src/tokens/jwt/jwt-key.js';
 import { VerifiedJwtCache } from '../../../src/tokens/jwt/verified-jwt-cache.js';
 import { counterValue } from '../../helpers/metric-value.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, withTestApp, type TestApp } from '../../helpers/test-app.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
 
 const keys = generateTestKeys();
@@ -103,16 +103,12 @@ describe('JWT_VERIFIED_CACHE_SIZE: a token verified once is not signature-checke
   });
 });
 
-test('JWT_VERIFIED_CACHE_SIZE=0 checks every signature and counts no lookups', async () => {
-  const t = buildTestApp({ store: 'memory', env: { ...env, JWT_VERIFIED_CACHE_SIZE: '0' } });
-  try {
+test('JWT_VERIFIED_CACHE_SIZE=0 checks every signature and counts no lookups', () =>
+  withTestApp({ store: 'memory', env: { ...env, JWT_VERIFIED_CACHE_SIZE: '0' } }, async (t) => {
     const { token } = ecToken(t);
     for (let i = 0; i < 2; i++) assert.equal((await playHls(t.app, token)).status, 200);
     assert.equal((await lookups(t, 'hit')) + (await lookups(t, 'miss')), 0);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 test('the cache keeps at most its size, dropping the oldest entry, and keys entries by hash, never by token', () => {
   const cache = new VerifiedJwtCache(2);
