@@ -98,6 +98,8 @@ export function serviceOnRedis(
     use(instances, redis);
   });
   after(async () => {
+    // A test that failed while Redis was stalled must not leave the instances' close waiting for it.
+    redis?.resume();
     for (const instance of instances) await instance.close();
     await redis?.stop();
   });
