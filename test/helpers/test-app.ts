@@ -96,21 +96,24 @@ export function freshAppPerTest(
 
 /**
  * The hooks of a describe block whose tests share one app: a private redis-server (redis only) and the app, built
- * with `env` before the block and closed (the server stopped) after it. `use` receives them.
+ * with `env` before the block and closed (the server stopped) after it. `use` receives them, and may set up what
+ * the block's tests share (it is awaited).
  */
 export function oneAppPerBlock(
   storeKind: StoreKind,
   env: Record<string, string>,
-  use: (app: TestApp, redis: TestRedis | undefined) => void,
+  use: (app: TestApp, redis: TestRedis | undefined) => unknown,
 ): void {
   let redis: TestRedis | undefined;
   let app: TestApp | undefined;
   before(async () => {
     if (storeKind === 'redis') redis = await startTestRedis();
     app = buildTestApp({ store: storeKind, redis, env });
-    use(app, redis);
+    await use(app, redis);
   });
   after(async () => {
+    // A test that failed while Redis was stalled must not leave the app's close waiting for it.
+    redis?.resume();
     await app?.close();
     await redis?.stop();
   });

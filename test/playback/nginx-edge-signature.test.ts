@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { headerNameProblem } from '../../src/shared/http-headers.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { ADMIN_KEY, buildTestApp, withTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, oneAppPerBlock, withTestApp, type TestApp } from '../helpers/test-app.js';
 
 const SECRET = randomBytes(32).toString('base64url');
 
@@ -16,10 +16,7 @@ function nginxAuth(t: TestApp, uri: string, realIp = '203.0.113.7') {
 
 describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to check segments by itself', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_TTL_SECONDS: '20' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_TTL_SECONDS: '20' }, (app) => (t = app));
 
   test('an allowed playlist carries X-Edge-Query, X-Edge-Signature and X-Edge-Expires over the signed fields', async () => {
     const issued = await issueViaApi(t.app, { streams: ['live'] });
