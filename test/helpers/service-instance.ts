@@ -11,7 +11,9 @@ import { createServiceServer } from '../../src/shared/http-server.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
 import { after, before } from 'node:test';
+import { eventually, timedRequest } from './hook-client.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
+import { startRedisCluster, type RedisClusterGroup } from './redis-topology.js';
 import { ADMIN_KEY, READ_ONLY_KEY, type StoreKind } from './test-app.js';
 
 /**
@@ -102,5 +104,34 @@ export function serviceOnRedis(
     redis?.resume();
     for (const instance of instances) await instance.close();
     await redis?.stop();
+  });
+}
+
+/**
+ * The hooks of a describe block whose tests run against two service instances on a real 3-master Redis Cluster with
+ * a password: both get REDIS_CLUSTER_NODES (two of the nodes, so that either can be down at start), REDIS_PASSWORD
+ * and `env`, and are ready (connected to the cluster) before `use` receives them and the cluster.
+ */
+export function servicesOnRedisCluster(env: Record<string, string>, use: (instances: [ServiceInstance, ServiceInstance], cluster: RedisClusterGroup) => void): void {
+  const password = 'cluster-test-password';
+  let cluster: RedisClusterGroup | undefined;
+  const instances: ServiceInstance[] = [];
+  before(async () => {
+    cluster = await startRedisCluster({ masters: 3, password });
+    const clusterEnv = {
+      TOKEN_STORE: 'redis',
+      REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
+      REDIS_PASSWORD: password,
+      ...env,
+    };
+    for (let i = 0; i < 2; i++) instances.push(await startServiceInstance(clusterEnv));
+    for (const instance of instances) {
+      await eventually(async () => (await timedRequest(`${instance.url}/readyz`)).text.includes('"status":"ready"'), 'instance connected to the cluster');
+    }
+    use([instances[0]!, instances[1]!], cluster);
+  });
+  after(async () => {
+    for (const instance of instances) await instance.close();
+    await cluster?.stop();
   });
 }

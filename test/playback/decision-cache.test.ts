@@ -17,19 +17,17 @@ describe('STORE_FAILURE_POLICY=cached: what the cache allows during an outage', 
   let redis: TestRedis;
   let instance: ServiceInstance;
 
-  serviceOnRedis(
-    {
-      STORE_TIMEOUT_MS: '400',
-      STORE_FAILURE_POLICY: 'cached',
-      DECISION_CACHE_TTL_SECONDS: '30',
-      DECISION_CACHE_MAX_ENTRIES: '3',
-      BRUTE_FORCE_MAX_PER_IP: '0',
-    },
-    ([first], started) => {
-      instance = first!;
-      redis = started!;
-    },
-  );
+  const env = {
+    STORE_TIMEOUT_MS: '400',
+    STORE_FAILURE_POLICY: 'cached',
+    DECISION_CACHE_TTL_SECONDS: '30',
+    DECISION_CACHE_MAX_ENTRIES: '3',
+    BRUTE_FORCE_MAX_PER_IP: '0',
+  };
+  serviceOnRedis(env, ([first], started) => {
+    instance = first!;
+    redis = started!;
+  });
 
   /** Runs `during` with Redis stalled and returns its answers' [status, reason]. */
   async function duringOutage(requests: (() => Promise<TimedAnswer>)[]): Promise<[number, unknown][]> {

@@ -12,17 +12,10 @@ import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instanc
 describe('the store outage signal', { timeout: 60_000 }, () => {
   let redis: TestRedis;
   let instance: ServiceInstance;
-  serviceOnRedis(
-    {
-      STORE_TIMEOUT_MS: '300',
-      STORE_HEALTH_CHECK_INTERVAL_MS: '0',
-      EXPOSE_DENY_REASON: 'true',
-    },
-    ([first], started) => {
-      instance = first!;
-      redis = started!;
-    },
-  );
+  serviceOnRedis({ STORE_TIMEOUT_MS: '300', STORE_HEALTH_CHECK_INTERVAL_MS: '0', EXPOSE_DENY_REASON: 'true' }, ([first], started) => {
+    instance = first!;
+    redis = started!;
+  });
 
   const events = (name: string) => instance.logs.lines.filter((line) => line.event === name);
   const storeUp = () => instance.metric('wcs_auth_store_up', { store: 'redis' });
