@@ -85,11 +85,12 @@ export function redisEnv(redis: TestRedis): Record<string, string> {
 /**
  * The hooks of a describe block whose tests run against running service instances: a private redis-server
  * (unless `store` is `memory`) and `count` instances on it (several instances of one deployment), built with
- * `env` before the block and stopped after it. `use` receives them, and the Redis.
+ * `env` before the block and stopped after it. `use` receives them, and the Redis, and may set up what the
+ * block's tests share (it is awaited).
  */
 export function serviceOnRedis(
   env: Record<string, string>,
-  use: (instances: ServiceInstance[], redis: TestRedis | undefined) => void,
+  use: (instances: ServiceInstance[], redis: TestRedis | undefined) => unknown,
   options: { count?: number; store?: StoreKind } = {},
 ): void {
   let redis: TestRedis | undefined;
@@ -97,7 +98,7 @@ export function serviceOnRedis(
   before(async () => {
     if (options.store !== 'memory') redis = await startTestRedis();
     for (let i = 0; i < (options.count ?? 1); i++) instances.push(await startServiceInstance({ ...(redis ? redisEnv(redis) : {}), ...env }));
-    use(instances, redis);
+    await use(instances, redis);
   });
   after(async () => {
     // A test that failed while Redis was stalled must not leave the instances' close waiting for it.
