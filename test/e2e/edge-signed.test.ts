@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,9 +13,8 @@ import { startHlsSource, type HlsSource } from './hls-source.js';
 import { playHls, startViewer } from './hls-viewer.js';
 import { httpGet } from './https-get.js';
 import { writeAbrStream, writeLlHlsStream } from './ll-hls-files.js';
-import { CERT_SCRIPT } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
-import { startShippedNginx, type ShippedNginx } from './shipped-nginx.js';
+import { startShippedNginx, writeTestCert, type ShippedNginx } from './shipped-nginx.js';
 import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 
 const found = findE2ePrograms();
@@ -81,8 +79,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     await wcs.start();
     await oldWcs.start();
 
-    execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
+    cert = writeTestCert(dir);
     const signed = { WTA_SEGMENT_AUTH: 'signed', WTA_EDGE_SIGNING_SECRET: EDGE_SECRET, WTA_ADDRESS: serviceAddress };
     signedQuery = await startShippedNginx(nginxBin, dir, 'signed-query', { ...signed, WCS_HLS_ADDRESS: `127.0.0.1:${wcs.port}` });
     signedRewrite = await startShippedNginx(nginxBin, dir, 'signed-rewrite', {

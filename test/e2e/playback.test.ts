@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../helpers/free-port.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { playHls, startViewer, type ViewerResult } from './hls-viewer.js';
 import { httpGet } from './https-get.js';
-import { CERT_SCRIPT, renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
+import { type NginxServer } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
+import { startShippedNginx, writeTestCert } from './shipped-nginx.js';
 import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 
 const found = findE2ePrograms();
@@ -60,26 +59,14 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
     await wcsBehindNginx.start();
     await wcsWithHook.start();
 
-    execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
-    mkdirSync(join(dir, 'cache'));
-    const httpsPort = await freePort();
-    nginx = await startNginx({
-      nginx: nginxBin,
-      dir: join(dir, 'nginx'),
-      httpsPort,
-      config: renderShippedConfig({
-        NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
-        NGINX_TLS_CERT: join(dir, 'tls', 'cert.pem'),
-        NGINX_TLS_KEY: join(dir, 'tls', 'key.pem'),
-        NGINX_CACHE_DIR: join(dir, 'cache'),
-        WCS_HLS_SCHEME: 'http',
-        WCS_HLS_ADDRESS: `127.0.0.1:${wcsBehindNginx.port}`,
-        WTA_ADDRESS: serviceUrl.slice('http://'.length),
-      }),
+    cert = writeTestCert(dir);
+    const shipped = await startShippedNginx(nginxBin, dir, 'nginx', {
+      WCS_HLS_ADDRESS: `127.0.0.1:${wcsBehindNginx.port}`,
+      WTA_ADDRESS: serviceUrl.slice('http://'.length),
     });
-    nginxUrl = `https://127.0.0.1:${httpsPort}`;
-    secondViewerPath = await startTcpForwarder(httpsPort, '127.0.0.2');
+    nginx = shipped.server;
+    nginxUrl = shipped.url;
+    secondViewerPath = await startTcpForwarder(shipped.port, '127.0.0.2');
     nginxUrlFromElsewhere = `https://127.0.0.1:${secondViewerPath.port}`;
   });
 

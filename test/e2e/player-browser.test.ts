@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,13 +7,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startPlayerServer } from '../../examples/player/server.mjs';
-import { freePort } from '../helpers/free-port.js';
 import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { httpGet } from './https-get.js';
-import { CERT_SCRIPT, renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
+import { type NginxServer } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
+import { startShippedNginx, writeTestCert } from './shipped-nginx.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const found = findE2ePrograms();
@@ -56,26 +55,14 @@ describe('the player example (examples/player, hls.js) in headless Chromium thro
     await wcs.start();
     // The page's own origin: another port than nginx, so every request to nginx is cross-origin.
     player = await startPlayerServer({ port: 0 });
-    execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
-    mkdirSync(join(dir, 'cache'));
-    const httpsPort = await freePort();
-    nginx = await startNginx({
-      nginx: nginxBin,
-      dir: join(dir, 'nginx'),
-      httpsPort,
-      config: renderShippedConfig({
-        NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
-        NGINX_TLS_CERT: join(dir, 'tls', 'cert.pem'),
-        NGINX_TLS_KEY: join(dir, 'tls', 'key.pem'),
-        NGINX_CACHE_DIR: join(dir, 'cache'),
-        WCS_HLS_SCHEME: 'http',
-        WCS_HLS_ADDRESS: `127.0.0.1:${wcs.port}`,
-        WTA_ADDRESS: serviceUrl.slice('http://'.length),
-        CORS_ALLOW_ORIGIN: player.origin,
-      }),
+    cert = writeTestCert(dir);
+    const shipped = await startShippedNginx(nginxBin, dir, 'nginx', {
+      WCS_HLS_ADDRESS: `127.0.0.1:${wcs.port}`,
+      WTA_ADDRESS: serviceUrl.slice('http://'.length),
+      CORS_ALLOW_ORIGIN: player.origin,
     });
-    nginxUrl = `https://127.0.0.1:${httpsPort}`;
+    nginx = shipped.server;
+    nginxUrl = shipped.url;
     browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM,
       headless: true,
