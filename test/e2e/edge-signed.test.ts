@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../helpers/free-port.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { issueToken, revokeToken } from '../helpers/hook-client.js';
+import { buildTestApp, serveTestApp, type ServedTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { playHls, startViewer } from './hls-viewer.js';
@@ -28,7 +27,7 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
   const { ffmpeg, nginx: nginxBin } = found.programs ?? { ffmpeg: '', nginx: '' };
   let dir: string;
   let service: TestApp;
-  let server: Server;
+  let served: ServedTestApp;
   let source: HlsSource;
   /** WCS 5.2.1959+: copies the playlist's query string into segment URIs. */
   let wcs: FakeWcs;
@@ -64,12 +63,11 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
     service = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: EDGE_SECRET, EDGE_SIGNATURE_TTL_SECONDS: '30' } });
     service.clock.set(Date.now());
     clockFollower = setInterval(() => service.clock.set(Date.now() + clockOffsetMs), 100);
-    server = createServer((req, res) => {
+    served = await serveTestApp(service, (req, res) => {
       if (req.url?.startsWith('/nginx/auth')) authCalls.push(String(req.headers['x-original-uri']));
       service.app(req, res);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const serviceAddress = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const serviceAddress = served.url.slice('http://'.length);
 
     source = await startHlsSource({ ffmpeg, dir: join(dir, 'hls'), stream: STREAM, minSegments: 3, maxSeconds: 150, segmentType: 'fmp4' });
     writeLlHlsStream(join(dir, 'hls'), LL_STREAM);
@@ -106,28 +104,14 @@ describe('nginx mode at CDN scale (real nginx, ffmpeg fMP4): edge-signed segment
       () => source?.stop(),
       () => wcs?.stop(),
       () => oldWcs?.stop(),
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-      () => service?.close(),
+      () => served?.close(),
     ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const issue = async (streams: string[]): Promise<{ token: string; id: string }> => {
-    const response = await fetch(`http://${(server.address() as AddressInfo).address}:${(server.address() as AddressInfo).port}/v1/tokens`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ streams }),
-    });
-    assert.equal(response.status, 201);
-    const json = (await response.json()) as { token: string; record: { id: string } };
-    return { token: json.token, id: json.record.id };
-  };
-  const revoke = async (id: string) => {
-    const address = server.address() as AddressInfo;
-    const response = await fetch(`http://127.0.0.1:${address.port}/v1/tokens/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
-    assert.equal(response.status, 200);
-  };
+  const issue = (streams: string[]) => issueToken(served.url, { streams });
+  const revoke = async (id: string) => assert.equal((await revokeToken(served.url, id)).status, 200);
   const segmentCalls = () => authCalls.filter((uri) => MEDIA.test(uri.split('?')[0] + '?')).length;
   const get = (url: string) => httpGet(url, { ca: cert });
   /** The URIs a playlist answer lists (media lines and URI="…" attributes), relative to the stream directory. */

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { issueToken, revokeToken } from '../helpers/hook-client.js';
+import { ADMIN_KEY, buildTestApp, serveTestApp, type ServedTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { playHls, startViewer, type ViewerResult } from './hls-viewer.js';
@@ -27,7 +26,7 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
   let dir: string;
   let redis: TestRedis;
   let service: TestApp;
-  let server: Server;
+  let served: ServedTestApp;
   let source: HlsSource;
   let wcsBehindNginx: FakeWcs;
   let wcsWithHook: FakeWcs;
@@ -47,9 +46,8 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
       redis,
       env: { WCS_SIGNING_SECRET: SIGNING_SECRET, JWT_SIGNING_KEYS: 'e2e:HS256=env:E2E_JWT_SECRET', E2E_JWT_SECRET: JWT_SECRET },
     });
-    server = createServer(service.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveTestApp(service);
+    serviceUrl = served.url;
 
     source = await startHlsSource({ ffmpeg, dir: join(dir, 'hls'), stream: STREAM, minSegments: 3, maxSeconds: 120 });
     // nginx mode: WCS itself checks nothing (hls_auth_enabled=false), nginx asks the service.
@@ -77,28 +75,15 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
       () => source?.stop(),
       () => wcsBehindNginx?.stop(),
       () => wcsWithHook?.stop(),
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-      () => service?.close(),
+      () => served?.close(),
       () => redis?.stop(),
     ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const issue = async (body: Record<string, unknown>): Promise<{ token: string; id: string }> => {
-    const response = await fetch(`${serviceUrl}/v1/tokens`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(response.status, 201);
-    const json = (await response.json()) as { token: string; record: { id: string } };
-    return { token: json.token, id: json.record.id };
-  };
-  const revoke = async (id: string) => {
-    const response = await fetch(`${serviceUrl}/v1/tokens/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
-    assert.equal(response.status, 200);
-  };
+  const issue = (body: Record<string, unknown>) => issueToken(serviceUrl, body);
+  const revoke = async (id: string) => assert.equal((await revokeToken(serviceUrl, id)).status, 200);
   const playlistUrl = (base: string, token?: string) => `${base}/${STREAM}/${STREAM}.m3u8${token === undefined ? '' : `?token=${token}`}`;
   const decisionsFor = (filter: Record<string, unknown>) =>
     service.logs.decisions().filter((line) => Object.entries(filter).every(([key, value]) => line[key] === value));

@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -127,4 +128,26 @@ export async function withTestApp<T>(options: Parameters<typeof buildTestApp>[0]
   } finally {
     await app.close();
   }
+}
+
+export interface ServedTestApp {
+  url: string;
+  /** Stops the server, then the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a test app on a loopback port, for clients that need a URL (nginx, ffmpeg, a browser). `listener` stands
+ * in for the app's own when a test watches the requests on their way to it.
+ */
+export async function serveTestApp(app: TestApp, listener: RequestListener = app.app): Promise<ServedTestApp> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
 }
