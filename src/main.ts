@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { Logger } from 'pino';
 import { parseAdminKeys, type AdminKey } from './admin/admin-keys.js';
 import { createApp } from './app.js';
@@ -10,13 +10,14 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createServices, type Services } from './create-services.js';
 import { createLogger, stdoutDestination } from './observability/logger.js';
 import { createMetricsApp } from './observability/metrics-app.js';
-import { createMetrics } from './observability/metrics.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { startStoreHealthMonitor, type StoreHealthMonitor } from './observability/store-health-monitor.js';
-import { systemClock } from './shared/clock.js';
+import { systemClock, type Clock } from './shared/clock.js';
 import { watchParent } from './shared/parent-watch.js';
 import { createServiceServer } from './shared/http-server.js';
 import { randomSecret } from './shared/secrets.js';
 import { JwtKeyError } from './tokens/jwt/key-ring.js';
+import { GracefulShutdown } from './wiring/graceful-shutdown.js';
 
 function stopForConfig(message: string): never {
   process.stderr.write(`wcs-token-auth: ${message}\nThe service did not start. See README.md, "Configuration".\n`);
@@ -51,39 +52,33 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
   return [];
 }
 
-async function main(config: Config): Promise<void> {
+function createMainLogger(config: Config): Logger {
+  const logger = createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets });
   // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
-  const logger = cluster.isWorker
-    ? createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }).child({ worker: cluster.worker?.id, pid: process.pid })
-    : createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets });
-  const metrics = createMetrics();
-  const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
-  const clock = systemClock;
+  return cluster.isWorker ? logger.child({ worker: cluster.worker?.id, pid: process.pid }) : logger;
+}
 
-  if (config.store.kind === 'memory') {
-    logger.warn('TOKEN_STORE=memory: tokens are lost on restart and not shared between instances; use TOKEN_STORE=redis in production');
-  }
-  let services: Services;
+function buildServices(config: Config, deps: { clock: Clock; logger: Logger; metrics: Metrics }): Services {
   try {
-    services = createServices(config, { clock, logger, metrics });
+    return createServices(config, deps);
   } catch (error) {
     if (!(error instanceof JwtKeyError)) throw error;
     stopForConfig(`Invalid configuration:\n  - ${error.message}`);
   }
-  const { store } = services;
-  const adminKeys = adminKeysFor(config, logger);
-  await services.start();
-  // Not awaited: during a Redis outage at start the subscription completes when Redis is back.
-  void services.subscribe();
+}
 
-  let shuttingDown = false;
-  const app = createApp(config, services, { clock, logger, metrics, renderMetrics, isShuttingDown: () => shuttingDown, adminKeys });
-
+/** The service's port, and the metrics port when METRICS_PORT is set; a port that cannot be had stops the process. */
+async function listen(
+  app: RequestListener,
+  config: Config,
+  deps: { services: Services; logger: Logger; metrics: Metrics; renderMetrics: (() => Promise<string>) | undefined },
+): Promise<{ server: Server; metricsServer: Server | undefined }> {
+  const { services, logger, metrics } = deps;
   const server: Server = createServiceServer(app).listen(config.port, config.host);
   const metricsServer: Server | undefined =
     config.metricsPort === undefined
       ? undefined
-      : createMetricsApp({ registry: metrics.registry, bearerToken: config.metricsBearerToken, logger, render: renderMetrics }).listen(
+      : createMetricsApp({ registry: metrics.registry, bearerToken: config.metricsBearerToken, logger, render: deps.renderMetrics }).listen(
           config.metricsPort,
           config.host,
         );
@@ -99,71 +94,45 @@ async function main(config: Config): Promise<void> {
     {
       address,
       metricsAddress: metricsServer?.address() ?? address,
-      store: store.kind,
+      store: services.store.kind,
       redisMode: config.store.kind === 'redis' ? config.redisConnection.mode : undefined,
       failurePolicy: config.storeFailurePolicy,
       hookUrl: `http://<this host>:${typeof address === 'object' && address ? address.port : config.port}${config.hookBasePath}`,
     },
     'wcs-token-auth listening',
   );
+  return { server, metricsServer };
+}
+
+async function main(config: Config): Promise<void> {
+  const logger = createMainLogger(config);
+  const metrics = createMetrics();
+  const renderMetrics = cluster.isWorker ? clusterMetricsRenderer(metrics.registry) : undefined;
+  const clock = systemClock;
+
+  if (config.store.kind === 'memory') {
+    logger.warn('TOKEN_STORE=memory: tokens are lost on restart and not shared between instances; use TOKEN_STORE=redis in production');
+  }
+  const services = buildServices(config, { clock, logger, metrics });
+  const adminKeys = adminKeysFor(config, logger);
+  await services.start();
+  // Not awaited: during a Redis outage at start the subscription completes when Redis is back.
+  void services.subscribe();
+
+  const shutdown = new GracefulShutdown(config, logger);
+  const app = createApp(config, services, { clock, logger, metrics, renderMetrics, isShuttingDown: () => shutdown.started, adminKeys });
+  const { server, metricsServer } = await listen(app, config, { services, logger, metrics, renderMetrics });
   const healthMonitor: StoreHealthMonitor | undefined =
     config.storeHealthCheckIntervalMs > 0
       ? startStoreHealthMonitor({
-          store,
+          store: services.store,
           metrics,
           logger,
           timeoutMs: config.storeTimeoutMs,
           intervalMs: config.storeHealthCheckIntervalMs,
         })
       : undefined;
-
-  let skipDelay: (() => void) | undefined;
-  const shutdown = async (signal: string) => {
-    if (shuttingDown) {
-      // A second signal during the delay: the operator does not want to wait for the load balancer.
-      skipDelay?.();
-      return;
-    }
-    shuttingDown = true;
-    if (config.shutdownDelayMs > 0) {
-      // /readyz now fails, but load balancers and Kubernetes endpoints notice only at their next probe: keep serving
-      // until they have stopped sending, then close.
-      logger.info({ signal, shutdownDelayMs: config.shutdownDelayMs }, 'shutting down: not ready, still serving for SHUTDOWN_DELAY_MS');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, config.shutdownDelayMs);
-        skipDelay = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.warn('shutdown timeout reached: closing remaining connections');
-      server.closeAllConnections();
-    }, config.shutdownTimeoutMs).unref();
-    healthMonitor?.stop();
-    // Prometheus may scrape until the very end; its connections are short-lived and carry nothing to finish.
-    metricsServer?.close();
-    metricsServer?.closeAllConnections();
-    server.close();
-    // Keep-alive connections (WCS and nginx pool them) become idle once their in-flight response is sent; close
-    // them as soon as they do instead of waiting for the keep-alive timeout.
-    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
-    server.closeIdleConnections();
-    await once(server, 'close');
-    clearInterval(idleSweep);
-    clearTimeout(force);
-    await services.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  watchParent(() => {
-    logger.warn('the parent process exited: stopping as on SIGTERM');
-    void shutdown('parent_exited');
-  });
+  shutdown.listen({ server, metricsServer, healthMonitor, services });
   // Key rotation without a restart: re-read JWT_KEYS and JWT_SIGNING_KEYS files (a bad file keeps the old keys).
   process.on('SIGHUP', () => void services.jwt.reloadKeys());
 }

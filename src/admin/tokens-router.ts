@@ -1,10 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { jsonBody, requireJson, sendError } from '../shared/http.js';
 import { issueToken, issueTokenSchema } from '../tokens/issue-token.js';
 import type { TokenStore } from '../tokens/token-store.js';
 import type { TokenVerifier } from '../tokens/token-verifier.js';
 import { toTokenView } from '../tokens/token-view.js';
-import { createAdminContext, sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
+import { createAdminContext, sendInputError, sendValidationFailed, validationDetails, type AdminContext } from './admin-context.js';
 import type { AdminRouterDeps } from './admin-router-deps.js';
 import { createDecisionsRouter } from './decisions-router.js';
 import { refuseUnknownQueryParams } from './query-params.js';
@@ -52,30 +52,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
 
   const idempotency = { store: deps.idempotency, admin, logger: deps.logger };
   const issueOnce = idempotentIssue('POST /v1/tokens', idempotency);
-  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, async (req, res) => {
-    if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
-    const parsed = issueTokenSchema.safeParse(req.body);
-    if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
-    let issued;
-    try {
-      issued = await admin.storeCall(
-        issueToken(parsed.data, {
-          store: deps.store,
-          now: deps.clock.now(),
-          defaultTtlSeconds: deps.tokenDefaultTtlSeconds,
-          maxTtlSeconds: deps.tokenMaxTtlSeconds,
-        }),
-        res,
-      );
-    } catch (error) {
-      return sendInputError(res, error);
-    }
-    metrics.adminTokens.inc({ operation: 'issue' });
-    admin.audit(res, 'token.issue', issued.record.id);
-    res.status(201).setHeader('Cache-Control', 'no-store');
-    res.location(`${req.baseUrl}/tokens/${issued.record.id}`);
-    res.json({ token: issued.token, record: toTokenView(issued.record, deps.clock.now()) });
-  });
+  router.post('/tokens', requireScope('tokens:write', metrics), requireJson, jsonBody(deps.bodyLimitBytes), issueOnce, issueRoute(deps, admin));
 
   router.get('/tokens/:id', requireScope('tokens:read', metrics), async (req, res) => {
     const entry = await admin.storeCall(deps.store.findEntryById(admin.tokenIdParam(req)), res);
@@ -104,4 +81,32 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   router.use(createDecisionsRouter(groupDeps));
   if (deps.sessions) router.use(createSessionsRouter({ ...groupDeps, sessions: deps.sessions }));
   return router;
+}
+
+/** `POST /v1/tokens`: an opaque token, stored (or a JWT through `issueJwt`); the token is in this answer only. */
+function issueRoute(deps: TokensRouterDeps, admin: AdminContext): RequestHandler {
+  return async (req, res) => {
+    if (deps.issueJwt && (req.body as { type?: unknown } | null)?.type === 'jwt') return deps.issueJwt(req, res);
+    const parsed = issueTokenSchema.safeParse(req.body);
+    if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
+    let issued;
+    try {
+      issued = await admin.storeCall(
+        issueToken(parsed.data, {
+          store: deps.store,
+          now: deps.clock.now(),
+          defaultTtlSeconds: deps.tokenDefaultTtlSeconds,
+          maxTtlSeconds: deps.tokenMaxTtlSeconds,
+        }),
+        res,
+      );
+    } catch (error) {
+      return sendInputError(res, error);
+    }
+    deps.metrics.adminTokens.inc({ operation: 'issue' });
+    admin.audit(res, 'token.issue', issued.record.id);
+    res.status(201).setHeader('Cache-Control', 'no-store');
+    res.location(`${req.baseUrl}/tokens/${issued.record.id}`);
+    res.json({ token: issued.token, record: toTokenView(issued.record, deps.clock.now()) });
+  };
 }

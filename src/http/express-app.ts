@@ -1,29 +1,20 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
-import type { Logger } from 'pino';
-import type { AdminKey } from '../admin/admin-keys.js';
 import { createIssueJwtRoute } from '../admin/issue-jwt-route.js';
 import { createRevocationsRouter } from '../admin/revocations-router.js';
 import { createTokensRouter } from '../admin/tokens-router.js';
+import type { AppDeps } from '../app.js';
 import type { Config } from '../config.js';
 import type { Services } from '../create-services.js';
 import { createHealthRouter } from '../observability/health-router.js';
 import { routeTemplateLabel } from '../observability/http-metrics.js';
 import { createMetricsRouter } from '../observability/metrics-router.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { StoreOutageMonitor } from '../observability/store-outage-monitor.js';
-import type { Clock } from '../shared/clock.js';
 import { errorHandler, sendError } from '../shared/http.js';
 import { adminSecurityHeaders } from '../shared/security-headers.js';
 import { createJwksRouter } from '../tokens/jwt/jwks-router.js';
 
-export interface ExpressAppDeps {
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  renderMetrics?: () => Promise<string>;
-  isShuttingDown?: () => boolean;
-  adminKeys?: readonly AdminKey[];
+export interface ExpressAppDeps extends AppDeps {
   outage: StoreOutageMonitor;
 }
 

@@ -20,3 +20,10 @@ export function defineScripts<Commands extends { [Name in keyof Commands]: (...a
   }
   return redis as unknown as Commands;
 }
+
+/** The specs of scripts that all take `keys` keys, from their sources by command name. */
+export function withKeys<Name extends string>(keys: number, luaByName: Record<Name, string>): Record<Name, ScriptSpec> {
+  const specs = {} as Record<Name, ScriptSpec>;
+  for (const name of Object.keys(luaByName) as Name[]) specs[name] = { keys, lua: luaByName[name] };
+  return specs;
+}

@@ -1,8 +1,10 @@
 import type { Clock } from '../shared/clock.js';
 import { checkGrant, type Grant } from './grant.js';
+import { deepFreeze } from '../shared/deep-freeze.js';
 import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
-import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
+import { checkSessions, newEntry, recordSession, snapshot, type MemoryTokenEntry } from './memory-token-entry.js';
+import type { TokenRecord, ViewerSession } from './token-record.js';
 import {
   isPastDeadline,
   PastDeadlineError,
@@ -13,24 +15,12 @@ import {
   type TokenEntry,
   type TokenStore,
 } from './token-store.js';
-import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
-import { NO_SESSIONS, UNUSED, sharedParts } from './memory-shared-parts.js';
+import type { AccessRequest } from './token-verifier.js';
+import { NO_SESSIONS } from './memory-shared-parts.js';
 import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
-
-interface Entry {
-  hash: string;
-  record: TokenRecord;
-  ipRules: IpRangeList | undefined;
-  usage: TokenUsage;
-  /** Every session the token started (tokens without maxUses: up to recordedSessionsMax); made at the first. */
-  sessions: Map<string, ViewerSession> | undefined;
-  /** Session → last check, kept only while the token has maxViewers; made at the first. */
-  active: Map<string, number> | undefined;
-}
-
 
 /**
  * In-process store: the embedded default, for trying the service and for single-instance setups that can lose
@@ -41,7 +31,7 @@ interface Entry {
  */
 export class MemoryTokenStore implements TokenStore {
   readonly kind = 'memory';
-  private readonly byHash = new Map<string, Entry>();
+  private readonly byHash = new Map<string, MemoryTokenEntry>();
   private readonly hashById = new Map<string, string>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -70,7 +60,7 @@ export class MemoryTokenStore implements TokenStore {
       hashes.add(tokenHash);
       ids.add(record.id);
     }
-    const entries = items.map(({ tokenHash, record }) => this.newEntry(tokenHash, record));
+    const entries = items.map(({ tokenHash, record }) => newEntry(tokenHash, record));
     for (const entry of entries) {
       this.byHash.set(entry.hash, entry);
       this.hashById.set(entry.record.id, entry.hash);
@@ -165,24 +155,13 @@ export class MemoryTokenStore implements TokenStore {
     clearInterval(this.sweeper);
   }
 
-  private newEntry(hash: string, record: TokenRecord): Entry {
-    return {
-      hash,
-      record: deepFreeze(sharedParts(structuredClone(record))),
-      ipRules: record.allowedIps ? IpRangeList.fromCidrs(record.allowedIps) : undefined,
-      usage: UNUSED,
-      sessions: undefined,
-      active: undefined,
-    };
-  }
-
-  private entryById(id: string): Entry | undefined {
+  private entryById(id: string): MemoryTokenEntry | undefined {
     const hash = this.hashById.get(id);
     return hash === undefined ? undefined : this.live(hash);
   }
 
   /** Mirrors Redis key expiry: a record past `expiresAt` + retention is gone, with its sessions. */
-  private live(hash: string): Entry | undefined {
+  private live(hash: string): MemoryTokenEntry | undefined {
     const entry = this.byHash.get(hash);
     if (entry && entry.record.expiresAt + this.retentionMs <= this.clock.now()) {
       this.byHash.delete(hash);
@@ -195,58 +174,4 @@ export class MemoryTokenStore implements TokenStore {
   private sweep(): void {
     for (const hash of this.byHash.keys()) this.live(hash);
   }
-}
-
-function snapshot(entry: Entry): TokenEntry {
-  return { record: structuredClone(entry.record), usage: { ...entry.usage } };
-}
-
-/** The stateful policies, in the order the Redis script checks them. */
-function checkSessions(entry: Entry, check: PolicyCheck): TokenDenyReason | null {
-  const { record, usage } = entry;
-  if (record.bindIpOnFirstUse && (!check.clientIp || (usage.boundIp !== null && usage.boundIp !== check.clientIp.text))) {
-    return 'ip_mismatch';
-  }
-  if (record.maxUses !== undefined && !entry.sessions?.has(check.sessionId) && usage.uses >= record.maxUses) {
-    return 'use_limit_reached';
-  }
-  if (record.maxViewers !== undefined) {
-    const cutoff = check.now - check.viewerWindowMs;
-    const last = entry.active?.get(check.sessionId);
-    if (last === undefined || last <= cutoff) {
-      let activeCount = 0;
-      for (const seen of (entry.active ?? NO_SESSIONS).values()) if (seen > cutoff) activeCount++;
-      if (activeCount >= record.maxViewers) return 'viewer_limit_reached';
-    }
-  }
-  return null;
-}
-
-function recordSession(entry: Entry, check: PolicyCheck): void {
-  // Copy on the first write: until then the entry shares the one frozen "never used" state.
-  if (entry.usage === UNUSED) entry.usage = { uses: 0, boundIp: null };
-  const { record, usage } = entry;
-  const ip = check.clientIp?.text ?? null;
-  if (record.bindIpOnFirstUse && usage.boundIp === null && ip !== null) usage.boundIp = ip;
-  const known = entry.sessions?.get(check.sessionId);
-  if (known) {
-    known.lastSeenAt = check.now;
-  } else if (record.maxUses !== undefined || (entry.sessions?.size ?? 0) < check.recordedSessionsMax) {
-    (entry.sessions ??= new Map()).set(check.sessionId, { id: check.sessionId, ip, firstSeenAt: check.now, lastSeenAt: check.now });
-    usage.uses += 1;
-  }
-  if (record.maxViewers !== undefined) {
-    const cutoff = check.now - check.viewerWindowMs;
-    const active = (entry.active ??= new Map());
-    for (const [session, seen] of active) if (seen <= cutoff) active.delete(session);
-    active.set(check.sessionId, check.now);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -20,30 +20,16 @@ export interface SessionSweeperDeps {
  * low end of the last-seen index, never a scan of every key. Every instance sweeps; each session is ended by one
  * atomic step, so exactly once whichever instance gets there first. Also refreshes the session gauges.
  */
-export class SessionSweeper {
-  private readonly task: PeriodicTask;
-
+export class SessionSweeper extends PeriodicTask {
   constructor(private readonly deps: SessionSweeperDeps) {
-    this.task = new PeriodicTask(
-      () => this.round(),
-      deps.intervalMs,
-      (error) => deps.logger.warn({ event: 'session_sweep_failed', err: error }, 'could not sweep idle sessions'),
-    );
+    super(deps.intervalMs);
   }
 
-  start(): void {
-    this.task.start();
+  protected roundFailed(error: unknown): void {
+    this.deps.logger.warn({ event: 'session_sweep_failed', err: error }, 'could not sweep idle sessions');
   }
 
-  sweep(): Promise<void> {
-    return this.task.runNow();
-  }
-
-  close(): Promise<void> {
-    return this.task.close();
-  }
-
-  private async round(): Promise<void> {
+  protected async round(): Promise<void> {
     const { registry, clock } = this.deps;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
       const ended = await registry.sweep(clock.now(), SWEEP_BATCH);

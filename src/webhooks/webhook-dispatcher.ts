@@ -31,47 +31,30 @@ export interface WebhookDispatcherDeps {
  * instance that stops mid-delivery only delays them: another instance (or this one after a restart) takes them
  * over when the lease runs out. Runs on its own timer, never inside a decision.
  */
-export class WebhookDispatcher {
+export class WebhookDispatcher extends PeriodicTask {
   private readonly signer: Webhook;
-  private readonly task: PeriodicTask;
   /** While the store fails, the queue is polled every pollMs: warn once per outage, not once per poll. */
   private queueFailing = false;
 
   constructor(private readonly deps: WebhookDispatcherDeps) {
+    super(deps.pollMs);
     this.signer = new Webhook(deps.config.secret);
-    this.task = new PeriodicTask(
-      async () => {
-        await this.round();
-        this.queueFailing = false;
-      },
-      deps.pollMs,
-      (error) => {
-        if (!this.queueFailing) deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue; retrying');
-        this.queueFailing = true;
-      },
-    );
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  /** One round: claim what is due and deliver it. Rounds never overlap. */
-  poll(): Promise<void> {
-    return this.task.runNow();
-  }
-
-  close(): Promise<void> {
-    return this.task.close();
+  protected roundFailed(error: unknown): void {
+    if (!this.queueFailing) this.deps.logger.warn({ event: 'webhook_queue_failed', err: error }, 'could not read the webhook queue; retrying');
+    this.queueFailing = true;
   }
 
   private get leaseMs(): number {
     return this.deps.config.timeoutMs * this.deps.config.urls.length + 5000;
   }
 
-  private async round(): Promise<void> {
+  /** One round: claim what is due and deliver it. */
+  protected async round(): Promise<void> {
     const events = await this.deps.registry.claim(this.deps.clock.now(), CLAIM_BATCH, this.leaseMs);
     await Promise.all(events.map((event) => this.deliver(event)));
+    this.queueFailing = false;
   }
 
   private async deliver(event: QueuedEvent): Promise<void> {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { parse } from 'yaml';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, oneAppPerBlock, type TestApp } from '../helpers/test-app.js';
 
 const OPERATION_METHODS = ['get', 'post', 'patch', 'put', 'delete'] as const;
 
@@ -20,11 +20,10 @@ function adminOperations(): { method: (typeof OPERATION_METHODS)[number]; path: 
 describe('admin API conventions', () => {
   let t: TestApp;
   let tokenId: string;
-  before(async () => {
-    t = buildTestApp({ store: 'memory' });
+  oneAppPerBlock('memory', {}, async (app) => {
+    t = app;
     tokenId = (await issueViaApi(t.app, { streams: ['test'] })).record.id;
   });
-  after(() => t.close());
 
   const send = (method: string, path: string) =>
     request(t.app)
@@ -75,10 +74,7 @@ describe('admin API conventions', () => {
 
 describe('POST /v1/revocations: exp is capped like a token lifetime', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { TOKEN_MAX_TTL_SECONDS: '86400', JWT_CLOCK_SKEW_SECONDS: '30' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { TOKEN_MAX_TTL_SECONDS: '86400', JWT_CLOCK_SKEW_SECONDS: '30' }, (app) => (t = app));
   const revoke = (body: unknown) => request(t.app).post('/v1/revocations').set('Authorization', `Bearer ${ADMIN_KEY}`).send(body as object);
   const nowSeconds = () => Math.floor(t.clock.now() / 1000);
 

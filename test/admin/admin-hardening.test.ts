@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { timedRequest } from '../helpers/hook-client.js';
 import type { TestRedis } from '../helpers/redis-server.js';
 import { serviceOnRedis, startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
@@ -11,10 +11,7 @@ const getToken = (instance: ServiceInstance, key: string | undefined) =>
 
 describe('admin API: failed-authentication limit (memory store)', () => {
   let instance: ServiceInstance;
-  before(async () => {
-    instance = await startServiceInstance({ ADMIN_AUTH_MAX_FAILURES: '3', ADMIN_AUTH_WINDOW_SECONDS: '300' });
-  });
-  after(() => instance?.close());
+  serviceOnRedis({ ADMIN_AUTH_MAX_FAILURES: '3', ADMIN_AUTH_WINDOW_SECONDS: '300' }, ([first]) => (instance = first!), { store: 'memory' });
 
   test('after ADMIN_AUTH_MAX_FAILURES wrong keys from one address, every request from it gets 429 with Retry-After until the window ends', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await getToken(instance, wrongKey(i))).status, 401);
@@ -85,10 +82,7 @@ describe('admin API: failed-authentication limit shared through Redis', { timeou
 
 describe('security headers and request ids', () => {
   let instance: ServiceInstance;
-  before(async () => {
-    instance = await startServiceInstance({});
-  });
-  after(() => instance?.close());
+  serviceOnRedis({}, ([first]) => (instance = first!), { store: 'memory' });
 
   test('admin answers (success and error) carry no-store, nosniff, CSP, frame and referrer headers, and no X-Powered-By', async () => {
     const answers = [

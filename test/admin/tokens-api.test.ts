@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, freshAppPerTest, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, freshAppPerTest, oneAppPerBlock, READ_ONLY_KEY, STORE_KINDS, type TestApp } from '../helpers/test-app.js';
 
 const bearer = (key: string) => `Bearer ${key}`;
 
@@ -133,10 +133,7 @@ for (const storeKind of STORE_KINDS) {
 
 describe('admin API authentication and scopes', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory' });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', {}, (app) => (t = app));
 
   it('refuses a request without a key with 401 and WWW-Authenticate, counted as missing', async () => {
     const before = await counterValue(t.metrics, 'wcs_auth_admin_auth_failures_total', { reason: 'missing' });
@@ -183,10 +180,7 @@ describe('admin API authentication and scopes', () => {
 
 describe('admin API input validation', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { BODY_LIMIT_BYTES: '2048', TOKEN_MAX_TTL_SECONDS: '86400' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { BODY_LIMIT_BYTES: '2048', TOKEN_MAX_TTL_SECONDS: '86400' }, (app) => (t = app));
 
   const issue = (body: unknown, contentType = 'application/json') =>
     request(t.app)

@@ -19,15 +19,7 @@ for (const storeKind of STORE_KINDS) {
     let redis: TestRedis | undefined;
     let t: TestApp;
     // Each test lists only its own tokens: keys of its own.
-    freshAppPerTest(
-      storeKind,
-      { STORE_TIMEOUT_MS: '5000' },
-      (app, r) => {
-        t = app;
-        redis = r;
-      },
-      { keyPrefixPerTest: true },
-    );
+    freshAppPerTest(storeKind, { STORE_TIMEOUT_MS: '5000' }, (app, r) => ([t, redis] = [app, r]), { keyPrefixPerTest: true });
 
     const batch = async (body: unknown, key = ADMIN_KEY) => {
       const res = await request(t.app).post('/v1/tokens/batch').set('Authorization', bearer(key)).send(body as object);

@@ -19,15 +19,7 @@ for (const storeKind of STORE_KINDS) {
     let redis: TestRedis | undefined;
     let t: TestApp;
     // Each test lists only its own tokens: keys of its own.
-    freshAppPerTest(
-      storeKind,
-      { STORE_TIMEOUT_MS: '5000' },
-      (app, r) => {
-        t = app;
-        redis = r;
-      },
-      { keyPrefixPerTest: true },
-    );
+    freshAppPerTest(storeKind, { STORE_TIMEOUT_MS: '5000' }, (app, r) => ([t, redis] = [app, r]), { keyPrefixPerTest: true });
 
     const list = async (query: string, key = READ_ONLY_KEY) => {
       const res = await request(t.app).get(`/v1/tokens${query}`).set('Authorization', bearer(key));

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseAdminKeys } from '../../src/admin/admin-keys.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { spawnService } from '../helpers/service-process.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from '../helpers/test-app.js';
 import { runCliInProcess, runCliProcess } from './cli-helpers.js';
 
@@ -13,17 +12,11 @@ const SECRET = 'wcs-hook-secret-for-cli-tests';
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 describe('operator CLI, spawned as a user runs it', () => {
-  let redis: TestRedis;
   let service: ServiceInstance;
   let env: Record<string, string>;
-  before(async () => {
-    redis = await startTestRedis();
-    service = await startServiceInstance({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, WCS_SIGNING_SECRET: SECRET });
+  serviceOnRedis({ WCS_SIGNING_SECRET: SECRET }, ([first]) => {
+    service = first!;
     env = { WTA_URL: service.url, WTA_ADMIN_KEY: ADMIN_KEY };
-  });
-  after(async () => {
-    await service?.close();
-    await redis?.stop();
   });
 
   it('npx wcs-token-auth --version prints the package version', async () => {

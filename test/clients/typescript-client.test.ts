@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ApiError, ConnectionError, createTokenAuthClient, type TokenAuthClient } from '../../clients/typescript/src/index.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY, READ_ONLY_KEY } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 import { watch } from '../helpers/session-client.js';
@@ -28,16 +28,10 @@ describe('TypeScript client against the real service (Redis store)', () => {
   let redis: TestRedis;
   let service: ServiceInstance;
   let client: TokenAuthClient;
-  const env = () => ({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix, STORE_TIMEOUT_MS: '300' });
-
-  before(async () => {
-    redis = await startTestRedis();
-    service = await startServiceInstance(env());
+  serviceOnRedis({ STORE_TIMEOUT_MS: '300' }, ([first], started) => {
+    service = first!;
+    redis = started!;
     client = createTokenAuthClient({ baseUrl: service.url, adminKey: ADMIN_KEY, retry: { baseDelayMs: 50 } });
-  });
-  after(async () => {
-    await service?.close();
-    await redis?.stop();
   });
 
   it('issues, reads, updates, dry-runs, lists and revokes with typed results', async () => {
@@ -204,22 +198,8 @@ describe('TypeScript client against the real service (Redis store)', () => {
 });
 
 describe('TypeScript client: 429 with Retry-After (admin auth throttle, real Redis window)', () => {
-  let redis: TestRedis;
   let service: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    service = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      ADMIN_AUTH_MAX_FAILURES: '1',
-      ADMIN_AUTH_WINDOW_SECONDS: '1',
-    });
-  });
-  after(async () => {
-    await service?.close();
-    await redis?.stop();
-  });
+  serviceOnRedis({ ADMIN_AUTH_MAX_FAILURES: '1', ADMIN_AUTH_WINDOW_SECONDS: '1' }, ([first]) => (service = first!));
 
   it('waits the Retry-After seconds and then succeeds', async () => {
     const wrong = createTokenAuthClient({ baseUrl: service.url, adminKey: 'wrong-key-0123456789abcdef', retry: { maxRetries: 0 } });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { buildTestApp } from '../helpers/test-app.js';
+import { withTestApp } from '../helpers/test-app.js';
 
 const problemsOf = (env: Record<string, string>) => {
   try {
@@ -34,12 +34,8 @@ test('WORKERS must be a whole number from 1 to 256', () => {
   assert.match(problemsOf({ WORKERS: '257', TOKEN_STORE: 'redis' }), /^WORKERS: must be at most 256/);
 });
 
-test('a single process reports wcs_auth_workers 1 on /metrics', async () => {
-  const t = buildTestApp({ store: 'memory' });
-  try {
+test('a single process reports wcs_auth_workers 1 on /metrics', () =>
+  withTestApp({ store: 'memory' }, async (t) => {
     const scrape = await request(t.app).get('/metrics').expect(200);
     assert.match(scrape.text, /^wcs_auth_workers 1$/m);
-  } finally {
-    await t.close();
-  }
-});
+  }));

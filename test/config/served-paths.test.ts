@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig, SERVED_PATHS } from '../../src/config.js';
-import { buildTestApp } from '../helpers/test-app.js';
+import { withTestApp } from '../helpers/test-app.js';
 
 const DECISION_PATHS = ['WCS_HOOK_BASE_PATH', 'NGINX_AUTH_PATH'] as const;
 
@@ -56,16 +56,12 @@ describe('the decision paths may not shadow a route the app serves', () => {
     assert.equal(problemFor('NGINX_AUTH_PATH', '/v1/auth'), "NGINX_AUTH_PATH: /v1/auth lies inside the service's own /v1; choose another path (default /nginx/auth)");
   });
 
-  test('every path in SERVED_PATHS is answered by the app (the list is not stale)', async () => {
-    const t = buildTestApp({ store: 'memory' });
-    try {
+  test('every path in SERVED_PATHS is answered by the app (the list is not stale)', () =>
+    withTestApp({ store: 'memory' }, async (t) => {
       for (const served of SERVED_PATHS) {
         const path = served === '/v1' ? '/v1/tokens' : served;
         const response = await request(t.app).get(path);
         assert.notEqual(response.status, 404, `GET ${path}`);
       }
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });

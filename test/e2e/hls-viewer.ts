@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 
 export interface ViewerResult {
@@ -59,5 +60,26 @@ export async function playHls(ffmpeg: string, url: string, options: { maxFrames:
     return await viewer.done;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * A viewer that is playing when its token is revoked: plays `url` until it decodes frames, calls `revoke`, and
+ * asserts that the viewer then stops by itself with a 403 (the next playlist fetch is refused); killed after 90 s.
+ */
+export async function playThenRevoke(ffmpeg: string, url: string, revoke: () => Promise<void>): Promise<ViewerResult> {
+  const viewer = startViewer(ffmpeg, url, { maxFrames: 100_000 });
+  const killer = setTimeout(() => viewer.kill(), 90_000);
+  try {
+    // Until the viewer has decoded some frames (bounded by count: 600 × 100 ms).
+    for (let i = 0; i < 600 && viewer.frames() < 5; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(viewer.frames() >= 5, `the viewer should be playing before the revocation: ${viewer.stderr()}`);
+    await revoke();
+    const result = await viewer.done;
+    assert.ok(result.frames < 100_000);
+    assert.match(result.stderr, /403/);
+    return result;
+  } finally {
+    clearTimeout(killer);
   }
 }

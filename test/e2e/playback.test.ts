@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../helpers/free-port.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { issueToken, revokeToken } from '../helpers/hook-client.js';
+import { ADMIN_KEY, buildTestApp, serveTestApp, type ServedTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
-import { playHls, startViewer, type ViewerResult } from './hls-viewer.js';
+import { playHls, playThenRevoke, type ViewerResult } from './hls-viewer.js';
 import { httpGet } from './https-get.js';
-import { CERT_SCRIPT, renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
+import { type NginxServer } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
+import { startShippedNginx, writeTestCert } from './shipped-nginx.js';
 import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 
 const found = findE2ePrograms();
@@ -28,7 +26,7 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
   let dir: string;
   let redis: TestRedis;
   let service: TestApp;
-  let server: Server;
+  let served: ServedTestApp;
   let source: HlsSource;
   let wcsBehindNginx: FakeWcs;
   let wcsWithHook: FakeWcs;
@@ -48,9 +46,8 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
       redis,
       env: { WCS_SIGNING_SECRET: SIGNING_SECRET, JWT_SIGNING_KEYS: 'e2e:HS256=env:E2E_JWT_SECRET', E2E_JWT_SECRET: JWT_SECRET },
     });
-    server = createServer(service.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveTestApp(service);
+    serviceUrl = served.url;
 
     source = await startHlsSource({ ffmpeg, dir: join(dir, 'hls'), stream: STREAM, minSegments: 3, maxSeconds: 120 });
     // nginx mode: WCS itself checks nothing (hls_auth_enabled=false), nginx asks the service.
@@ -60,26 +57,14 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
     await wcsBehindNginx.start();
     await wcsWithHook.start();
 
-    execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
-    mkdirSync(join(dir, 'cache'));
-    const httpsPort = await freePort();
-    nginx = await startNginx({
-      nginx: nginxBin,
-      dir: join(dir, 'nginx'),
-      httpsPort,
-      config: renderShippedConfig({
-        NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
-        NGINX_TLS_CERT: join(dir, 'tls', 'cert.pem'),
-        NGINX_TLS_KEY: join(dir, 'tls', 'key.pem'),
-        NGINX_CACHE_DIR: join(dir, 'cache'),
-        WCS_HLS_SCHEME: 'http',
-        WCS_HLS_ADDRESS: `127.0.0.1:${wcsBehindNginx.port}`,
-        WTA_ADDRESS: serviceUrl.slice('http://'.length),
-      }),
+    cert = writeTestCert(dir);
+    const shipped = await startShippedNginx(nginxBin, dir, 'nginx', {
+      WCS_HLS_ADDRESS: `127.0.0.1:${wcsBehindNginx.port}`,
+      WTA_ADDRESS: serviceUrl.slice('http://'.length),
     });
-    nginxUrl = `https://127.0.0.1:${httpsPort}`;
-    secondViewerPath = await startTcpForwarder(httpsPort, '127.0.0.2');
+    nginx = shipped.server;
+    nginxUrl = shipped.url;
+    secondViewerPath = await startTcpForwarder(shipped.port, '127.0.0.2');
     nginxUrlFromElsewhere = `https://127.0.0.1:${secondViewerPath.port}`;
   });
 
@@ -90,28 +75,15 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
       () => source?.stop(),
       () => wcsBehindNginx?.stop(),
       () => wcsWithHook?.stop(),
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-      () => service?.close(),
+      () => served?.close(),
       () => redis?.stop(),
     ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const issue = async (body: Record<string, unknown>): Promise<{ token: string; id: string }> => {
-    const response = await fetch(`${serviceUrl}/v1/tokens`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(response.status, 201);
-    const json = (await response.json()) as { token: string; record: { id: string } };
-    return { token: json.token, id: json.record.id };
-  };
-  const revoke = async (id: string) => {
-    const response = await fetch(`${serviceUrl}/v1/tokens/${id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_KEY}` } });
-    assert.equal(response.status, 200);
-  };
+  const issue = (body: Record<string, unknown>) => issueToken(serviceUrl, body);
+  const revoke = async (id: string) => assert.equal((await revokeToken(serviceUrl, id)).status, 200);
   const playlistUrl = (base: string, token?: string) => `${base}/${STREAM}/${STREAM}.m3u8${token === undefined ? '' : `?token=${token}`}`;
   const decisionsFor = (filter: Record<string, unknown>) =>
     service.logs.decisions().filter((line) => Object.entries(filter).every(([key, value]) => line[key] === value));
@@ -209,20 +181,8 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
 
   test('a token revoked while a viewer is playing stops the viewer at its next playlist fetch', async () => {
     const { token, id } = await issue({ streams: [STREAM] });
-    const viewer = startViewer(ffmpeg, playlistUrl(nginxUrl, token), { maxFrames: 100_000 });
-    const killer = setTimeout(() => viewer.kill(), 90_000);
-    try {
-      // Until the viewer has decoded some frames (bounded by count: 600 × 100 ms).
-      for (let i = 0; i < 600 && viewer.frames() < 5; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      assert.ok(viewer.frames() >= 5, `the viewer should be playing before the revocation: ${viewer.stderr()}`);
-      await revoke(id);
-      const result = await viewer.done;
-      assert.ok(result.frames < 100_000);
-      assert.match(result.stderr, /403/);
-      assert.ok(decisionsFor({ method: 'nginx', tokenId: id, resource: 'playlist', reason: 'revoked' }).length >= 1);
-    } finally {
-      clearTimeout(killer);
-    }
+    await playThenRevoke(ffmpeg, playlistUrl(nginxUrl, token), () => revoke(id));
+    assert.ok(decisionsFor({ method: 'nginx', tokenId: id, resource: 'playlist', reason: 'revoked' }).length >= 1);
   });
 
   /** The first viewer plays (and plays again: same session); a viewer at another address is refused with `reason`. */

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startPlayerServer } from '../../examples/player/server.mjs';
-import { freePort } from '../helpers/free-port.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { issueToken } from '../helpers/hook-client.js';
+import { ADMIN_KEY, buildTestApp, serveTestApp, type ServedTestApp, type TestApp } from '../helpers/test-app.js';
 import { FakeWcs } from './fake-wcs.js';
 import { startHlsSource, type HlsSource } from './hls-source.js';
 import { httpGet } from './https-get.js';
-import { CERT_SCRIPT, renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
+import { type NginxServer } from './nginx-server.js';
 import { findE2ePrograms } from './programs.js';
+import { startShippedNginx, writeTestCert } from './shipped-nginx.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const found = findE2ePrograms();
@@ -35,7 +33,7 @@ describe('the player example (examples/player, hls.js) in headless Chromium thro
   const { ffmpeg, nginx: nginxBin } = found.programs ?? { ffmpeg: '', nginx: '' };
   let dir: string;
   let service: TestApp;
-  let server: Server;
+  let served: ServedTestApp;
   let serviceUrl: string;
   let source: HlsSource;
   let wcs: FakeWcs;
@@ -48,34 +46,21 @@ describe('the player example (examples/player, hls.js) in headless Chromium thro
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wta-player-'));
     service = buildTestApp({ store: 'memory' });
-    server = createServer(service.app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveTestApp(service);
+    serviceUrl = served.url;
     source = await startHlsSource({ ffmpeg, dir: join(dir, 'hls'), stream: STREAM, minSegments: 3, maxSeconds: 150 });
     wcs = new FakeWcs({ hlsDir: join(dir, 'hls') });
     await wcs.start();
     // The page's own origin: another port than nginx, so every request to nginx is cross-origin.
     player = await startPlayerServer({ port: 0 });
-    execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
-    mkdirSync(join(dir, 'cache'));
-    const httpsPort = await freePort();
-    nginx = await startNginx({
-      nginx: nginxBin,
-      dir: join(dir, 'nginx'),
-      httpsPort,
-      config: renderShippedConfig({
-        NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
-        NGINX_TLS_CERT: join(dir, 'tls', 'cert.pem'),
-        NGINX_TLS_KEY: join(dir, 'tls', 'key.pem'),
-        NGINX_CACHE_DIR: join(dir, 'cache'),
-        WCS_HLS_SCHEME: 'http',
-        WCS_HLS_ADDRESS: `127.0.0.1:${wcs.port}`,
-        WTA_ADDRESS: serviceUrl.slice('http://'.length),
-        CORS_ALLOW_ORIGIN: player.origin,
-      }),
+    cert = writeTestCert(dir);
+    const shipped = await startShippedNginx(nginxBin, dir, 'nginx', {
+      WCS_HLS_ADDRESS: `127.0.0.1:${wcs.port}`,
+      WTA_ADDRESS: serviceUrl.slice('http://'.length),
+      CORS_ALLOW_ORIGIN: player.origin,
     });
-    nginxUrl = `https://127.0.0.1:${httpsPort}`;
+    nginx = shipped.server;
+    nginxUrl = shipped.url;
     browser = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
       executablePath: CHROMIUM,
       headless: true,
@@ -102,23 +87,13 @@ describe('the player example (examples/player, hls.js) in headless Chromium thro
       () => player?.close(),
       () => source?.stop(),
       () => wcs?.stop(),
-      () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
-      () => service?.close(),
+      () => served?.close(),
     ];
     for (const step of steps) await Promise.resolve(step()).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const issue = async (body: Record<string, unknown>) => {
-    const response = await fetch(`${serviceUrl}/v1/tokens`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    assert.equal(response.status, 201);
-    const json = (await response.json()) as { token: string; record: { id: string } };
-    return { token: json.token, id: json.record.id };
-  };
+  const issue = (body: Record<string, unknown>) => issueToken(serviceUrl, body);
   const playlist = () => `${nginxUrl}/${STREAM}/${STREAM}.m3u8`;
   const open = async (token: string, mode: 'query' | 'xhr'): Promise<Page> => {
     const page = await browser.newPage();

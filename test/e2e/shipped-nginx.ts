@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
-import { renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
+import { CERT_SCRIPT, renderShippedConfig, startNginx, type NginxServer } from './nginx-server.js';
 
 export interface ShippedNginx {
   server: NginxServer;
@@ -33,4 +35,10 @@ export async function startShippedNginx(
     }),
   });
   return { server, port, url: `https://127.0.0.1:${port}` };
+}
+
+/** A self-signed certificate for localhost in `<dir>/tls` (by the shipped script), as startShippedNginx expects; returns it. */
+export function writeTestCert(dir: string): string {
+  execFileSync('bash', [CERT_SCRIPT, join(dir, 'tls'), 'localhost'], { stdio: 'ignore' });
+  return readFileSync(join(dir, 'tls', 'cert.pem'), 'utf8');
 }

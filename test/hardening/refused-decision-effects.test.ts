@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import request from 'supertest';
 import { hashToken } from '../../src/tokens/opaque-token.js';
 import { issueViaApi } from '../helpers/admin-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, oneAppPerBlock, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
@@ -85,21 +85,14 @@ for (const policy of ['deny', 'allow'] as const) {
   describe(`a decision answered during a Redis stall changes nothing afterwards (STORE_FAILURE_POLICY=${policy})`, { timeout: 120_000 }, () => {
     let redis: TestRedis;
     let t: TestApp;
-    before(async () => {
-      redis = await startTestRedis();
-      t = buildTestApp({
-        store: 'redis',
-        redis,
-        env: {
-          STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
-          STORE_FAILURE_POLICY: policy,
-          JWT_KEYS: `ec:ES256=file:${files.write(`ec-${policy}.pem`, keys.ec256.publicPem)}`,
-        },
-      });
-    });
-    after(async () => {
-      await t.close();
-      await redis.stop();
+    const env = {
+      STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
+      STORE_FAILURE_POLICY: policy,
+      JWT_KEYS: `ec:ES256=file:${files.write(`ec-${policy}.pem`, keys.ec256.publicPem)}`,
+    };
+    oneAppPerBlock('redis', env, (app, started) => {
+      t = app;
+      redis = started!;
     });
 
     for (const c of cases) {
@@ -136,13 +129,9 @@ for (const policy of ['deny', 'allow'] as const) {
 describe('whenever Redis resumes around the timeout, the answer and the state agree', { timeout: 120_000 }, () => {
   let redis: TestRedis;
   let t: TestApp;
-  before(async () => {
-    redis = await startTestRedis();
-    t = buildTestApp({ store: 'redis', redis, env: { STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS) } });
-  });
-  after(async () => {
-    await t.close();
-    await redis.stop();
+  oneAppPerBlock('redis', { STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS) }, (app, started) => {
+    t = app;
+    redis = started!;
   });
 
   // Resumed well before, just before, at and after the timeout: allowed and counted, or refused and not counted.

@@ -11,7 +11,9 @@ import { createServiceServer } from '../../src/shared/http-server.js';
 import { LogCapture } from './log-capture.js';
 import { ManualClock } from './manual-clock.js';
 import { after, before } from 'node:test';
+import { eventually, timedRequest } from './hook-client.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
+import { startRedisCluster, type RedisClusterGroup } from './redis-topology.js';
 import { ADMIN_KEY, READ_ONLY_KEY, type StoreKind } from './test-app.js';
 
 /**
@@ -83,11 +85,12 @@ export function redisEnv(redis: TestRedis): Record<string, string> {
 /**
  * The hooks of a describe block whose tests run against running service instances: a private redis-server
  * (unless `store` is `memory`) and `count` instances on it (several instances of one deployment), built with
- * `env` before the block and stopped after it. `use` receives them, and the Redis.
+ * `env` before the block and stopped after it. `use` receives them, and the Redis, and may set up what the
+ * block's tests share (it is awaited).
  */
 export function serviceOnRedis(
   env: Record<string, string>,
-  use: (instances: ServiceInstance[], redis: TestRedis | undefined) => void,
+  use: (instances: ServiceInstance[], redis: TestRedis | undefined) => unknown,
   options: { count?: number; store?: StoreKind } = {},
 ): void {
   let redis: TestRedis | undefined;
@@ -95,10 +98,41 @@ export function serviceOnRedis(
   before(async () => {
     if (options.store !== 'memory') redis = await startTestRedis();
     for (let i = 0; i < (options.count ?? 1); i++) instances.push(await startServiceInstance({ ...(redis ? redisEnv(redis) : {}), ...env }));
-    use(instances, redis);
+    await use(instances, redis);
+  });
+  after(async () => {
+    // A test that failed while Redis was stalled must not leave the instances' close waiting for it.
+    redis?.resume();
+    for (const instance of instances) await instance.close();
+    await redis?.stop();
+  });
+}
+
+/**
+ * The hooks of a describe block whose tests run against two service instances on a real 3-master Redis Cluster with
+ * a password: both get REDIS_CLUSTER_NODES (two of the nodes, so that either can be down at start), REDIS_PASSWORD
+ * and `env`, and are ready (connected to the cluster) before `use` receives them and the cluster.
+ */
+export function servicesOnRedisCluster(env: Record<string, string>, use: (instances: [ServiceInstance, ServiceInstance], cluster: RedisClusterGroup) => void): void {
+  const password = 'cluster-test-password';
+  let cluster: RedisClusterGroup | undefined;
+  const instances: ServiceInstance[] = [];
+  before(async () => {
+    cluster = await startRedisCluster({ masters: 3, password });
+    const clusterEnv = {
+      TOKEN_STORE: 'redis',
+      REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
+      REDIS_PASSWORD: password,
+      ...env,
+    };
+    for (let i = 0; i < 2; i++) instances.push(await startServiceInstance(clusterEnv));
+    for (const instance of instances) {
+      await eventually(async () => (await timedRequest(`${instance.url}/readyz`)).text.includes('"status":"ready"'), 'instance connected to the cluster');
+    }
+    use([instances[0]!, instances[1]!], cluster);
   });
   after(async () => {
     for (const instance of instances) await instance.close();
-    await redis?.stop();
+    await cluster?.stop();
   });
 }

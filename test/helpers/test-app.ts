@@ -1,4 +1,5 @@
-import type { RequestListener } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -93,3 +94,60 @@ export function freshAppPerTest(
   afterEach(() => app?.close());
 }
 
+
+/**
+ * The hooks of a describe block whose tests share one app: a private redis-server (redis only) and the app, built
+ * with `env` before the block and closed (the server stopped) after it. `use` receives them, and may set up what
+ * the block's tests share (it is awaited).
+ */
+export function oneAppPerBlock(
+  storeKind: StoreKind,
+  env: Record<string, string>,
+  use: (app: TestApp, redis: TestRedis | undefined) => unknown,
+): void {
+  let redis: TestRedis | undefined;
+  let app: TestApp | undefined;
+  before(async () => {
+    if (storeKind === 'redis') redis = await startTestRedis();
+    app = buildTestApp({ store: storeKind, redis, env });
+    await use(app, redis);
+  });
+  after(async () => {
+    // A test that failed while Redis was stalled must not leave the app's close waiting for it.
+    redis?.resume();
+    await app?.close();
+    await redis?.stop();
+  });
+}
+
+/** Builds an app for one test, runs `test` on it and closes it, whether `test` passed or not. */
+export async function withTestApp<T>(options: Parameters<typeof buildTestApp>[0], test: (app: TestApp) => Promise<T>): Promise<T> {
+  const app = buildTestApp(options);
+  try {
+    return await test(app);
+  } finally {
+    await app.close();
+  }
+}
+
+export interface ServedTestApp {
+  url: string;
+  /** Stops the server, then the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a test app on a loopback port, for clients that need a URL (nginx, ffmpeg, a browser). `listener` stands
+ * in for the app's own when a test watches the requests on their way to it.
+ */
+export async function serveTestApp(app: TestApp, listener: RequestListener = app.app): Promise<ServedTestApp> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}

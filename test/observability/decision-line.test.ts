@@ -4,12 +4,11 @@ import request from 'supertest';
 import { capLoggedField } from '../../src/observability/decision-log.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { LogCapture } from '../helpers/log-capture.js';
-import { ADMIN_KEY, buildTestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, withTestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 
-test('an allowed playHLS writes one decision line with every field, an ISO time, and never the token', async () => {
-  const t = buildTestApp({ store: 'memory' });
-  try {
+test('an allowed playHLS writes one decision line with every field, an ISO time, and never the token', () =>
+  withTestApp({ store: 'memory' }, async (t) => {
     const issued = await request(t.app)
       .post('/v1/tokens')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
@@ -44,10 +43,7 @@ test('an allowed playHLS writes one decision line with every field, an ISO time,
     assert.match(String(line.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(typeof line.durationMs, 'number');
     assert.ok(!t.logs.text().includes(token), 'the token never reaches the log');
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 test('the main logger still redacts secrets nested anywhere in other lines', () => {
   const logs = new LogCapture();
@@ -56,9 +52,8 @@ test('the main logger still redacts secrets nested anywhere in other lines', () 
   assert.match(logs.text(), /\[redacted\]/);
 });
 
-test('a decision line stays bounded: the hook refuses stream, appKey and mediaSessionId over 256 characters at the door', async () => {
-  const t = buildTestApp({ store: 'memory', env: { BODY_LIMIT_BYTES: '262144' } });
-  try {
+test('a decision line stays bounded: the hook refuses stream, appKey and mediaSessionId over 256 characters at the door', () =>
+  withTestApp({ store: 'memory', env: { BODY_LIMIT_BYTES: '262144' } }, async (t) => {
     const { token } = (
       await request(t.app).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ streams: ['*'], ttlSeconds: 600 }).expect(201)
     ).body as { token: string };
@@ -78,10 +73,7 @@ test('a decision line stays bounded: the hook refuses stream, appKey and mediaSe
     assert.equal(decisions.length, 1, 'only the request within the caps reached a decision');
     for (const field of ['stream', 'appKey', 'viewerSessionId']) assert.equal(decisions[0]?.[field], atCap, field);
     for (const line of t.logs.raw) assert.ok(Buffer.byteLength(line) < 2048, `a ${Buffer.byteLength(line)}-byte log line`);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 test('a logged field is cut at 256 characters, marked, and never between the halves of a surrogate pair', () => {
   assert.equal(capLoggedField(undefined), null);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { createLogger } from '../../src/observability/logger.js';
 import { LogCapture } from '../helpers/log-capture.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { ADMIN_KEY, buildTestApp, oneAppPerBlock, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody, pretty, wcsSignature } from '../helpers/wcs-bodies.js';
 
 const SIGNING_SECRET = 'wcs-signing-secret-for-log-tests';
@@ -46,13 +46,10 @@ describe('decision log and /metrics never carry a token or a secret (Redis store
   const streams = [`stream-${randomBytes(6).toString('hex')}`, `stream-${randomBytes(6).toString('hex')}`];
   const bodyMarker = `marker-${randomBytes(8).toString('hex')}`;
 
-  before(async () => {
-    redis = await startTestRedis();
-    t = buildTestApp({
-      store: 'redis',
-      redis,
-      env: { WCS_SIGNING_SECRET: SIGNING_SECRET, METRICS_BEARER_TOKEN: METRICS_TOKEN, STORE_TIMEOUT_MS: '1000' },
-    });
+  const env = { WCS_SIGNING_SECRET: SIGNING_SECRET, METRICS_BEARER_TOKEN: METRICS_TOKEN, STORE_TIMEOUT_MS: '1000' };
+  oneAppPerBlock('redis', env, async (app, started) => {
+    t = app;
+    redis = started!;
     const [a, b, revoked] = [await issue(t.app, [streams[0] ?? '']), await issue(t.app, ['other-*']), await issue(t.app, streams)];
     secrets.push(a.token, b.token, revoked.token);
     unbounded.push(...streams, a.id, b.id, revoked.id, bodyMarker);
@@ -97,10 +94,6 @@ describe('decision log and /metrics never carry a token or a secret (Redis store
     await request(t.app).post(`/wcs/${junkMethod}`).set('Content-Type', 'application/json').set('Authorization', wcsSignature(SIGNING_SECRET, '{}')).send('{}').expect(200);
     await request(t.app).get(junkPath).expect(404);
     await request(t.app).get(`/wcs/${a.token}`).expect(404);
-  });
-  after(async () => {
-    await t?.close();
-    await redis?.stop();
   });
 
   it('logged one decision per hook request, with every reason the scenario drove', () => {

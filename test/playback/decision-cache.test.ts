@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { issueToken, playHls, type TimedAnswer } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { hashToken } from '../../src/tokens/opaque-token.js';
 
 /**
@@ -18,22 +18,16 @@ describe('STORE_FAILURE_POLICY=cached: what the cache allows during an outage', 
   let redis: TestRedis;
   let instance: ServiceInstance;
 
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      STORE_TIMEOUT_MS: '400',
-      STORE_FAILURE_POLICY: 'cached',
-      DECISION_CACHE_TTL_SECONDS: '30',
-      DECISION_CACHE_MAX_ENTRIES: '3',
-      BRUTE_FORCE_MAX_PER_IP: '0',
-    });
-  });
-  after(async () => {
-    await instance?.close();
-    await redis?.stop();
+  const env = {
+    STORE_TIMEOUT_MS: '400',
+    STORE_FAILURE_POLICY: 'cached',
+    DECISION_CACHE_TTL_SECONDS: '30',
+    DECISION_CACHE_MAX_ENTRIES: '3',
+    BRUTE_FORCE_MAX_PER_IP: '0',
+  };
+  serviceOnRedis(env, ([first], started) => {
+    instance = first!;
+    redis = started!;
   });
 
   /** Runs `during` with Redis stalled and returns its answers' [status, reason]. */

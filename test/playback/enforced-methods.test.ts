@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { ADMIN_KEY } from '../helpers/test-app.js';
+import { ADMIN_KEY, withTestApp, type TestApp } from '../helpers/test-app.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, pretty } from '../helpers/wcs-bodies.js';
 
 const ALL = 'playHLS,playStream,publishStream,connect';
@@ -34,9 +33,8 @@ async function post(t: TestApp, method: string, body: unknown) {
 }
 
 describe('ENFORCED_METHODS', () => {
-  it('by default only playHLS is checked: playStream, publishStream and connect are echoed without a token', async () => {
-    const t = buildTestApp({ store: 'memory' });
-    try {
+  it('by default only playHLS is checked: playStream, publishStream and connect are echoed without a token', () =>
+    withTestApp({ store: 'memory' }, async (t) => {
       for (const [method, body] of [
         ['playStream', playStreamBody({}, {})],
         ['publishStream', playStreamBody({ published: true }, {})],
@@ -47,14 +45,10 @@ describe('ENFORCED_METHODS', () => {
         assert.equal(res.text, raw);
       }
       assert.equal(t.logs.decisions().length, 0, 'echoed methods make no decision');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('playStream is authorized for the play action on the stream, and starts a viewer session', async () => {
-    const t = buildTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } });
-    try {
+  it('playStream is authorized for the play action on the stream, and starts a viewer session', () =>
+    withTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } }, async (t) => {
       const { token, record } = await issueViaApi(t.app, { streams: ['test'], maxUses: 1 });
       const allowed = await post(t, 'playStream', playStreamBody({ mediaSessionId: 'webrtc-1' }, { token }));
       assert.equal(allowed.res.status, 200);
@@ -69,14 +63,10 @@ describe('ENFORCED_METHODS', () => {
       const read = await request(t.app).get(`/v1/tokens/${record.id}`).set('Authorization', `Bearer ${ADMIN_KEY}`);
       assert.equal(read.body.uses, 1);
       assert.equal(t.logs.decisions().at(-1)?.method, 'playStream');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('publishStream asks for the publish action: a play-only token is refused, a publish token allowed', async () => {
-    const t = buildTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } });
-    try {
+  it('publishStream asks for the publish action: a play-only token is refused, a publish token allowed', () =>
+    withTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } }, async (t) => {
       const player = await issueViaApi(t.app, { streams: ['test'] });
       const publisher = await issueViaApi(t.app, { streams: ['test'], actions: ['publish'] });
       const refused = await post(t, 'publishStream', playStreamBody({ published: true }, { token: player.token }));
@@ -85,14 +75,10 @@ describe('ENFORCED_METHODS', () => {
       assert.deepEqual([allowed.res.status, allowed.reason], [200, 'valid']);
       const playing = await post(t, 'playHLS', newerPlayHlsBody({}, { token: publisher.token }));
       assert.deepEqual([playing.res.status, playing.reason], [403, 'action_not_allowed']);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('connect checks the token without a stream and consumes nothing', async () => {
-    const t = buildTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } });
-    try {
+  it('connect checks the token without a stream and consumes nothing', () =>
+    withTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } }, async (t) => {
       const { token, record } = await issueViaApi(t.app, { streams: ['some-stream'], maxUses: 1 });
       for (let i = 0; i < 3; i++) {
         const connected = await post(t, 'connect', connectBody({ token }));
@@ -107,23 +93,16 @@ describe('ENFORCED_METHODS', () => {
       assert.equal(disabled.status, 200);
       const refused = await post(t, 'connect', connectBody({ token }));
       assert.deepEqual([refused.res.status, refused.reason], [403, 'disabled']);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  it('events are never refused, even with every method enforced and no token', async () => {
-    const t = buildTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } });
-    try {
+  it('events are never refused, even with every method enforced and no token', () =>
+    withTestApp({ store: 'memory', env: { ENFORCED_METHODS: ALL } }, async (t) => {
       for (const method of ['StreamStatusEvent', 'ConnectionStatusEvent', 'stopStream']) {
         const { res, raw } = await post(t, method, { ...newerPlayHlsBody(), status: 'PLAYING' });
         assert.equal(res.status, 200, method);
         assert.equal(res.text, raw);
       }
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
   it('only enforceable methods can be listed: events or unknown names stop the service naming the variable', () => {
     assert.deepEqual(loadConfig({ ENFORCED_METHODS: ' playHLS , playStream,playHLS' }).enforcedMethods, ['playHLS', 'playStream']);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { issueToken, playHls, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
 import type { TestRedis } from '../helpers/redis-server.js';
-import { serviceOnRedis, startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { tokenLookups } from '../helpers/store-metrics.js';
 
 function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
@@ -16,10 +16,7 @@ async function guess(instance: ServiceInstance, clientIp: string, stream = 'test
 
 describe('brute-force throttling with the memory store (per process)', () => {
   let instance: ServiceInstance;
-  before(async () => {
-    instance = await startServiceInstance({ BRUTE_FORCE_MAX_PER_IP: '3', BRUTE_FORCE_WINDOW_SECONDS: '60', EXPOSE_DENY_REASON: 'true' });
-  });
-  after(() => instance?.close());
+  serviceOnRedis({ BRUTE_FORCE_MAX_PER_IP: '3', BRUTE_FORCE_WINDOW_SECONDS: '60', EXPOSE_DENY_REASON: 'true' }, ([first]) => (instance = first!), { store: 'memory' });
 
   test('after BRUTE_FORCE_MAX_PER_IP unknown tokens from one IP, its requests are refused as throttled without a token lookup — even with a valid token', async () => {
     const { token } = await issueToken(instance.url);

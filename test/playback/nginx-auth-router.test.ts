@@ -6,7 +6,7 @@ import { issueViaApi, revokeViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, oneAppPerBlock, withTestApp, type StoreKind, type TestApp } from '../helpers/test-app.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -31,16 +31,8 @@ const decisionCount = (t: TestApp, labels: Record<string, string>) => counterVal
 
 for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
   describe(`GET /nginx/auth decision matrix (${storeKind} store)`, () => {
-    let redis: TestRedis | undefined;
     let t: TestApp;
-    before(async () => {
-      if (storeKind === 'redis') redis = await startTestRedis();
-      t = buildTestApp({ store: storeKind, redis });
-    });
-    after(async () => {
-      await t.close();
-      await redis?.stop();
-    });
+    oneAppPerBlock(storeKind, {}, (app) => (t = app));
 
     const cases: {
       name: string;
@@ -162,10 +154,7 @@ for (const storeKind of ['memory', 'redis'] as StoreKind[]) {
 
 describe('GET /nginx/auth answers', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { HOOK_ALLOW_HEADERS: '{"X-Auth-Service":"wcs-token-auth"}' }, (app) => (t = app));
 
   test('an allow is 204 without body, with the token id, the token\'s headers and the global allow headers', async () => {
     const { token, id } = await issue(t, { streams: ['live'], headers: { 'X-Viewer-Id': 'viewer-42' } });
@@ -242,82 +231,54 @@ describe('GET /nginx/auth answers', () => {
 });
 
 describe('GET /nginx/auth configuration', () => {
-  test('NGINX_AUTH_PATH moves the endpoint', async () => {
-    const t = buildTestApp({ store: 'memory', env: { NGINX_AUTH_PATH: '/auth/hls' } });
-    try {
+  test('NGINX_AUTH_PATH moves the endpoint', () =>
+    withTestApp({ store: 'memory', env: { NGINX_AUTH_PATH: '/auth/hls' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live/live.m3u8?token=${token}`, {}, '/auth/hls').expect(204);
       await nginxAuth(t, `/live/live.m3u8?token=${token}`).expect(404);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('TOKEN_QUERY_PARAM=aclAuth reads the token from aclAuth', async () => {
-    const t = buildTestApp({ store: 'memory', env: { TOKEN_QUERY_PARAM: 'aclAuth' } });
-    try {
+  test('TOKEN_QUERY_PARAM=aclAuth reads the token from aclAuth', () =>
+    withTestApp({ store: 'memory', env: { TOKEN_QUERY_PARAM: 'aclAuth' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live/live.m3u8?aclAuth=${token}`).expect(204);
       await nginxAuth(t, `/live/live.m3u8?token=${token}`).expect(401);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('NGINX_STREAM_VARIANT_SUFFIX=none checks the first path segment as it is', async () => {
-    const t = buildTestApp({ store: 'memory', env: { NGINX_STREAM_VARIANT_SUFFIX: 'none' } });
-    try {
+  test('NGINX_STREAM_VARIANT_SUFFIX=none checks the first path segment as it is', () =>
+    withTestApp({ store: 'memory', env: { NGINX_STREAM_VARIANT_SUFFIX: 'none' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live-720p/live-720p.m3u8?token=${token}`).expect(403);
       assert.equal(t.logs.decisions().at(-1)?.reason, 'stream_not_allowed');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('a custom NGINX_STREAM_VARIANT_SUFFIX strips the operator\'s profile names only', async () => {
-    const t = buildTestApp({ store: 'memory', env: { NGINX_STREAM_VARIANT_SUFFIX: '_(hd|sd)' } });
-    try {
+  test('a custom NGINX_STREAM_VARIANT_SUFFIX strips the operator\'s profile names only', () =>
+    withTestApp({ store: 'memory', env: { NGINX_STREAM_VARIANT_SUFFIX: '_(hd|sd)' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live_hd/live_hd.m3u8?token=${token}`).expect(204);
       await nginxAuth(t, `/live-720p/live-720p.m3u8?token=${token}`).expect(403);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('X-Real-IP and X-Forwarded-For are ignored from a peer outside TRUSTED_PROXY_CIDRS', async () => {
-    const t = buildTestApp({ store: 'memory', env: { TRUSTED_PROXY_CIDRS: '10.0.0.0/8' } });
-    try {
+  test('X-Real-IP and X-Forwarded-For are ignored from a peer outside TRUSTED_PROXY_CIDRS', () =>
+    withTestApp({ store: 'memory', env: { TRUSTED_PROXY_CIDRS: '10.0.0.0/8' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live/live.m3u8?token=${token}`, { 'X-Real-IP': '203.0.113.7', 'X-Forwarded-For': '198.51.100.1' }).expect(204);
       assert.equal(t.logs.decisions().at(-1)?.clientIp, '127.0.0.1');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('from a trusted proxy, X-Forwarded-For is walked from the right past trusted hops', async () => {
-    const t = buildTestApp({ store: 'memory', env: { TRUSTED_PROXY_CIDRS: '127.0.0.0/8,10.0.0.0/8' } });
-    try {
+  test('from a trusted proxy, X-Forwarded-For is walked from the right past trusted hops', () =>
+    withTestApp({ store: 'memory', env: { TRUSTED_PROXY_CIDRS: '127.0.0.0/8,10.0.0.0/8' } }, async (t) => {
       const { token } = await issue(t, { streams: ['live'] });
       await nginxAuth(t, `/live/live.m3u8?token=${token}`, { 'X-Forwarded-For': '1.2.3.4, 203.0.113.7, 10.0.0.2' }).expect(204);
       assert.equal(t.logs.decisions().at(-1)?.clientIp, '203.0.113.7');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 
-  test('EXPOSE_DENY_REASON=true adds X-Deny-Reason to refusals', async () => {
-    const t = buildTestApp({ store: 'memory', env: { EXPOSE_DENY_REASON: 'true' } });
-    try {
+  test('EXPOSE_DENY_REASON=true adds X-Deny-Reason to refusals', () =>
+    withTestApp({ store: 'memory', env: { EXPOSE_DENY_REASON: 'true' } }, async (t) => {
       const response = await nginxAuth(t, '/live/live.m3u8');
       assert.equal(response.status, 401);
       assert.equal(response.headers['x-deny-reason'], 'missing_token');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('GET /nginx/auth when Redis fails', () => {
@@ -328,9 +289,8 @@ describe('GET /nginx/auth when Redis fails', () => {
   after(() => redis.stop());
 
   for (const policy of ['deny', 'allow'] as const) {
-    test(`with STORE_FAILURE_POLICY=${policy}, a stalled Redis gets ${policy === 'deny' ? 403 : 204} within STORE_TIMEOUT_MS, reason store_unavailable`, async () => {
-      const t = buildTestApp({ store: 'redis', redis, env: { STORE_FAILURE_POLICY: policy, STORE_TIMEOUT_MS: '300' } });
-      try {
+    test(`with STORE_FAILURE_POLICY=${policy}, a stalled Redis gets ${policy === 'deny' ? 403 : 204} within STORE_TIMEOUT_MS, reason store_unavailable`, () =>
+      withTestApp({ store: 'redis', redis, env: { STORE_FAILURE_POLICY: policy, STORE_TIMEOUT_MS: '300' } }, async (t) => {
         const { token } = await issue(t, { streams: ['live'] });
         redis.stall();
         let response;
@@ -343,10 +303,7 @@ describe('GET /nginx/auth when Redis fails', () => {
         checkContract(response);
         assert.equal(t.logs.decisions().at(-1)?.reason, 'store_unavailable');
         assert.equal(response.headers['x-auth-token-id'], undefined);
-      } finally {
-        await t.close();
-      }
-    });
+      }));
   }
 
   test('a killed Redis gets the deny policy\'s 403, not an error', async () => {

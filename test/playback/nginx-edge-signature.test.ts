@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
 import { headerNameProblem } from '../../src/shared/http-headers.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, oneAppPerBlock, withTestApp, type TestApp } from '../helpers/test-app.js';
 
 const SECRET = randomBytes(32).toString('base64url');
 
@@ -16,10 +16,7 @@ function nginxAuth(t: TestApp, uri: string, realIp = '203.0.113.7') {
 
 describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to check segments by itself', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_TTL_SECONDS: '20' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_TTL_SECONDS: '20' }, (app) => (t = app));
 
   test('an allowed playlist carries X-Edge-Query, X-Edge-Signature and X-Edge-Expires over the signed fields', async () => {
     const issued = await issueViaApi(t.app, { streams: ['live'] });
@@ -70,29 +67,21 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
     assert.equal(headerNameProblem('X-Edge-Query'), 'this header name is reserved');
   });
 
-  test('EDGE_SIGNATURE_BIND_ADDRESS=false leaves the address out (wta_ip=0)', async () => {
-    const unbound = buildTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_BIND_ADDRESS: 'false' } });
-    try {
+  test('EDGE_SIGNATURE_BIND_ADDRESS=false leaves the address out (wta_ip=0)', () =>
+    withTestApp({ store: 'memory', env: { EDGE_SIGNING_SECRET: SECRET, EDGE_SIGNATURE_BIND_ADDRESS: 'false' } }, async (unbound) => {
       const issued = await issueViaApi(unbound.app, { streams: ['live'] });
       const response = await nginxAuth(unbound, `/live/live.m3u8?token=${issued.token}`).expect(204);
       const expires = Math.floor(unbound.clock.now() / 1000) + 30;
       const signature = createHash('md5').update(`${expires}||${issued.record.id}|/live|${SECRET}`).digest('base64url');
       assert.equal(response.headers['x-edge-query'], `wta_exp=${expires}&wta_tid=${issued.record.id}&wta_ip=0&wta_sig=${signature}`);
-    } finally {
-      await unbound.close();
-    }
-  });
+    }));
 
-  test('without EDGE_SIGNING_SECRET no signature is sent', async () => {
-    const plain = buildTestApp({ store: 'memory' });
-    try {
+  test('without EDGE_SIGNING_SECRET no signature is sent', () =>
+    withTestApp({ store: 'memory' }, async (plain) => {
       const issued = await issueViaApi(plain.app, { streams: ['live'] });
       const response = await nginxAuth(plain, `/live/live.m3u8?token=${issued.token}`).expect(204);
       assert.equal(response.headers['x-edge-query'], undefined);
-    } finally {
-      await plain.close();
-    }
-  });
+    }));
 
   test('a short secret, or one nginx could not hold in its config, stops the service naming the variable', () => {
     for (const secret of ['short', `${'a'.repeat(32)}"`, `${'a'.repeat(32)}$x`, `${'a'.repeat(32)} b`]) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import request from 'supertest';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, oneAppPerBlock, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody } from '../helpers/wcs-bodies.js';
 
 const STORE_TIMEOUT_MS = 150;
@@ -24,18 +24,10 @@ for (const policy of ['deny', 'allow'] as const) {
     let t: TestApp;
     let token: string;
 
-    before(async () => {
-      redis = await startTestRedis();
-      t = buildTestApp({
-        store: 'redis',
-        redis,
-        env: { STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS), STORE_FAILURE_POLICY: policy },
-      });
+    oneAppPerBlock('redis', { STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS), STORE_FAILURE_POLICY: policy }, async (app, started) => {
+      t = app;
+      redis = started!;
       token = (await issueViaApi(t.app, { streams: ['test'] })).token;
-    });
-    after(async () => {
-      await t.close();
-      await redis.stop();
     });
     afterEach(() => redis.resume());
 

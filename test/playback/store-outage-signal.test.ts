@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { issueToken, playHls, unknownToken } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 
 /**
  * Only a real store answer ends an outage. A decision that never reaches the store (a malformed token) used to count
@@ -12,21 +12,9 @@ import { startServiceInstance, type ServiceInstance } from '../helpers/service-i
 describe('the store outage signal', { timeout: 60_000 }, () => {
   let redis: TestRedis;
   let instance: ServiceInstance;
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance({
-      TOKEN_STORE: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: redis.keyPrefix,
-      STORE_TIMEOUT_MS: '300',
-      STORE_HEALTH_CHECK_INTERVAL_MS: '0',
-      EXPOSE_DENY_REASON: 'true',
-    });
-  });
-  after(async () => {
-    redis?.resume();
-    await instance?.close();
-    await redis?.stop();
+  serviceOnRedis({ STORE_TIMEOUT_MS: '300', STORE_HEALTH_CHECK_INTERVAL_MS: '0', EXPOSE_DENY_REASON: 'true' }, ([first], started) => {
+    instance = first!;
+    redis = started!;
   });
 
   const events = (name: string) => instance.logs.lines.filter((line) => line.event === name);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import request from 'supertest';
 import { clientIpFromSessionId } from '../../src/playback/client-ip.js';
 import { isValidWcsSignature } from '../../src/playback/wcs-signature.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { oneAppPerBlock, type TestApp } from '../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody, pretty, wcsSignature } from '../helpers/wcs-bodies.js';
 
 const SECRET = 'wcs-rest-hook-secret';
@@ -15,11 +15,10 @@ const SECRET = 'wcs-rest-hook-secret';
 describe('WCS request signing (WCS_SIGNING_SECRET)', () => {
   let t: TestApp;
   let token: string;
-  before(async () => {
-    t = buildTestApp({ store: 'memory', env: { WCS_SIGNING_SECRET: SECRET } });
+  oneAppPerBlock('memory', { WCS_SIGNING_SECRET: SECRET }, async (app) => {
+    t = app;
     token = (await issueViaApi(t.app, { streams: ['test'] })).token;
   });
-  after(() => t.close());
 
   it('matches the documented example: key 1234567890, body {"name":"test"}', () => {
     const body = Buffer.from('{"name":"test"}');
@@ -94,10 +93,7 @@ describe('WCS request signing (WCS_SIGNING_SECRET)', () => {
 
 describe('other WCS methods are echoed', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory' });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', {}, (app) => (t = app));
 
   for (const method of ['connect', 'playStream', 'publishStream', 'StreamStatusEvent', 'ConnectionStatusEvent', 'stopStream', 'someFutureMethod']) {
     it(`${method} gets 200 with the body echoed byte for byte, without any token`, async () => {
@@ -119,10 +115,7 @@ describe('other WCS methods are echoed', () => {
 
 describe('bad input to the hook gets a clear answer', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env: { BODY_LIMIT_BYTES: '1024' } });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', { BODY_LIMIT_BYTES: '1024' }, (app) => (t = app));
 
   const post = (raw: string, contentType = 'application/json', method = 'playHLS') =>
     request(t.app).post(`/wcs/${method}`).set('Content-Type', contentType).send(raw);

@@ -1,26 +1,25 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import request from 'supertest';
 import { issueToken } from '../helpers/hook-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import type { ServiceInstance } from '../helpers/service-instance.js';
-import { kickSession, listSessions, pairOn, watch } from '../helpers/session-client.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
+import { kickSession, listSessions, watch } from '../helpers/session-client.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 
 /** JWTs in the live session registry: vid, mvs, kick and jti revocation. */
 describe('JWTs take part: vid and mvs (Redis, two instances)', { timeout: 60_000 }, () => {
-  let redis: TestRedis;
   let pair: [ServiceInstance, ServiceInstance];
   const secret = Buffer.alloc(32, 9).toString('base64url');
-  before(async () => {
-    redis = await startTestRedis();
-    pair = await pairOn(redis, 'jwt', { JWT_SIGNING_KEYS: 'k:HS256=env:SESSIONS_TEST_JWT', SESSIONS_TEST_JWT: secret, VIEWER_MAX_SESSIONS: '5' });
-  });
-  after(async () => {
-    for (const instance of pair ?? []) await instance.close();
-    await redis?.stop();
-  });
+  const env = { STORE_TIMEOUT_MS: '5000', JWT_SIGNING_KEYS: 'k:HS256=env:SESSIONS_TEST_JWT', SESSIONS_TEST_JWT: secret, VIEWER_MAX_SESSIONS: '5' };
+  serviceOnRedis(
+    env,
+    ([a, b]) => {
+      pair = [a!, b!];
+      b!.clock.set(a!.clock.now());
+    },
+    { count: 2 },
+  );
 
   async function issueJwt(body: Record<string, unknown>): Promise<{ token: string; jti: string }> {
     const res = await request(pair[0].url).post('/v1/tokens').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ type: 'jwt', ...body });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { issueToken, playHls } from '../helpers/hook-client.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { TestRedis } from '../helpers/redis-server.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { kickSession, listSessions, reasonOf, watch } from '../helpers/session-client.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
@@ -19,9 +19,8 @@ const keys = generateTestKeys();
 const files = keyDir();
 after(() => files.cleanup());
 
-function envFor(kind: 'memory' | 'redis', redis: TestRedis | undefined, jwtKeyFile: string): Record<string, string> {
+function sessionEnv(jwtKeyFile: string): Record<string, string> {
   return {
-    ...(kind === 'redis' && redis ? { TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: `${redis.keyPrefix}${randomUUID()}:` } : {}),
     STORE_TIMEOUT_MS: '5000',
     BRUTE_FORCE_MAX_PER_IP: '0',
     // No sweep during a count.
@@ -79,19 +78,13 @@ class RoundTrips {
 }
 
 describe('one Redis round trip per decision, with viewer sessions on', { timeout: 60_000 }, () => {
-  let redis: TestRedis;
   let instance: ServiceInstance;
   let trips: RoundTrips;
-  before(async () => {
-    redis = await startTestRedis();
-    instance = await startServiceInstance(envFor('redis', redis, files.write('ec-trips.pem', keys.ec256.publicPem)));
-    trips = await RoundTrips.on(redis);
+  serviceOnRedis(sessionEnv(files.write('ec-trips.pem', keys.ec256.publicPem)), async ([first], redis) => {
+    instance = first!;
+    trips = await RoundTrips.on(redis!);
   });
-  after(async () => {
-    await trips?.close();
-    await instance?.close();
-    await redis?.stop();
-  });
+  after(() => trips?.close());
 
   /** A first decision loads the scripts (EVALSHA, then EVAL once); the second is what every decision costs. */
   async function countSecond(token: () => string, viewer: string): Promise<{ commands: string[]; reasons: unknown[] }> {
@@ -123,16 +116,8 @@ describe('one Redis round trip per decision, with viewer sessions on', { timeout
 
 for (const kind of ['memory', 'redis'] as const) {
   describe(`a decision refused for its viewer session changes nothing (${kind})`, { timeout: 60_000 }, () => {
-    let redis: TestRedis | undefined;
     let instance: ServiceInstance;
-    before(async () => {
-      if (kind === 'redis') redis = await startTestRedis();
-      instance = await startServiceInstance(envFor(kind, redis, files.write(`ec-${kind}.pem`, keys.ec256.publicPem)));
-    });
-    after(async () => {
-      await instance?.close();
-      await redis?.stop();
-    });
+    serviceOnRedis(sessionEnv(files.write(`ec-${kind}.pem`, keys.ec256.publicPem)), ([first]) => (instance = first!), { store: kind });
 
     /** The viewer's only session (VIEWER_MAX_SESSIONS=1), on an opaque token; returns its live session id. */
     async function occupy(viewer: string): Promise<string> {

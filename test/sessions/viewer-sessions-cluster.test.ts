@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { eventually, issueToken, timedRequest } from '../helpers/hook-client.js';
+import { after, describe, test } from 'node:test';
+import { issueToken } from '../helpers/hook-client.js';
 import { hashToken } from '../../src/tokens/opaque-token.js';
 import { sessionIdFor } from '../../src/tokens/sessions/session-registry.js';
-import { startRedisCluster, type RedisClusterGroup } from '../helpers/redis-topology.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { RedisClusterGroup } from '../helpers/redis-topology.js';
+import { servicesOnRedisCluster, type ServiceInstance } from '../helpers/service-instance.js';
 import { allSessions, kickSession, listSessions, viewerTokens, watch } from '../helpers/session-client.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
@@ -17,7 +17,6 @@ const PREFIX = 'wta-sessions-cluster:';
 const keys = generateTestKeys();
 const files = keyDir();
 after(() => files.cleanup());
-const PASSWORD = 'cluster-test-password';
 const LIMIT = 3;
 
 describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
@@ -25,29 +24,19 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
   let a: ServiceInstance;
   let b: ServiceInstance;
 
-  before(async () => {
-    cluster = await startRedisCluster({ masters: 3, password: PASSWORD });
-    const env = {
-      TOKEN_STORE: 'redis',
-      REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
-      REDIS_PASSWORD: PASSWORD,
+  servicesOnRedisCluster(
+    {
       REDIS_KEY_PREFIX: PREFIX,
       STORE_TIMEOUT_MS: '3000',
       VIEWER_MAX_SESSIONS: String(LIMIT),
       JWT_KEYS: `ec:ES256=file:${files.write('ec.pem', keys.ec256.publicPem)}`,
-    };
-    a = await startServiceInstance(env);
-    b = await startServiceInstance(env);
-    b.clock.set(a.clock.now());
-    for (const instance of [a, b]) {
-      await eventually(async () => (await timedRequest(`${instance.url}/readyz`)).status === 200, 'instance connected to the cluster');
-    }
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await cluster?.stop();
-  });
+    },
+    (instances, started) => {
+      [a, b] = instances;
+      cluster = started;
+      b.clock.set(a.clock.now());
+    },
+  );
 
   test('30 concurrent new sessions of one viewer over tokens on several masters leave exactly the limit; a kick holds on both instances', async () => {
     const tokens = await viewerTokens(a, 'cluster-viewer', 6);

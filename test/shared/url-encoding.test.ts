@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { timedRequest } from '../helpers/hook-client.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import { serviceOnRedis, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 
 /**
@@ -12,12 +12,7 @@ const MALFORMED = ['%E0%A4%A', '%ZZ', '%', '%C3%28', '%ED%A0%80', 'a%2', '%F0%9F
 
 describe('malformed percent-encoding in URLs', { timeout: 60_000 }, () => {
   let instance: ServiceInstance;
-  before(async () => {
-    instance = await startServiceInstance({ TOKEN_STORE: 'memory', LOG_LEVEL: 'trace' });
-  });
-  after(async () => {
-    await instance?.close();
-  });
+  serviceOnRedis({ LOG_LEVEL: 'trace' }, ([first]) => (instance = first!), { store: 'memory' });
 
   const requests = (bad: string): [string, string, string | undefined][] => [
     ['GET', `/v1/tokens/${bad}`, undefined],

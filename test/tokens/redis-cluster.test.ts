@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { eventually, issueToken, playHls, revokeToken, timedRequest, unknownToken, type TimedAnswer } from '../helpers/hook-client.js';
-import { startRedisCluster, type RedisClusterGroup } from '../helpers/redis-topology.js';
-import { startServiceInstance, type ServiceInstance } from '../helpers/service-instance.js';
+import type { RedisClusterGroup } from '../helpers/redis-topology.js';
+import { servicesOnRedisCluster, type ServiceInstance } from '../helpers/service-instance.js';
 import { ADMIN_KEY } from '../helpers/test-app.js';
 
 /**
@@ -12,7 +12,6 @@ import { ADMIN_KEY } from '../helpers/test-app.js';
  */
 const STORE_TIMEOUT_MS = 500;
 const PREFIX = 'wta-cluster-test:';
-const PASSWORD = 'cluster-test-password';
 
 function reasonOf(instance: ServiceInstance, answer: TimedAnswer): unknown {
   return instance.logs.decisions().find((line) => line.requestId === answer.requestId)?.reason;
@@ -23,29 +22,13 @@ describe('Redis Cluster', { timeout: 120_000 }, () => {
   let a: ServiceInstance;
   let b: ServiceInstance;
 
-  before(async () => {
-    cluster = await startRedisCluster({ masters: 3, password: PASSWORD });
-    const env = {
-      TOKEN_STORE: 'redis',
-      // One node is enough to find the others; list two so that either can be down at start.
-      REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
-      REDIS_PASSWORD: PASSWORD,
-      REDIS_KEY_PREFIX: PREFIX,
-      STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
-      STORE_FAILURE_POLICY: 'cached',
-      BRUTE_FORCE_MAX_PER_IP: '2',
-    };
-    a = await startServiceInstance(env);
-    b = await startServiceInstance(env);
-    for (const instance of [a, b]) {
-      await eventually(async () => (await timedRequest(`${instance.url}/readyz`)).text.includes('"status":"ready"'), 'instance connected to the cluster');
-    }
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await cluster?.stop();
-  });
+  servicesOnRedisCluster(
+    { REDIS_KEY_PREFIX: PREFIX, STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS), STORE_FAILURE_POLICY: 'cached', BRUTE_FORCE_MAX_PER_IP: '2' },
+    (instances, started) => {
+      [a, b] = instances;
+      cluster = started;
+    },
+  );
 
   test('tokens issued through one instance spread over the masters and are decided by the other; revoke works', async () => {
     const issued = [];

@@ -1,5 +1,6 @@
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import type { Clock } from '../../shared/clock.js';
+import { deepFreeze } from '../../shared/deep-freeze.js';
 import { sha256Hex } from '../../shared/secrets.js';
 import { checkGrant } from '../grant.js';
 import type { AccessRequest, TokenDenyReason, TokenVerifier, Verdict } from '../token-verifier.js';
@@ -129,6 +130,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       const tokenId = this.tokenIdOf(token, payload.value);
       const checked = checkClaims(payload.value, this.deps.options, nowSeconds);
       if (!checked.ok) return { ok: false, reason: checked.reason, tokenId };
+      // Claims shared by every request that presents the same token (VerifiedJwtCache): nobody may change them.
       return { ok: true, claims: deepFreeze(checked.claims), tokenId, verified: { key, kid, alg } };
     } catch {
       return { ok: false, reason: 'malformed_token', tokenId: null };
@@ -183,15 +185,6 @@ export class JwtTokenVerifier implements TokenVerifier {
     const jti = (payload as { jti?: unknown } | null)?.jti;
     return typeof jti === 'string' && jti.length > 0 && jti.length <= 256 ? jti : `jwt:${sha256Hex(token).slice(0, 16)}`;
   }
-}
-
-/** Claims shared by every request that presents the same token (VerifiedJwtCache): nobody may change them. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 /** A token's allowedIps as a range list, built once per claims object (a cached token's claims are shared). */

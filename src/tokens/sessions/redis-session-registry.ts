@@ -1,5 +1,5 @@
 import type { RedisClient } from '../../shared/redis-client.js';
-import { defineScripts } from '../../shared/redis-commands.js';
+import { defineScripts, withKeys } from '../../shared/redis-commands.js';
 import { deadlineArg, PAST_DEADLINE } from '../redis-scripts.js';
 import { PastDeadlineError } from '../token-store.js';
 import {
@@ -70,12 +70,13 @@ export class RedisSessionRegistry implements SessionRegistry {
     this.key = (name) => `${prefix}{sess}:${name}`;
     this.listing = { redis, key: this.key, windowMs: settings.windowMs };
     this.scripts = defineScripts<SessionScripts>(redis, {
-      wtaSessionDecide: { keys: 1, lua: SESSION_DECISION_SCRIPT },
-      wtaSessionEnd: { keys: 1, lua: SESSION_END_SCRIPT },
-      wtaSessionSweep: { keys: 1, lua: SESSION_SWEEP_SCRIPT },
-      wtaSessionEnqueue: { keys: 1, lua: SESSION_ENQUEUE_SCRIPT },
-      wtaQueueClaim: { keys: 2, lua: QUEUE_CLAIM_SCRIPT },
-      wtaQueueSettle: { keys: 2, lua: QUEUE_SETTLE_SCRIPT },
+      ...withKeys(1, {
+        wtaSessionDecide: SESSION_DECISION_SCRIPT,
+        wtaSessionEnd: SESSION_END_SCRIPT,
+        wtaSessionSweep: SESSION_SWEEP_SCRIPT,
+        wtaSessionEnqueue: SESSION_ENQUEUE_SCRIPT,
+      }),
+      ...withKeys(2, { wtaQueueClaim: QUEUE_CLAIM_SCRIPT, wtaQueueSettle: QUEUE_SETTLE_SCRIPT }),
     });
   }
 

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
-import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type TestApp } from '../../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, withTestApp, type TestApp } from '../../helpers/test-app.js';
 import { generateTestKeys, keyDir, playHls, seconds } from './jwt-fixtures.js';
 import { assertMatchesContract } from '../../helpers/openapi.js';
 
@@ -201,9 +201,8 @@ describe('POST /v1/tokens with type "jwt"', () => {
 });
 
 describe('signing keys of other kinds', () => {
-  test('EdDSA (Ed25519) tokens verify with node:crypto and the hook', async () => {
-    const app = buildTestApp({ store: 'memory', env: { JWT_SIGNING_KEYS: `ed=file:${files.write('ed-sign.pem', keys.ed25519.privatePem)}` } });
-    try {
+  test('EdDSA (Ed25519) tokens verify with node:crypto and the hook', () =>
+    withTestApp({ store: 'memory', env: { JWT_SIGNING_KEYS: `ed=file:${files.write('ed-sign.pem', keys.ed25519.privatePem)}` } }, async (app) => {
       const issued = await issue(app, { type: 'jwt', streams: ['test'] });
       assert.equal(issued.body.alg, 'EdDSA');
       const { header, input, signature } = decode(issued.body.token);
@@ -212,35 +211,24 @@ describe('signing keys of other kinds', () => {
       const key = createPublicKey({ key: (jwks.body.keys as JsonWebKey[])[0] as JsonWebKey, format: 'jwk' });
       assert.equal(verify(null, input, key, signature), true);
       assert.equal((await playHls(app.app, issued.body.token)).status, 200);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test('an HMAC signing secret signs HS256 tokens and is never published', async () => {
-    const app = buildTestApp({ store: 'memory', env: { JWT_SIGNING_KEYS: 'hs:HS256=env:SIGNING_SECRET', SIGNING_SECRET: keys.hs256.toString() } });
-    try {
+  test('an HMAC signing secret signs HS256 tokens and is never published', () =>
+    withTestApp({ store: 'memory', env: { JWT_SIGNING_KEYS: 'hs:HS256=env:SIGNING_SECRET', SIGNING_SECRET: keys.hs256.toString() } }, async (app) => {
       const issued = await issue(app, { type: 'jwt', streams: ['test'] });
       assert.equal(issued.body.alg, 'HS256');
       assert.equal((await playHls(app.app, issued.body.token)).status, 200);
       const jwks = await request(app.app).get('/.well-known/jwks.json');
       assert.deepEqual(jwks.body, { keys: [] });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test('without JWT_SIGNING_KEYS a JWT issue request is 400 naming type, and the JWKS is empty', async () => {
-    const app = buildTestApp({ store: 'memory' });
-    try {
+  test('without JWT_SIGNING_KEYS a JWT issue request is 400 naming type, and the JWKS is empty', () =>
+    withTestApp({ store: 'memory' }, async (app) => {
       const response = await issue(app, { type: 'jwt', streams: ['test'] });
       assert.equal(response.status, 400);
       assertMatchesContract('post', '/v1/tokens', response);
       assert.equal(response.body.error.details[0].field, 'type');
       assert.match(response.body.error.message, /JWT_SIGNING_KEYS/);
       assert.deepEqual((await request(app.app).get('/.well-known/jwks.json')).body, { keys: [] });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 });

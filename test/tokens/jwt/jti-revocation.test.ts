@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { freePort } from '../../helpers/free-port.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
-import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, type TestApp } from '../../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, READ_ONLY_KEY, withTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { AccessRequest } from '../../../src/tokens/token-verifier.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
 import { assertMatchesContract } from '../../helpers/openapi.js';
@@ -111,9 +111,8 @@ describe('POST /v1/revocations', () => {
     assert.equal(broken.body.error.code, 'invalid_json');
   });
 
-  test('with the memory store the denylist works within the instance', async () => {
-    const t = buildTestApp({ store: 'memory', env });
-    try {
+  test('with the memory store the denylist works within the instance', () =>
+    withTestApp({ store: 'memory', env }, async (t) => {
       const { token, payload } = ecToken(t);
       assert.equal((await playHls(t.app, token)).status, 200);
       assert.equal((await revoke(t, { jti: payload.jti, exp: payload.exp })).status, 200);
@@ -121,10 +120,7 @@ describe('POST /v1/revocations', () => {
       // The entry is forgotten once the token could no longer be accepted anyway.
       t.clock.advance((600 + SKEW_SECONDS) * 1000);
       assert.equal((await playHls(t.app, token)).headers['x-deny-reason'], 'expired');
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('one-time JWTs (once: true)', () => {
@@ -180,16 +176,12 @@ describe('one-time JWTs (once: true)', () => {
     assert.equal((await playHls(a.app, token, { mediaSessionId: 'owner' })).headers['x-deny-reason'], 'revoked');
   });
 
-  test('with the memory store, parallel sessions on one instance also get exactly one winner', async () => {
-    const t = buildTestApp({ store: 'memory', env });
-    try {
+  test('with the memory store, parallel sessions on one instance also get exactly one winner', () =>
+    withTestApp({ store: 'memory', env }, async (t) => {
       const { token } = ecToken(t, { once: true });
       const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => playHls(t.app, token, { mediaSessionId: `m-${i}` })));
       assert.equal(answers.filter((r) => r.status === 200).length, 1);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('when Redis fails during a JWT decision', () => {

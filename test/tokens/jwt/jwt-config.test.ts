@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { JwtKeyError } from '../../../src/tokens/jwt/key-ring.js';
 import { spawnService } from '../../helpers/service-process.js';
-import { buildTestApp } from '../../helpers/test-app.js';
+import { buildTestApp, withTestApp } from '../../helpers/test-app.js';
 import { eventually } from './jwks-server.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
 
@@ -85,15 +85,11 @@ describe('JWT configuration errors stop the service naming the variable', () => 
     }
   });
 
-  test('a one-line PEM in an environment variable (literal \\n) is accepted', async () => {
-    const t = buildTestApp({ store: 'memory', env: { JWT_KEYS: 'k:ES256=env:ONE_LINE', ONE_LINE: keys.ec256.publicPem.replace(/\n/g, '\\n') } });
-    try {
+  test('a one-line PEM in an environment variable (literal \\n) is accepted', () =>
+    withTestApp({ store: 'memory', env: { JWT_KEYS: 'k:ES256=env:ONE_LINE', ONE_LINE: keys.ec256.publicPem.replace(/\n/g, '\\n') } }, async (t) => {
       const now = seconds(t.clock.now());
       assert.equal((await playHls(t.app, mintJwt('ES256', { exp: now + 60, streams: ['test'] }, keys.ec256.privateKey, { kid: 'k' }))).status, 200);
-    } finally {
-      await t.close();
-    }
-  });
+    }));
 });
 
 describe('key rotation without a restart', () => {

@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../../helpers/test-app.js';
+import { ADMIN_KEY, buildTestApp, withTestApp, type TestApp } from '../../helpers/test-app.js';
 import { newerPlayHlsBody, olderPlayHlsBody, pretty } from '../../helpers/wcs-bodies.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds, type MintAlg, type SigningMaterial, type TestKeys } from './jwt-fixtures.js';
 
@@ -240,9 +240,8 @@ describe('JWT verification through the playHLS hook', () => {
 describe('JWT settings that change the decision', () => {
   const ecToken = (extra: Record<string, unknown> = {}) => mintJwt('ES256', claims(extra), keys.ec256.privateKey, { kid: 'ec256' });
 
-  test('with JWT_ISSUERS and JWT_AUDIENCES, iss and aud must match', async () => {
-    const app = buildTestApp({ store: 'memory', env: { ...env, JWT_ISSUERS: 'https://idp.example', JWT_AUDIENCES: 'wcs,hls' } });
-    try {
+  test('with JWT_ISSUERS and JWT_AUDIENCES, iss and aud must match', () =>
+    withTestApp({ store: 'memory', env: { ...env, JWT_ISSUERS: 'https://idp.example', JWT_AUDIENCES: 'wcs,hls' } }, async (app) => {
       const cases: Array<[Record<string, unknown>, 200 | string]> = [
         [{ iss: 'https://idp.example', aud: 'wcs' }, 200],
         [{ iss: 'https://idp.example', aud: ['other', 'hls'] }, 200],
@@ -252,35 +251,24 @@ describe('JWT settings that change the decision', () => {
         [{ iss: 'https://idp.example' }, 'wrong_audience'],
       ];
       for (const [extra, expected] of cases) expectDecision(await playHls(app.app, ecToken(extra)), expected, JSON.stringify(extra));
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test('with JWT_REQUIRE_EXP=false a token without exp is allowed; JWT_CLOCK_SKEW_SECONDS=0 refuses a second late', async () => {
-    const app = buildTestApp({ store: 'memory', env: { ...env, JWT_REQUIRE_EXP: 'false', JWT_CLOCK_SKEW_SECONDS: '0' } });
-    try {
+  test('with JWT_REQUIRE_EXP=false a token without exp is allowed; JWT_CLOCK_SKEW_SECONDS=0 refuses a second late', () =>
+    withTestApp({ store: 'memory', env: { ...env, JWT_REQUIRE_EXP: 'false', JWT_CLOCK_SKEW_SECONDS: '0' } }, async (app) => {
       expectDecision(await playHls(app.app, ecToken({ exp: undefined })), 200, 'no exp');
       expectDecision(await playHls(app.app, ecToken({ exp: now })), 'expired', 'exp = now');
       expectDecision(await playHls(app.app, ecToken({ exp: now + 1 })), 200, 'exp = now + 1');
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test('time comes from the injected clock: the same token is allowed, then expired when the clock passes exp + skew', async () => {
-    const app = buildTestApp({ store: 'memory', env });
-    try {
+  test('time comes from the injected clock: the same token is allowed, then expired when the clock passes exp + skew', () =>
+    withTestApp({ store: 'memory', env }, async (app) => {
       const token = ecToken({ exp: now + 60 });
       expectDecision(await playHls(app.app, token), 200, 'before');
       app.clock.advance(89_000);
       expectDecision(await playHls(app.app, token), 200, 'within skew');
       app.clock.advance(1000);
       expectDecision(await playHls(app.app, token), 'expired', 'after');
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
   test('JWT_ENABLED=false refuses JWTs as unknown tokens; OPAQUE_TOKENS_ENABLED=false refuses opaque ones', async () => {
     const noJwt = buildTestApp({ store: 'memory', env: { ...env, JWT_ENABLED: 'false' } });

@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import request from 'supertest';
 import type { JwtKey } from '../../../src/tokens/jwt/jwt-key.js';
 import { VerifiedJwtCache } from '../../../src/tokens/jwt/verified-jwt-cache.js';
 import { counterValue } from '../../helpers/metric-value.js';
-import { ADMIN_KEY, buildTestApp, type TestApp } from '../../helpers/test-app.js';
+import { ADMIN_KEY, oneAppPerBlock, withTestApp, type TestApp } from '../../helpers/test-app.js';
 import { generateTestKeys, keyDir, mintJwt, playHls, seconds } from './jwt-fixtures.js';
 
 const keys = generateTestKeys();
 const files = keyDir();
 const SKEW_SECONDS = 30;
-let env: Record<string, string>;
-
-before(() => {
-  env = { EXPOSE_DENY_REASON: 'true', JWT_KEYS: `ec:ES256=file:${files.write('ec.pem', keys.ec256.publicPem)}` };
-});
+const env = { EXPOSE_DENY_REASON: 'true', JWT_KEYS: `ec:ES256=file:${files.write('ec.pem', keys.ec256.publicPem)}` };
 after(() => files.cleanup());
 
 const lookups = (t: TestApp, result: 'hit' | 'miss') => counterValue(t.metrics, 'wcs_auth_jwt_verified_cache_total', { result });
@@ -28,10 +24,7 @@ function ecToken(t: TestApp, extra: Record<string, unknown> = {}) {
 
 describe('JWT_VERIFIED_CACHE_SIZE: a token verified once is not signature-checked again', () => {
   let t: TestApp;
-  before(() => {
-    t = buildTestApp({ store: 'memory', env });
-  });
-  after(() => t.close());
+  oneAppPerBlock('memory', env, (app) => (t = app));
 
   test('the same token again (a playlist reload) is a hit, with the same answer', async () => {
     const { token } = ecToken(t);
@@ -103,16 +96,12 @@ describe('JWT_VERIFIED_CACHE_SIZE: a token verified once is not signature-checke
   });
 });
 
-test('JWT_VERIFIED_CACHE_SIZE=0 checks every signature and counts no lookups', async () => {
-  const t = buildTestApp({ store: 'memory', env: { ...env, JWT_VERIFIED_CACHE_SIZE: '0' } });
-  try {
+test('JWT_VERIFIED_CACHE_SIZE=0 checks every signature and counts no lookups', () =>
+  withTestApp({ store: 'memory', env: { ...env, JWT_VERIFIED_CACHE_SIZE: '0' } }, async (t) => {
     const { token } = ecToken(t);
     for (let i = 0; i < 2; i++) assert.equal((await playHls(t.app, token)).status, 200);
     assert.equal((await lookups(t, 'hit')) + (await lookups(t, 'miss')), 0);
-  } finally {
-    await t.close();
-  }
-});
+  }));
 
 test('the cache keeps at most its size, dropping the oldest entry, and keys entries by hash, never by token', () => {
   const cache = new VerifiedJwtCache(2);
