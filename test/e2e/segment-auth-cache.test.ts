@@ -84,4 +84,13 @@ describe('nginx segment authorization cache (real nginx, WTA_SEGMENT_AUTH=servic
     const long = `/live/live1${'1'.repeat(4100)}.ts?token=${token}`;
     assert.equal((await get(long)).status, 403);
   });
+
+  test('an allow cached for a directory does not serve a file name the service cannot read there', async () => {
+    const { token } = await issueToken(served.url, { streams: ['live'] });
+    assert.equal((await get(`/live/live1.ts?token=${token}`)).status, 200);
+    for (const file of ['live%ZZ.ts', 'live%C3.ts', 'other1.ts']) {
+      const status = (await get(`/live/${file}?token=${token}`)).status;
+      assert.ok(status === 400 || status === 403, `${file}: ${status}`);
+    }
+  });
 });
