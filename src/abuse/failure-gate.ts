@@ -5,12 +5,26 @@ export interface GateTicket {
   finish(failed: boolean): Promise<void>;
 }
 
+/** One call of `admit`, as the queues and the checker slot know it. */
+type Attempt = object;
+
+interface Waiter {
+  attempt: Attempt;
+  wake: () => void;
+}
+
 interface KeyState {
   /** Attempts admitted and not finished: each may still turn out to be a failure. */
   inFlight: number;
   /** Failures finished here whose recording in the limiter has not completed yet. */
   recording: number;
+  /** Attempts that waited for room here, first come first served. */
+  queue: Waiter[];
+  /** The waiter woken to look again: until it has decided, nobody behind it or newly arrived may take its room. */
+  checker: Attempt | undefined;
 }
+
+type Check = { kind: 'limited' } | { kind: 'admit' } | { kind: 'wait'; key: string; front: boolean };
 
 /**
  * Makes a failure limit hold under concurrency. A limiter counts failures after the fact, so 100 attempts sent at
@@ -19,37 +33,89 @@ interface KeyState {
  * failed; attempts over that wait for one to finish (most succeed, and free their place at once) and are refused
  * once the failures left are used up. So no more than `max` failures per key and window get through on one
  * instance, whatever the concurrency; across instances the limiter's own bound applies.
+ *
+ * The gate's own counts are read after the limiter's answer, so the check is exact as long as a limiter's read
+ * reflects every failure whose recording completed before the read was answered (both shipped limiters do: the
+ * memory one reads at once, the Redis one answers reads and writes of a key in order on one connection).
+ *
+ * Waiting is first come first served per key: each event wakes the first waiter of the key, which keeps its place
+ * (the checker slot) while it reads the limiter again; an attempt that finds anyone waiting or checking ahead of it
+ * queues behind them rather than taking the room they wait for.
  */
 export class FailureGate {
   private readonly states = new Map<string, KeyState>();
-  /** Per key, the attempts waiting for room, first come first served; each event wakes one, not all. */
-  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly limiter: FailureLimiter) {}
 
   /** A ticket once every key has room, or 'limited' as soon as one key has no failures left. */
   async admit(keys: readonly LimitKey[]): Promise<GateTicket | 'limited'> {
     if (keys.length === 0) return { finish: async () => {} };
+    const attempt: Attempt = {};
     for (;;) {
-      const remaining = await this.limiter.remaining(keys);
-      let full: string | undefined;
-      for (const [index, { key }] of keys.entries()) {
-        const state = this.states.get(key);
-        const left = (remaining[index] ?? 0) - (state?.recording ?? 0);
-        if (left <= 0) {
-          // Those queued behind this attempt are limited too: let the next one find out.
-          this.wakeOne(keys);
-          return 'limited';
-        }
-        if (full === undefined && left - (state?.inFlight ?? 0) <= 0) full = key;
+      let remaining: number[];
+      try {
+        remaining = await this.limiter.remaining(keys);
+      } catch (error) {
+        this.giveUpChecks(attempt, keys);
+        throw error;
       }
-      if (full === undefined) {
+      const check = this.check(attempt, keys, remaining);
+      if (check.kind === 'limited') {
+        this.giveUpChecks(attempt, keys);
+        // Those queued behind this attempt are limited too: let the next one find out.
+        this.wakeOne(keys);
+        return 'limited';
+      }
+      if (check.kind === 'admit') {
+        this.giveUpChecks(attempt, keys);
         const ticket = this.ticketFor(keys);
+        // There may be room for more than one.
         this.wakeOne(keys);
         return ticket;
       }
-      await new Promise<void>((resolve) => this.queueOf(full).push(resolve));
+      await this.waitIn(attempt, keys, check);
     }
+  }
+
+  private check(attempt: Attempt, keys: readonly LimitKey[], remaining: readonly number[]): Check {
+    let wait: Check | undefined;
+    for (const [index, { key }] of keys.entries()) {
+      const state = this.stateOf(key);
+      const left = (remaining[index] ?? 0) - state.recording;
+      if (left <= 0) return { kind: 'limited' };
+      if (wait !== undefined) continue;
+      // The checker was first in line: the queue is behind it. Anyone else is behind the checker and the queue.
+      const ownsSlot = state.checker === attempt;
+      const someoneAhead = !ownsSlot && (state.checker !== undefined || state.queue.length > 0);
+      if (someoneAhead || left - state.inFlight <= 0) wait = { kind: 'wait', key, front: ownsSlot };
+    }
+    return wait ?? { kind: 'admit' };
+  }
+
+  /** Queues the attempt on the key it waits for (back at the front if it was that key's checker) until woken. */
+  private async waitIn(attempt: Attempt, keys: readonly LimitKey[], wait: { key: string; front: boolean }): Promise<void> {
+    const woken = new Promise<void>((resolve) => {
+      const waiter = { attempt, wake: resolve };
+      const queue = this.stateOf(wait.key).queue;
+      if (wait.front) queue.unshift(waiter);
+      else queue.push(waiter);
+    });
+    this.giveUpChecks(attempt, keys);
+    await woken;
+  }
+
+  /** Leaves the checker slot of every key where this attempt held it; the next waiter there may look. */
+  private giveUpChecks(attempt: Attempt, keys: readonly LimitKey[]): void {
+    const freed: LimitKey[] = [];
+    for (const limitKey of keys) {
+      const state = this.states.get(limitKey.key);
+      if (state?.checker !== attempt) continue;
+      state.checker = undefined;
+      // Waiting again at the front of this key means there is no room here: nobody to wake.
+      if (state.queue[0]?.attempt !== attempt) freed.push(limitKey);
+    }
+    this.wakeOne(freed);
+    this.forgetIdle(keys);
   }
 
   private ticketFor(keys: readonly LimitKey[]): GateTicket {
@@ -78,37 +144,37 @@ export class FailureGate {
   private stateOf(key: string): KeyState {
     let state = this.states.get(key);
     if (state === undefined) {
-      state = { inFlight: 0, recording: 0 };
+      state = { inFlight: 0, recording: 0, queue: [], checker: undefined };
       this.states.set(key, state);
     }
     return state;
   }
 
-  private queueOf(key: string): (() => void)[] {
-    let queue = this.waiting.get(key);
-    if (queue === undefined) {
-      queue = [];
-      this.waiting.set(key, queue);
-    }
-    return queue;
-  }
-
-  /** Lets the first waiter of each key look again (it wakes the next if there is still room, or if it is refused). */
+  /** Lets the first waiter of each key look again, unless one is looking already (it wakes the next when done). */
   private wakeOne(keys: readonly LimitKey[]): void {
     for (const { key } of keys) {
-      const queue = this.waiting.get(key);
-      const next = queue?.shift();
-      if (queue?.length === 0) this.waiting.delete(key);
-      next?.();
+      const state = this.states.get(key);
+      if (state === undefined || state.checker !== undefined) continue;
+      const next = state.queue.shift();
+      if (next === undefined) continue;
+      state.checker = next.attempt;
+      next.wake();
     }
   }
 
-  /** Forgets idle keys (the map holds only keys with attempts under way) and wakes a waiter. */
+  /** An attempt ended: its room may serve the next waiter. */
   private settle(keys: readonly LimitKey[]): void {
+    this.wakeOne(keys);
+    this.forgetIdle(keys);
+  }
+
+  /** Forgets idle keys: the map holds only keys with attempts under way, waiting or checking. */
+  private forgetIdle(keys: readonly LimitKey[]): void {
     for (const { key } of keys) {
       const state = this.states.get(key);
-      if (state && state.inFlight <= 0 && state.recording <= 0) this.states.delete(key);
+      if (state && state.inFlight <= 0 && state.recording <= 0 && state.queue.length === 0 && state.checker === undefined) {
+        this.states.delete(key);
+      }
     }
-    this.wakeOne(keys);
   }
 }

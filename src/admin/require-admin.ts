@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { FailureGate, type GateTicket } from '../abuse/failure-gate.js';
 import type { FailureLimiter, LimitKey } from '../abuse/failure-limiter.js';
 import type { Metrics } from '../observability/metrics.js';
-import { sendError } from '../shared/http.js';
+import { requestIdOf, sendError } from '../shared/http.js';
 import { canonicalIp } from '../shared/ip-address.js';
 import { sha256Hex } from '../shared/secrets.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -38,7 +39,11 @@ function gateOf(limit: AdminAuthLimit): FailureGate {
  * budget, the request gets 503 store_unavailable (the limit fails closed): whether the address may still try is
  * unknown, and every admin route but JWT issuing needs that store anyway.
  */
-export function authenticateAdmin(keys: readonly AdminKey[], metrics: Metrics, limit?: AdminAuthLimit): RequestHandler {
+export function authenticateAdmin(
+  keys: readonly AdminKey[],
+  { metrics, logger }: { metrics: Metrics; logger: Pick<Logger, 'warn'> },
+  limit?: AdminAuthLimit,
+): RequestHandler {
   // Without any configured key every request is refused anyway: there is nothing to guess and nothing to count.
   const limitKeysFor = (address: string | undefined): LimitKey[] =>
     limit && limit.maxFailures > 0 && keys.length > 0 ? [{ key: `a:${sha256Hex(canonicalIp(address) ?? 'unknown').slice(0, 32)}`, max: limit.maxFailures }] : [];
@@ -52,7 +57,12 @@ export function authenticateAdmin(keys: readonly AdminKey[], metrics: Metrics, l
       const admitted = await chargeStoreTime(res, () => admitWithin(gate, limitKeys, remainingStoreMs(res, limit.timeoutMs)));
       if (admitted === 'unknown') {
         // Not an authentication failure: the store outage is counted by the store metrics (and alerted on there);
-        // counting it as `throttled` would page for a brute force that is not happening.
+        // counting it as `throttled` would page for a brute force that is not happening. The line says why this
+        // request was refused before its key was even looked at.
+        logger.warn(
+          { event: 'admin_auth_limit_unavailable', requestId: requestIdOf(res) },
+          'admin request refused: the failed-authentication limit could not be checked within the store budget',
+        );
         return sendError(res, 'store_unavailable', 'The token store is unavailable; try again');
       }
       if (admitted === 'limited') {

@@ -38,7 +38,7 @@ export function createRevocationsRouter(deps: RevocationsRouterDeps): Router {
   // Authentication per route, not router.use(): this router is mounted on /v1 next to others.
   router.post(
     '/revocations',
-    authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit),
+    authenticateAdmin(deps.adminKeys, { metrics, logger: deps.logger }, deps.adminAuthLimit),
     refuseUnknownQueryParams(),
     requireScope('tokens:write', metrics),
     requireJson,

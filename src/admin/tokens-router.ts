@@ -47,7 +47,7 @@ export function createTokensRouter(deps: TokensRouterDeps): Router {
   const { metrics } = deps;
   const admin = createAdminContext(deps);
 
-  router.use(authenticateAdmin(deps.adminKeys, metrics, deps.adminAuthLimit));
+  router.use(authenticateAdmin(deps.adminKeys, { metrics, logger: deps.logger }, deps.adminAuthLimit));
   router.use(refuseUnknownQueryParams());
 
   const idempotency = { store: deps.idempotency, admin, logger: deps.logger };

@@ -34,8 +34,14 @@ export function sendError(res: Response, code: ErrorCode, message: string, detai
   writeError(res, code, message, requestIdOf(res), details);
 }
 
+/** `Retry-After` of a 503 store_unavailable answer. */
+export const STORE_RETRY_AFTER_SECONDS = '1';
+
 /** The error answer of every route, `{error:{code,message,requestId,details?}}`, on a plain node:http response. */
 export function writeError(res: ServerResponse, code: ErrorCode, message: string, requestId: string, details?: unknown): void {
+  // A store that did not answer may well answer the next try: say when, rather than leave clients to guess (or to
+  // retry at once, in a loop, against a store that is struggling).
+  if (code === 'store_unavailable') res.setHeader('Retry-After', STORE_RETRY_AFTER_SECONDS);
   writeJson(res, ERROR_STATUS[code], errorBody(code, message, requestId, details));
 }
 

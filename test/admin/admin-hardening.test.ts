@@ -66,8 +66,14 @@ describe('admin API: failed-authentication limit shared through Redis', { timeou
           const answer = await getToken(fresh, key);
           assert.equal(answer.status, 503, answer.text);
           assert.equal(JSON.parse(answer.text).error.code, 'store_unavailable');
+          assert.equal(JSON.parse(answer.text).error.requestId, answer.requestId);
+          assert.equal(answer.headers.get('retry-after'), '1', 'a 503 says when to retry');
+          assert.doesNotMatch(answer.text, new RegExp(`${ADMIN_KEY}|${wrongKey(1)}`));
           assert.ok(answer.elapsedMs < timeoutMs + 1000, `answered in ${Math.round(answer.elapsedMs)} ms`);
+          const logged = fresh.logs.lines.filter((line) => line.event === 'admin_auth_limit_unavailable' && line.requestId === answer.requestId);
+          assert.equal(logged.length, 1, 'one log line per refused request, joined by its request id');
         }
+        assert.doesNotMatch(fresh.logs.text(), new RegExp(`${ADMIN_KEY}|${wrongKey(1)}`), 'no admin key in the logs');
       } finally {
         redis.resume();
       }

@@ -199,3 +199,42 @@ describe('Idempotency-Key while Redis does not answer', () => {
     assert.equal(again.body.token, first.body.token);
   });
 });
+
+/**
+ * Kept answers have no cap of their own in Redis: they grow only with issuing, which an admin key may do without
+ * limit anyway (README, Idempotent issuing). What that rests on, measured through the API: a kept answer costs Redis
+ * about what the token records the same request wrote cost (sealing adds a third), and lives no longer than they do
+ * with the default TOKEN_RETENTION_SECONDS.
+ */
+describe('Idempotency-Key: what kept answers cost in Redis', () => {
+  let t: TestApp;
+  let redis: TestRedis | undefined;
+  freshAppPerTest('redis', ENV, (app, r) => ((t = app), (redis = r)), { keyPrefixPerTest: true });
+
+  const redisBytes = async (pattern: string): Promise<{ bytes: number; minTtlMs: number }> => {
+    const prefix = t.config.store.kind === 'redis' ? t.config.store.keyPrefix : '';
+    let bytes = 0;
+    let minTtlMs = Infinity;
+    for (const key of await redis!.client.keys(`${prefix}${pattern}`)) {
+      bytes += Number(await redis!.client.memory('USAGE', key, 'SAMPLES', '0'));
+      minTtlMs = Math.min(minTtlMs, await redis!.client.pttl(key));
+    }
+    return { bytes, minTtlMs };
+  };
+
+  it('a batch of 1000 keeps an answer under twice the bytes of its 1000 records, for no longer than they live', async () => {
+    const template = { streams: ['event-*'], maxUses: 1, metadata: { orderId: 'A-1001', note: 'n'.repeat(200) } };
+    const res = await request(t.app)
+      .post('/v1/tokens/batch')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Idempotency-Key', 'cost-1')
+      .send({ template, count: 1000 });
+    assert.equal(res.status, 201, res.text);
+    const answer = await redisBytes('idem:{*');
+    const everything = await redisBytes('*');
+    const records = { bytes: everything.bytes - answer.bytes, minTtlMs: (await redisBytes('t:{*')).minTtlMs };
+    assert.ok(records.bytes > 100_000, `the records were found (${records.bytes} B)`);
+    assert.ok(answer.bytes < 2 * records.bytes, `answer ${answer.bytes} B, records ${records.bytes} B`);
+    assert.ok(answer.minTtlMs <= records.minTtlMs, `answer kept ${answer.minTtlMs} ms, records ${records.minTtlMs} ms`);
+  });
+});

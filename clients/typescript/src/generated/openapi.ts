@@ -969,10 +969,12 @@ export interface components {
          *     required acknowledged the write in time. Retry later: issue and revoke are safe to retry. One budget of
          *     STORE_TIMEOUT_MS covers the whole admin request (the failed-authentication limiter's check and every
          *     store call). When the limiter's store does not answer, every admin request gets this 503 (the limit
-         *     fails closed), including JWT issuing.
+         *     fails closed), including JWT issuing; nothing is counted as a failed authentication then.
          */
         StoreUnavailable: {
             headers: {
+                /** @description Seconds to wait before retrying (1). */
+                "Retry-After"?: string;
                 [name: string]: unknown;
             };
             content: {
