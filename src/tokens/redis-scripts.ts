@@ -176,6 +176,8 @@ end
 local sessionRefusal = sessionCheck(r)
 if sessionRefusal then return answer(sessionRefusal) end
 
+-- The count after this decision: HINCRBY's answer when it takes a use (the script is atomic, so no other reading).
+local usesAfter = uses
 if ARGV[10] == '1' then
   if late(ARGV[14]) then return answer('${PAST_DEADLINE}') end
   -- Session keys live exactly as long as the record.
@@ -186,7 +188,7 @@ if ARGV[10] == '1' then
     redis.call('HSET', KEYS[2], session, first .. '|' .. ARGV[1] .. '|' .. firstIp)
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(ARGV[12]) then
     redis.call('HSET', KEYS[2], session, ARGV[1] .. '|' .. ARGV[1] .. '|' .. ARGV[8])
-    redis.call('HINCRBY', KEYS[1], 'uses', 1)
+    usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', 1)
     redis.call('PEXPIREAT', KEYS[2], purgeAt)
   end
   if maxViewers then
@@ -197,7 +199,7 @@ if ARGV[10] == '1' then
 end
 if ARGV[10] == '1' then
   sessionCommit(r)
-  sessionTokenUsed(r, uses, tonumber(redis.call('HGET', KEYS[1], 'uses') or '0'))
+  sessionTokenUsed(r, uses, usesAfter)
 end
 local allowed = answer('')
 allowed[4] = sState.outcome

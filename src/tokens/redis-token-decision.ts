@@ -1,3 +1,4 @@
+import { batchDecisionWrites } from '../shared/redis-client.js';
 import { fieldsOf, readRecord } from './redis-record-codec.js';
 import { deadlineArg, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
 import type { RedisTokenContext } from './redis-token-context.js';
@@ -47,6 +48,7 @@ export class RedisTokenDecision {
     consume: boolean,
     sessionArgs: string,
   ): Promise<{ outcome: PolicyOutcome; sessionOutcome: string } | undefined> {
+    batchDecisionWrites(this.context.redis);
     const reply = await this.context.scripts.wtaAuthorize(
       ...this.context.keys.token(tokenHash),
       redisInteger(check.now),
@@ -67,11 +69,14 @@ export class RedisTokenDecision {
       sessionArgs,
     );
     if (!Array.isArray(reply)) return undefined;
-    const [reason, revokedAt, sessionOutcome = ''] = [reply[0], reply[2], reply[3]].map((value) => (value === undefined ? undefined : String(value)));
+    const reason = reply[0] === undefined ? undefined : String(reply[0]);
+    const revokedAt = reply[2] === undefined ? '' : String(reply[2]);
+    const sessionOutcome = reply[3] === undefined ? '' : String(reply[3]);
     if (reason === PAST_DEADLINE) throw new PastDeadlineError();
-    // The record's fields, in either form (redis-record-codec.ts).
+    // The record's fields, in either form (redis-record-codec.ts); revocation has its own place in the reply.
     const fields = Array.isArray(reply[1]) ? fieldsOf(reply[1] as unknown[]) : {};
-    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ ...fields, ...(revokedAt ? { revokedAt } : {}) });
+    if (revokedAt) fields.revokedAt = revokedAt;
+    const record = reason === UNREADABLE_RECORD ? undefined : readRecord(fields);
     if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
     return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
   }

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../../shared/redis-client.js';
+import { batchDecisionWrites, type RedisClient } from '../../shared/redis-client.js';
 import { defineScripts } from '../../shared/redis-commands.js';
 import { deadlineArg, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
@@ -66,6 +66,7 @@ export class RedisJtiStore implements JtiStore {
   }
 
   private async run(jti: string, use: JtiUse, consume: boolean, sessionArgs: string): Promise<{ state: JtiState; outcome: string }> {
+    batchDecisionWrites(this.options.redis);
     const reply = await this.commands.wtaJtiCheck(
       this.jtiKey(jti),
       use.once ? '1' : '0',
