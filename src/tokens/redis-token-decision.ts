@@ -1,6 +1,6 @@
 import { batchDecisionWrites } from '../shared/redis-client.js';
 import { fieldsOf, readRecord } from './redis-record-codec.js';
-import { deadlineArg, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
+import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
 import type { RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
@@ -55,20 +55,22 @@ export class RedisTokenDecision {
       keys.record(tokenHash),
       keys.sessions(tokenHash),
       keys.active(tokenHash),
-      redisInteger(check.now),
-      request.action,
-      request.appKey === undefined ? '0' : '1',
-      request.appKey ?? '',
-      request.stream === undefined ? '0' : '1',
-      request.stream ?? '',
-      check.clientIp?.hex ?? '',
-      check.clientIp?.text ?? '',
-      check.sessionId,
-      consume ? '1' : '0',
-      redisInteger(check.viewerWindowMs),
-      redisInteger(check.recordedSessionsMax),
-      redisInteger(this.context.retentionMs),
-      deadlineArg(check.writeDeadline),
+      decisionArgsJson([
+        redisInteger(check.now),
+        request.action,
+        request.appKey === undefined ? '0' : '1',
+        request.appKey ?? '',
+        request.stream === undefined ? '0' : '1',
+        request.stream ?? '',
+        check.clientIp?.hex ?? '',
+        check.clientIp?.text ?? '',
+        check.sessionId,
+        consume ? '1' : '0',
+        redisInteger(check.viewerWindowMs),
+        redisInteger(check.recordedSessionsMax),
+        redisInteger(this.context.retentionMs),
+        deadlineArg(check.writeDeadline),
+      ]),
       // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
     );
