@@ -1,6 +1,6 @@
 import { batchDecisionWrites, type RedisClient } from '../../shared/redis-client.js';
 import { defineScripts } from '../../shared/redis-commands.js';
-import { deadlineArg, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
@@ -70,12 +70,14 @@ export class RedisJtiStore implements JtiStore {
     batchDecisionWrites(this.options.redis);
     return this.commands.wtaJtiCheck(
       this.jtiKey(jti),
-      use.once ? '1' : '0',
-      consume ? '1' : '0',
-      use.sessionId,
-      redisInteger(Math.ceil(use.keepUntil)),
-      deadlineArg(use.writeDeadline),
-      redisInteger(Math.floor(use.now)),
+      decisionArgsJson([
+        use.once ? '1' : '0',
+        consume ? '1' : '0',
+        use.sessionId,
+        redisInteger(Math.ceil(use.keepUntil)),
+        deadlineArg(use.writeDeadline),
+        redisInteger(Math.floor(use.now)),
+      ]),
       // Last: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
     );
