@@ -22,6 +22,7 @@ test('a decision sends the session scripts the object they read, whatever its st
   const checks = [
     { id: 'ls_1', stream: 'live/cam', appKey: 'defaultApp', clientIp: '192.0.2.7', method: 'playHLS' },
     { id: 'ls_"2"\\', stream: 'stré\u2028am\n"x"\u0000', appKey: '', clientIp: '', method: 'nginx' },
+    { id: 'ls_3', stream: 'lone\ud800 😀', appKey: 'a\u001fb', clientIp: '2001:db8::1', method: 'play' },
   ];
   const tokens = [{ id: 'tok_1', viewerId: 'v"1', maxViewerSessions: 3, expiresAt: 1_796_000_600_000 }, { id: 'tok_2', expiresAt: 5 }];
   const now = 1_796_000_000_123;
