@@ -23,6 +23,14 @@ export type RedisClient = Redis | Cluster;
 const READONLY = /^READONLY/;
 
 /**
+ * The decision scripts (token, jti). Outside Cluster they skip ioredis's auto-pipelining, which builds a Pipeline
+ * per batch (one property per defined script), a second promise, a callback and a `process.nextTick` per command:
+ * ~10 µs of CPU per decision in a profile at 50 connections. They go straight to the socket instead, and
+ * batchDecisionWrites joins what one event-loop turn sends into one write, as the auto-pipeline did.
+ */
+export const DECISION_COMMANDS = ['wtaAuthorize', 'wtaJtiCheck'];
+
+/**
  * Builds the ioredis client for a connection. Every mode fails a command that Redis does not answer within twice
  * `commandTimeoutMs` (the callers' own bound is `commandTimeoutMs`) instead of letting it wait: the decision layer
  * turns that into the configured failure policy, and retrying inside ioredis would only make the caller wait longer.
@@ -42,7 +50,7 @@ export function createRedisClient(connection: RedisConnection, options: { comman
   let client: RedisClient;
   switch (connection.mode) {
     case 'standalone':
-      client = new Redis(connection.url, { ...common, retryStrategy });
+      client = new Redis(connection.url, { ...common, autoPipeliningIgnoredCommands: DECISION_COMMANDS, retryStrategy });
       break;
     case 'sentinel':
       client = new Redis({
@@ -50,6 +58,7 @@ export function createRedisClient(connection: RedisConnection, options: { comman
         sentinels: connection.sentinels,
         name: connection.name,
         role: 'master',
+        autoPipeliningIgnoredCommands: DECISION_COMMANDS,
         password: connection.password,
         retryStrategy,
         sentinelRetryStrategy: retryStrategy,
@@ -79,6 +88,26 @@ export function createRedisClient(connection: RedisConnection, options: { comman
   client.on('error', () => {});
   if (client instanceof Redis) keepConnected(client);
   return client;
+}
+
+const corked = new WeakSet<object>();
+
+/**
+ * Holds the client's socket writes until the end of this event-loop turn (setImmediate, as auto-pipelining does),
+ * so the decision commands sent while node handles one batch of incoming requests leave in one `writev` instead of
+ * one syscall each. ioredis has queued each command for its reply when it wrote it: only the syscall waits. In
+ * Cluster (no single socket; the decision commands stay auto-pipelined there) it does nothing.
+ */
+export function batchDecisionWrites(client: RedisClient): void {
+  if (!(client instanceof Redis)) return;
+  const stream: Redis['stream'] | undefined = client.stream;
+  if (!stream || corked.has(stream)) return;
+  corked.add(stream);
+  stream.cork();
+  setImmediate(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }
 
 /** Clients this service closed on purpose: the only ones that may stay closed. */

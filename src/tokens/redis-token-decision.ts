@@ -1,5 +1,6 @@
+import { batchDecisionWrites } from '../shared/redis-client.js';
 import { fieldsOf, readRecord } from './redis-record-codec.js';
-import { deadlineArg, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
+import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
 import type { RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
@@ -19,9 +20,9 @@ export class RedisTokenDecision {
 
   async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     const { sessions } = this;
-    if (!sessions || !check.session) return (await this.run(tokenHash, request, check, request.consume, SESSIONS_OFF))?.outcome;
+    if (!sessions || !check.session) return readReply(await this.send(tokenHash, request, check, request.consume, SESSIONS_OFF))?.outcome;
     if (!sessions.sharesScripts) return this.authorizeInSteps(sessions, tokenHash, request, check);
-    const reply = await this.run(tokenHash, request, check, request.consume, sessions.recordDecisionArgs(check.session, request.consume, check.now));
+    const reply = readReply(await this.send(tokenHash, request, check, request.consume, sessions.recordDecisionArgs(check.session, request.consume, check.now)));
     if (reply?.outcome.reason === null) sessions.report(reply.sessionOutcome);
     return reply?.outcome;
   }
@@ -33,46 +34,60 @@ export class RedisTokenDecision {
    * viewer took the last use), this request is refused with its session recorded; token.exhausted is not sent.
    */
   private async authorizeInSteps(sessions: RedisSessionRegistry, tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
-    const peeked = (await this.run(tokenHash, request, check, false, SESSIONS_OFF))?.outcome;
+    const peeked = readReply(await this.send(tokenHash, request, check, false, SESSIONS_OFF))?.outcome;
     if (!peeked?.record || peeked.reason !== null || !check.session) return peeked;
     const { reason } = await sessions.decide(check.session, sessionTokenOf(peeked.record), request.consume, check.now, check.writeDeadline);
     if (reason) return { record: peeked.record, reason };
-    return request.consume ? (await this.run(tokenHash, request, check, true, SESSIONS_OFF))?.outcome : peeked;
+    return request.consume ? readReply(await this.send(tokenHash, request, check, true, SESSIONS_OFF))?.outcome : peeked;
   }
 
-  private async run(
+  /** Sends the decision script; a plain function, not async: the caller's await is the only one (one promise less). */
+  private send(
     tokenHash: string,
     request: AccessRequest,
     check: PolicyCheck,
     consume: boolean,
     sessionArgs: string,
-  ): Promise<{ outcome: PolicyOutcome; sessionOutcome: string } | undefined> {
-    const reply = await this.context.scripts.wtaAuthorize(
-      ...this.context.keys.token(tokenHash),
-      redisInteger(check.now),
-      request.action,
-      request.appKey === undefined ? '0' : '1',
-      request.appKey ?? '',
-      request.stream === undefined ? '0' : '1',
-      request.stream ?? '',
-      check.clientIp?.hex ?? '',
-      check.clientIp?.text ?? '',
-      check.sessionId,
-      consume ? '1' : '0',
-      redisInteger(check.viewerWindowMs),
-      redisInteger(check.recordedSessionsMax),
-      redisInteger(this.context.retentionMs),
-      deadlineArg(check.writeDeadline),
+  ): Promise<unknown> {
+    batchDecisionWrites(this.context.redis);
+    const { keys } = this.context;
+    return this.context.scripts.wtaAuthorize(
+      keys.record(tokenHash),
+      keys.sessions(tokenHash),
+      keys.active(tokenHash),
+      decisionArgsJson([
+        redisInteger(check.now),
+        request.action,
+        request.appKey === undefined ? '0' : '1',
+        request.appKey ?? '',
+        request.stream === undefined ? '0' : '1',
+        request.stream ?? '',
+        check.clientIp?.hex ?? '',
+        check.clientIp?.text ?? '',
+        check.sessionId,
+        consume ? '1' : '0',
+        redisInteger(check.viewerWindowMs),
+        redisInteger(check.recordedSessionsMax),
+        redisInteger(this.context.retentionMs),
+        deadlineArg(check.writeDeadline),
+      ]),
       // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
     );
-    if (!Array.isArray(reply)) return undefined;
-    const [reason, revokedAt, sessionOutcome = ''] = [reply[0], reply[2], reply[3]].map((value) => (value === undefined ? undefined : String(value)));
-    if (reason === PAST_DEADLINE) throw new PastDeadlineError();
-    // The record's fields, in either form (redis-record-codec.ts).
-    const fields = Array.isArray(reply[1]) ? fieldsOf(reply[1] as unknown[]) : {};
-    const record = reason === UNREADABLE_RECORD ? undefined : readRecord({ ...fields, ...(revokedAt ? { revokedAt } : {}) });
-    if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
-    return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
   }
+}
+
+/** The decision script's reply (see AUTHORIZE_SCRIPT); undefined: no such token. */
+function readReply(reply: unknown): { outcome: PolicyOutcome; sessionOutcome: string } | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const reason = reply[0] === undefined ? undefined : String(reply[0]);
+  const revokedAt = reply[2] === undefined ? '' : String(reply[2]);
+  const sessionOutcome = reply[3] === undefined ? '' : String(reply[3]);
+  if (reason === PAST_DEADLINE) throw new PastDeadlineError();
+  // The record's fields, in either form (redis-record-codec.ts); revocation has its own place in the reply.
+  const fields = Array.isArray(reply[1]) ? fieldsOf(reply[1] as unknown[]) : {};
+  if (revokedAt) fields.revokedAt = revokedAt;
+  const record = reason === UNREADABLE_RECORD ? undefined : readRecord(fields);
+  if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
+  return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
 }

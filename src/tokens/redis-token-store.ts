@@ -113,7 +113,8 @@ export class RedisTokenStore implements TokenStore {
     return findEntryById(this.context, id);
   }
 
-  async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
+  // Not async: the decision's promise is handed on as it is (one promise and one microtask less per decision).
+  authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     return this.decision.authorize(tokenHash, request, check);
   }
 

@@ -5,9 +5,10 @@ import { SESSION_PRELUDE } from '../sessions/session-scripts.js';
  * The decision's one round trip. Revoked wins; a one-time token is claimed by the first session that may consume
  * it, atomically, so parallel requests on any number of instances give it exactly one owner. `until` is kept in
  * the hash so that later writes only ever lengthen the key's life (a revocation must not expire before the token).
- * KEYS[1] = jti key; ARGV = 1 once (0/1), 2 consume (0/1), 3 session id, 4 keep-until ms, 5 write deadline
- * (wall-clock ms: a claim at or after it writes nothing and answers 'past_deadline'), 6 now (the service's clock,
- * ms), 7 the session scripts' JSON (session-scripts.ts; `off` when the registry is not part of this script).
+ * KEYS[1] = jti key; ARGV = 1 the values below as one JSON array of strings (`A`; one argument costs ioredis far
+ * less than six: see decisionArgsJson), 2 the session scripts' JSON (session-scripts.ts; `off` when the registry is
+ * not part of this script). A = 1 once (0/1), 2 consume (0/1), 3 session id, 4 keep-until ms, 5 write deadline
+ * (wall-clock ms: a claim at or after it writes nothing and answers 'past_deadline'), 6 now (the service's clock, ms).
  * Returns {state, session outcome}: state is ok, revoked, used, past_deadline or a session refusal.
  *
  * The viewer session part (outside Redis Cluster) is checked before anything is written and recorded after the
@@ -17,17 +18,18 @@ import { SESSION_PRELUDE } from '../sessions/session-scripts.js';
  * memory store forgets it at that moment, and both stores must decide alike (the keys' TTL only frees the memory).
  */
 export const JTI_CHECK_SCRIPT = `${SESSION_PRELUDE}
-if not string.match(ARGV[4], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
-if not string.match(ARGV[6], '^%d+$') then return redis.error_reply('ERR now must be an integer') end
+local A = cjson.decode(ARGV[1])
+if not string.match(A[4], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
+if not string.match(A[6], '^%d+$') then return redis.error_reply('ERR now must be an integer') end
 ${DEADLINE_LUA}
 local state = redis.call('HMGET', KEYS[1], 'revokedAt', 'session', 'until')
-local gone = state[3] and tonumber(state[3]) <= tonumber(ARGV[6])
+local gone = state[3] and tonumber(state[3]) <= tonumber(A[6])
 if gone then state = {false, false, false} end
 if state[1] then return {'revoked', ''} end
 local claim = false
-if ARGV[1] == '1' then
-  if state[2] and state[2] ~= ARGV[3] then return {'used', ''} end
-  claim = not state[2] and ARGV[2] == '1'
+if A[1] == '1' then
+  if state[2] and state[2] ~= A[3] then return {'used', ''} end
+  claim = not state[2] and A[2] == '1'
 end
 local t = {}
 if S.off ~= 1 then
@@ -36,13 +38,13 @@ if S.off ~= 1 then
 end
 local refusal = sessionCheck(t)
 if refusal then return {refusal, ''} end
-if (claim or (S.off ~= 1 and S.c == 1)) and late(ARGV[5]) then return {'${PAST_DEADLINE}', ''} end
+if (claim or (S.off ~= 1 and S.c == 1)) and late(A[5]) then return {'${PAST_DEADLINE}', ''} end
 if claim then
   if gone then redis.call('DEL', KEYS[1]) end
-  redis.call('HSET', KEYS[1], 'session', ARGV[3])
-  if tonumber(ARGV[4]) > tonumber(state[3] or '0') then
-    redis.call('HSET', KEYS[1], 'until', ARGV[4])
-    redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+  redis.call('HSET', KEYS[1], 'session', A[3])
+  if tonumber(A[4]) > tonumber(state[3] or '0') then
+    redis.call('HSET', KEYS[1], 'until', A[4])
+    redis.call('PEXPIREAT', KEYS[1], A[4])
   end
 end
 sessionCommit(t)

@@ -1,6 +1,6 @@
-import type { RedisClient } from '../../shared/redis-client.js';
+import { batchDecisionWrites, type RedisClient } from '../../shared/redis-client.js';
 import { defineScripts } from '../../shared/redis-commands.js';
-import { deadlineArg, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
@@ -44,9 +44,9 @@ export class RedisJtiStore implements JtiStore {
   async check(jti: string, use: JtiUse): Promise<JtiState> {
     const registry = use.session && this.options.sessions;
     if (use.session && !registry) throw new Error('this jti store was built without the session registry');
-    if (!use.session || !registry) return (await this.run(jti, use, use.consume, SESSIONS_OFF)).state;
+    if (!use.session || !registry) return readReply(await this.send(jti, use, use.consume, SESSIONS_OFF)).state;
     if (!registry.sharesScripts) return this.checkInSteps(jti, use, registry);
-    const { state, outcome } = await this.run(jti, use, use.consume, registry.tokenDecisionArgs(use.session, use.consume, use.now));
+    const { state, outcome } = readReply(await this.send(jti, use, use.consume, registry.tokenDecisionArgs(use.session, use.consume, use.now)));
     registry.report(outcome);
     return state;
   }
@@ -58,29 +58,29 @@ export class RedisJtiStore implements JtiStore {
    * session may claim the token; this request is then refused `already_used` with its session recorded.
    */
   private async checkInSteps(jti: string, use: JtiUse, registry: RedisSessionRegistry): Promise<JtiState> {
-    const peeked = await this.run(jti, use, false, SESSIONS_OFF);
+    const peeked = readReply(await this.send(jti, use, false, SESSIONS_OFF));
     if (peeked.state !== 'ok' || !use.session) return peeked.state;
     const { reason } = await registry.decide(use.session.check, use.session.token, use.consume, use.now, use.writeDeadline);
     if (reason) return reason;
-    return use.once && use.consume ? (await this.run(jti, use, true, SESSIONS_OFF)).state : 'ok';
+    return use.once && use.consume ? readReply(await this.send(jti, use, true, SESSIONS_OFF)).state : 'ok';
   }
 
-  private async run(jti: string, use: JtiUse, consume: boolean, sessionArgs: string): Promise<{ state: JtiState; outcome: string }> {
-    const reply = await this.commands.wtaJtiCheck(
+  /** Sends the jti script; not async: the caller's await is the only one (one promise less). */
+  private send(jti: string, use: JtiUse, consume: boolean, sessionArgs: string): Promise<unknown> {
+    batchDecisionWrites(this.options.redis);
+    return this.commands.wtaJtiCheck(
       this.jtiKey(jti),
-      use.once ? '1' : '0',
-      consume ? '1' : '0',
-      use.sessionId,
-      redisInteger(Math.ceil(use.keepUntil)),
-      deadlineArg(use.writeDeadline),
-      redisInteger(Math.floor(use.now)),
+      decisionArgsJson([
+        use.once ? '1' : '0',
+        consume ? '1' : '0',
+        use.sessionId,
+        redisInteger(Math.ceil(use.keepUntil)),
+        deadlineArg(use.writeDeadline),
+        redisInteger(Math.floor(use.now)),
+      ]),
       // Last: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
     );
-    const [state, outcome] = Array.isArray(reply) ? reply.map(String) : [];
-    if (state === PAST_DEADLINE) throw new PastDeadlineError();
-    if (state === undefined || !STATES.has(state)) throw new Error('unexpected reply from the jti script');
-    return { state: state as JtiState, outcome: outcome ?? '' };
   }
 
   async revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean> {
@@ -89,4 +89,12 @@ export class RedisJtiStore implements JtiStore {
 
   // The connection belongs to the token store, which closes it.
   async close(): Promise<void> {}
+}
+
+/** The jti script's reply (see JTI_CHECK_SCRIPT). */
+function readReply(reply: unknown): { state: JtiState; outcome: string } {
+  const [state, outcome] = Array.isArray(reply) ? reply.map(String) : [];
+  if (state === PAST_DEADLINE) throw new PastDeadlineError();
+  if (state === undefined || !STATES.has(state)) throw new Error('unexpected reply from the jti script');
+  return { state: state as JtiState, outcome: outcome ?? '' };
 }

@@ -46,6 +46,21 @@ function decisionArgs(check: SessionCheck, consume: boolean): Record<string, unk
   return { id: check.id, c: consume ? 1 : 0, st: check.stream, ak: check.appKey, ip: check.clientIp, m: check.method };
 }
 
+/** `,"name":<JSON>` for a defined value; nothing for undefined, as JSON.stringify leaves such a property out. */
+function member(name: string, value: string | number | undefined): string {
+  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+}
+
+/**
+ * The same JSON text as sessionScriptArgs(prefix, settings, now, { ...decisionArgs(check, consume), <tail> }), built
+ * on every decision without the intermediate objects: `head` is the settings' part, which never changes
+ * (sessionScriptArgs without its closing brace; the script decodes the object, so member order is free), `tail`
+ * the token's members for a JWT.
+ */
+function decisionJson(head: string, check: SessionCheck, consume: boolean, now: number, tail = ''): string {
+  return `${head}${member('now', now)}${member('id', check.id)},"c":${consume ? 1 : 0}${member('st', check.stream)}${member('ak', check.appKey)}${member('ip', check.clientIp)}${member('m', check.method)}${tail}}`;
+}
+
 /** The session scripts' argument when the registry is not part of a token's or jti's script. */
 export const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
 
@@ -56,6 +71,8 @@ export class RedisSessionRegistry implements SessionRegistry {
   private readonly key: (name: string) => string;
   private readonly scripts: SessionScripts;
   private readonly listing: ListingKeys;
+  /** The settings' part of every decision's JSON (see decisionJson). */
+  private readonly decisionHead: string;
 
   /**
    * @param sharesScripts whether the registry's keys may run in one script with a token's or a jti's keys: true
@@ -69,6 +86,8 @@ export class RedisSessionRegistry implements SessionRegistry {
   ) {
     this.key = (name) => `${prefix}{sess}:${name}`;
     this.listing = { redis, key: this.key, windowMs: settings.windowMs };
+    const { now: _now, ...constant } = JSON.parse(sessionScriptArgs(prefix, settings, 0)) as Record<string, unknown>;
+    this.decisionHead = JSON.stringify(constant).slice(0, -1);
     this.scripts = defineScripts<SessionScripts>(redis, {
       ...withKeys(1, {
         wtaSessionDecide: SESSION_DECISION_SCRIPT,
@@ -86,11 +105,15 @@ export class RedisSessionRegistry implements SessionRegistry {
 
   /** The scripts' JSON for one decision of a stored token (its part is read from the record inside the script). */
   recordDecisionArgs(check: SessionCheck, consume: boolean, now: number): string {
-    return this.args(now, decisionArgs(check, consume));
+    return decisionJson(this.decisionHead, check, consume, now);
   }
 
   /** The scripts' JSON for one decision of a token that is no stored record (a JWT). */
-  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number, extra: Record<string, unknown> = {}): string {
+  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number, extra?: Record<string, unknown>): string {
+    if (extra === undefined) {
+      const tail = `${member('tid', token.id)}${member('vid', token.viewerId ?? '')}${member('mvs', token.maxViewerSessions ?? 0)}${member('exp', token.expiresAt)}`;
+      return decisionJson(this.decisionHead, check, consume, now, tail);
+    }
     return this.args(now, {
       ...extra,
       ...decisionArgs(check, consume),

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { RedisSessionRegistry } from '../../src/tokens/sessions/redis-session-registry.js';
+
+/**
+ * Issue 15: the JSON a decision hands the session scripts is written by hand on the hot path (no intermediate
+ * objects); it must decode to the object the scripts have always read (session-scripts.ts), with any character in
+ * the strings, for stored tokens and JWTs, and equal the general builder's (the Cluster step's, with `dl`).
+ */
+test('a decision sends the session scripts the object they read, whatever its strings hold', () => {
+  // Never connects: defineCommand only registers the scripts.
+  const redis = new Redis({ lazyConnect: true });
+  const prefix = 'p:"\\{x}:';
+  const registry = new RedisSessionRegistry(redis, prefix, {
+    windowMs: 30_000,
+    defaultMaxViewerSessions: 2,
+    limitMode: 'replace',
+    events: ['session.started', 'session.ended'],
+  });
+  const settings = { p: prefix, win: 30_000, dmvs: 2, mode: 'replace', ev: { 'session.started': true, 'session.ended': true } };
+  const checks = [
+    { id: 'ls_1', stream: 'live/cam', appKey: 'defaultApp', clientIp: '192.0.2.7', method: 'playHLS' },
+    { id: 'ls_"2"\\', stream: 'stré\u2028am\n"x"\u0000', appKey: '', clientIp: '', method: 'nginx' },
+    { id: 'ls_3', stream: 'lone\ud800 😀', appKey: 'a\u001fb', clientIp: '2001:db8::1', method: 'play' },
+  ];
+  const tokens = [{ id: 'tok_1', viewerId: 'v"1', maxViewerSessions: 3, expiresAt: 1_796_000_600_000 }, { id: 'tok_2', expiresAt: 5 }];
+  const now = 1_796_000_000_123;
+  for (const check of checks) {
+    for (const consume of [true, false]) {
+      const decision = { ...settings, now, id: check.id, c: consume ? 1 : 0, st: check.stream, ak: check.appKey, ip: check.clientIp, m: check.method };
+      assert.deepEqual(JSON.parse(registry.recordDecisionArgs(check, consume, now)), decision);
+      for (const token of tokens) {
+        const jwt = { ...decision, tid: token.id, vid: token.viewerId ?? '', mvs: token.maxViewerSessions ?? 0, exp: token.expiresAt };
+        assert.deepEqual(JSON.parse(registry.tokenDecisionArgs({ check, token }, consume, now)), jwt);
+        assert.deepEqual(JSON.parse(registry.tokenDecisionArgs({ check, token }, consume, now, { dl: '7' })), { ...jwt, dl: '7' });
+      }
+    }
+  }
+  redis.disconnect();
+});
