@@ -36,10 +36,10 @@ test('withSharedTimeout times each wait from its own start, behind waits that se
   const started = Date.now();
   // Settled at once: the shared timer, armed for it, must still come for the later waits.
   assert.equal(await withSharedTimeout(Promise.resolve(1), timeoutMs), 1);
-  const first = withSharedTimeout(new Promise(() => {}), timeoutMs).catch((error: unknown) => ({ error, at: Date.now() - started }));
+  const first = withSharedTimeout(new Promise<never>(() => {}), timeoutMs).catch((error: unknown) => ({ error, at: Date.now() - started }));
   await sleep(25);
   const secondStart = Date.now();
-  const second = withSharedTimeout(new Promise(() => {}), timeoutMs).catch((error: unknown) => ({ error, at: Date.now() - secondStart }));
+  const second = withSharedTimeout(new Promise<never>(() => {}), timeoutMs).catch((error: unknown) => ({ error, at: Date.now() - secondStart }));
   const third = withSharedTimeout(sleep(50).then(() => 'late but in time'), 80);
   const [a, b] = await Promise.all([first, second]);
   assert.ok(a.error instanceof TimeoutError && b.error instanceof TimeoutError);
