@@ -23,8 +23,8 @@ const decisionLoggers = new WeakMap<Logger, DecisionLogger>();
  * The child is made once per logger. `event` is one of its bindings, serialized once with the child: pino writes
  * bindings right before the line's own fields, so the line is the same as when `event` was its first field.
  * The line's fields are serialized here, straight into the text pino would write (fixed-line-writer.ts): none of
- * them is redacted or has a serializer, so pino's walk over a fields object per line (~2.5 µs a decision) does
- * nothing but build the same text. A logger with a feature the writer does not reproduce keeps pino's path.
+ * them is redacted or has a serializer, so pino's walk over a fields object per line does nothing but build the
+ * same text (bench/README.md, "Fifth pass"). A logger with a feature the writer does not reproduce keeps pino's path.
  */
 function decisionLogger(logger: Logger): DecisionLogger {
   let found = decisionLoggers.get(logger);
