@@ -351,6 +351,16 @@ export const TARGETS: readonly TargetSpec[] = [
       jwtRequests((claims) => jwt.sign(claims, JWT_HS256_SECRET, { algorithm: 'HS256', keyid: 'bench-hs', expiresIn: 3600 })),
   }),
   service({
+    // The same JWTs with the jti checked in the process (TOKEN_STORE=memory): the JWT path without the Redis
+    // round trip, so the two can be told apart (issue 15's JWT goals are measured on the Redis targets above).
+    name: 'jwt-hs256-memory',
+    description: 'service, JWT HS256 with a jti checked in memory, all allowed',
+    store: 'memory',
+    env: { JWT_KEYS: 'bench-hs:HS256=env:BENCH_JWT_HS256_SECRET', BENCH_JWT_HS256_SECRET: JWT_HS256_SECRET },
+    requests: () =>
+      jwtRequests((claims) => jwt.sign(claims, JWT_HS256_SECRET, { algorithm: 'HS256', keyid: 'bench-hs', expiresIn: 3600 })),
+  }),
+  service({
     name: 'jwt-es256',
     description: 'service, JWT ES256 with a jti checked in Redis, all allowed',
     store: 'redis',

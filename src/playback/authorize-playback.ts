@@ -1,4 +1,4 @@
-import { withTimeout } from '../shared/with-timeout.js';
+import { withSharedTimeout } from '../shared/with-timeout.js';
 import type { AccessRequest, TokenVerifier, Verdict } from '../tokens/token-verifier.js';
 import type { DecisionCache } from './decision-cache.js';
 import { deny, type Decision } from './decision.js';
@@ -55,7 +55,7 @@ export async function authorizePlayback(
   const attempt: Attempt = { abandoned: false };
   let verdict: Verdict | typeof THROTTLED;
   try {
-    verdict = await withTimeout(lookUp(token, request, deps, attempt), deps.storeTimeoutMs);
+    verdict = await withSharedTimeout(lookUp(token, request, deps, attempt), deps.storeTimeoutMs);
   } catch (error) {
     attempt.abandoned = true;
     deps.onStoreFailure(error);

@@ -41,8 +41,17 @@ export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
  * lookup. Addresses are keyed in their canonical form (canonicalIp), so every spelling of one address is one
  * client. Keys hold SHA-256 prefixes of the IP and stream, never the values themselves.
  */
+/** How many hashed keys a throttle keeps (the last ones seen); past it the cache starts again from empty. */
+const KEY_CACHE_MAX = 4096;
+
 export class GuessThrottle {
   private readonly gate: FailureGate;
+  /**
+   * `kind:value` → its frozen LimitKey. A key is two SHA-256 hashes per decision otherwise, for the same few
+   * addresses and streams again and again (a viewer's playlist reloads); the cache holds nothing the keys do
+   * not (addresses and stream names are no secrets), and a caller rotating values only makes it start again.
+   */
+  private readonly keyCache = new Map<string, LimitKey>();
 
   constructor(
     limiter: FailureLimiter,
@@ -76,12 +85,23 @@ export class GuessThrottle {
     const address = viewer === undefined ? canonicalIp(request.peerAddress) : viewer;
     if (this.limits.maxPerIp > 0 && address !== undefined) {
       // A peer is keyed apart from viewer addresses: WCS's own address must not share a budget with a viewer's.
-      const kind = viewer === undefined ? 'peer' : 'ip';
-      keys.push({ key: `g:${kind}:${sha256Hex(address).slice(0, 32)}`, max: this.limits.maxPerIp });
+      keys.push(this.limitKey(viewer === undefined ? 'peer' : 'ip', address, this.limits.maxPerIp));
     }
     if (this.limits.maxPerStream > 0 && request.stream !== undefined) {
-      keys.push({ key: `g:s:${sha256Hex(request.stream).slice(0, 32)}`, max: this.limits.maxPerStream });
+      keys.push(this.limitKey('s', request.stream, this.limits.maxPerStream));
     }
     return keys;
+  }
+
+  /** `{ key: g:<kind>:<first 32 hex digits of SHA-256(value)>, max }`, from the cache when it was made before. */
+  private limitKey(kind: 'peer' | 'ip' | 's', value: string, max: number): LimitKey {
+    const cacheKey = `${kind}:${value}`;
+    let found = this.keyCache.get(cacheKey);
+    if (found === undefined) {
+      if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.clear();
+      found = Object.freeze({ key: `g:${kind}:${sha256Hex(value).slice(0, 32)}`, max });
+      this.keyCache.set(cacheKey, found);
+    }
+    return found;
   }
 }

@@ -1,4 +1,4 @@
-import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { z } from 'zod';
 
 /**
@@ -105,11 +105,6 @@ export function tokenHeaderEntries(headers: Readonly<Record<string, unknown>>): 
   const checked = entries ?? NO_ENTRIES;
   if (Object.isFrozen(headers)) checkedHeaderMaps.set(headers, checked);
   return checked;
-}
-
-/** Sets the headers of an allow answer: those of tokenHeaderEntries. */
-export function setTokenHeaders(res: ServerResponse, headers: Readonly<Record<string, unknown>>): void {
-  for (const [name, value] of tokenHeaderEntries(headers)) res.setHeader(name, value);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from './token-store.js';
 import type { AccessRequest } from './token-verifier.js';
 import { NO_SESSIONS } from './memory-shared-parts.js';
+import type { SyncAuthorizer } from './sync-authorizer.js';
 import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
 
@@ -29,7 +30,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  * A decision runs synchronously from lookup to state change (no await in between), which makes it as atomic in
  * one process as the Redis script is across processes.
  */
-export class MemoryTokenStore implements TokenStore {
+export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
   readonly kind = 'memory';
   private readonly byHash = new Map<string, MemoryTokenEntry>();
   private readonly hashById = new Map<string, string>();
@@ -81,6 +82,11 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
+    return this.authorizeNow(tokenHash, request, check);
+  }
+
+  /** authorize without the promise (SyncAuthorizer): the decision runs synchronously anyway. */
+  authorizeNow(tokenHash: string, request: AccessRequest, check: PolicyCheck): PolicyOutcome | undefined {
     const entry = this.live(tokenHash);
     if (!entry) return undefined;
     const { record } = entry;

@@ -1,7 +1,8 @@
 import type { Clock } from '../shared/clock.js';
 import { normalizeIp } from '../shared/ip-address.js';
 import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
-import type { TokenStore } from './token-store.js';
+import type { SyncAuthorizer } from './sync-authorizer.js';
+import type { PolicyCheck, TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
 import { liveSessionCheck } from './sessions/live-session-check.js';
 import { DEFAULT_SESSION_POLICY, viewerSessionKeyOf, type SessionPolicy } from './viewer-session.js';
@@ -9,7 +10,7 @@ import { DEFAULT_SESSION_POLICY, viewerSessionKeyOf, type SessionPolicy } from '
 export class OpaqueTokenVerifier implements TokenVerifier {
   private readonly sessions: SessionPolicy;
 
-  constructor(private readonly deps: { store: Pick<TokenStore, 'authorize'>; clock: Clock; sessions?: SessionPolicy }) {
+  constructor(private readonly deps: { store: Pick<TokenStore, 'authorize'> & Partial<SyncAuthorizer>; clock: Clock; sessions?: SessionPolicy }) {
     this.sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
   }
 
@@ -20,7 +21,7 @@ export class OpaqueTokenVerifier implements TokenVerifier {
     const tokenHash = hashToken(token);
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
     const sessionId = viewerSessionKeyOf(request, clientIp?.text);
-    const outcome = await this.deps.store.authorize(tokenHash, request, {
+    const check: PolicyCheck = {
       sessionId,
       clientIp,
       now: this.deps.clock.now(),
@@ -29,7 +30,10 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       viewerWindowMs: this.sessions.viewerWindowMs,
       recordedSessionsMax: this.sessions.recordedSessionsMax,
       session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
-    });
+    };
+    // A store that decides synchronously is called as such: no promise and no extra turn for the answer.
+    const { store } = this.deps;
+    const outcome = store.authorizeNow ? store.authorizeNow(tokenHash, request, check) : await store.authorize(tokenHash, request, check);
     if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
     if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
     const { record } = outcome;

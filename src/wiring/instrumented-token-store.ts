@@ -1,12 +1,18 @@
-import { timedStoreOperation } from '../observability/timed-store-operation.js';
+import { performance } from 'node:perf_hooks';
+import { storeErrorKind, timedStoreOperation } from '../observability/timed-store-operation.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { TokenStore } from '../tokens/token-store.js';
+import { hasAuthorizeNow, type SyncAuthorizer } from '../tokens/sync-authorizer.js';
+import type { PolicyCheck, PolicyOutcome, TokenStore } from '../tokens/token-store.js';
+import type { AccessRequest } from '../tokens/token-verifier.js';
+
+/** The wrapped store; `authorizeNow` when the store under it has one (the memory store). */
+export type InstrumentedTokenStore = TokenStore & Partial<SyncAuthorizer>;
 
 /** Times every token store operation and counts its failures by kind. */
-export function instrumentTokenStore(store: TokenStore, metrics: Metrics): TokenStore {
+export function instrumentTokenStore(store: TokenStore, metrics: Metrics): InstrumentedTokenStore {
   const timed = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
     timedStoreOperation(metrics, store.kind, operation, call);
-  return {
+  const instrumented: InstrumentedTokenStore = {
     kind: store.kind,
     create: timed('create', (hash, record) => store.create(hash, record)),
     findByHash: timed('find_by_hash', (hash) => store.findByHash(hash)),
@@ -20,5 +26,41 @@ export function instrumentTokenStore(store: TokenStore, metrics: Metrics): Token
     listSessions: timed('list_sessions', (id) => store.listSessions(id)),
     ping: timed('ping', () => store.ping()),
     close: () => store.close(),
+  };
+  if (!hasAuthorizeNow(store)) return instrumented;
+  const authorizeNow = timedSyncAuthorize(store, metrics);
+  instrumented.authorizeNow = authorizeNow;
+  // The async form answers through the same timed call: one timing and one count per decision either way.
+  instrumented.authorize = (hash, request, check) => {
+    try {
+      return Promise.resolve(authorizeNow(hash, request, check));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  };
+  return instrumented;
+}
+
+/**
+ * timedStoreOperation for a synchronous authorize: the same duration sample, answer signal and error count, without
+ * an async wrapper, a rest-argument array and a closure per decision (the memory store's decision is a plain call).
+ */
+function timedSyncAuthorize(
+  store: TokenStore & SyncAuthorizer,
+  metrics: Metrics,
+): (hash: string, request: AccessRequest, check: PolicyCheck) => PolicyOutcome | undefined {
+  const duration = metrics.storeDuration.at(store.kind, 'authorize');
+  return (hash, request, check) => {
+    const started = performance.now();
+    try {
+      const result = store.authorizeNow(hash, request, check);
+      metrics.storeAnswers.answered();
+      return result;
+    } catch (error) {
+      metrics.storeErrors.inc({ store: store.kind, operation: 'authorize', kind: storeErrorKind(error) });
+      throw error;
+    } finally {
+      duration.observe((performance.now() - started) / 1e3);
+    }
   };
 }

@@ -62,7 +62,7 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
         .send({ streams: ['live'], headers: { [name]: 'wta_exp=9999999999&wta_tid=x&wta_ip=0&wta_sig=forged' } });
       assert.equal(refused.status, 400, name);
     }
-    // A record stored before the rule is answered without the header (setTokenHeaders checks the same rule): when
+    // A record stored before the rule is answered without the header (tokenHeaderEntries checks the same rule): when
     // no signature can be made (address unknown), a stored value must not stand in for one.
     assert.equal(headerNameProblem('X-Edge-Query'), 'this header name is reserved');
   });

@@ -7,7 +7,8 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export const MAX_JWT_LENGTH = 8192;
 
 export function looksLikeJwt(token: string): boolean {
-  return JWT_SHAPE.test(token);
+  // Every decision asks this; an opaque token has no dot, and the pattern would backtrack over all of it to say so.
+  return token.includes('.') && JWT_SHAPE.test(token);
 }
 
 export interface CompactJws {
