@@ -65,6 +65,11 @@ http {
 export interface NginxServer {
   /** Lines nginx wrote to stdout so far: the shipped config sends its access log there. */
   accessLog(): string[];
+  /**
+   * The access log once a line matches: nginx writes a request's line in its log phase, after the answer has left,
+   * so a client that reads the log right after its answer can be ahead of it. Fails after `timeoutMs`.
+   */
+  accessLogWith(match: (line: string) => boolean, timeoutMs?: number): Promise<string[]>;
   errorLog(): string;
   stop(): Promise<void>;
 }
@@ -140,6 +145,15 @@ export async function startNginx(options: { nginx: string; dir: string; config: 
   }
   return {
     accessLog: () => safeRead(accessLogPath).split('\n').filter(Boolean),
+    accessLogWith: async (match, timeoutMs = 5000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lines = safeRead(accessLogPath).split('\n').filter(Boolean);
+        if (lines.some(match)) return lines;
+        if (Date.now() > deadline) throw new Error(`no access log line matched within ${timeoutMs} ms:\n${lines.slice(-5).join('\n')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
     // nginx's own error log (-e) and what the shipped config's error_log (NGINX_ERROR_LOG=/dev/stderr) wrote.
     errorLog: () => safeRead(errorLogPath) + safeRead(stderrPath).replace(/^\(no error log\)$/, ''),
     stop: async () => {

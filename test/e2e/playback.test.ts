@@ -253,8 +253,7 @@ describe('HLS playback end to end: ffmpeg viewer → nginx (shipped config) → 
     assert.equal(seen[0]?.headers['x-forwarded-proto'], 'https');
     assert.equal(seen[0]?.headers['x-forwarded-for'], '127.0.0.1');
     assert.match(String(seen[0]?.headers['x-forwarded-host']), /^127\.0\.0\.1:\d+$/);
-    const log = nginx.accessLog();
-    assert.ok(log.some((line) => line.includes(`token_id=${id}`)));
+    const log = await nginx.accessLogWith((line) => line.includes(`token_id=${id}`));
     assert.ok(!log.some((line) => line.includes('token=') || line.includes('wta_')), 'no token in the access log');
   });
 
