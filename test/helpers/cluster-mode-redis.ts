@@ -19,6 +19,20 @@ export interface ClusterModeRedis {
  * CROSSSLOT. Running the store against it shows that every multi-key operation stays in one slot.
  */
 export async function startClusterModeRedis(): Promise<ClusterModeRedis> {
+  // A port found free can be taken by another process (parallel test files start servers too) before redis-server
+  // binds it; the server then exits at once. Try other ports a few times before failing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= 5 || !(error instanceof ServerExitedEarly)) throw error;
+    }
+  }
+}
+
+class ServerExitedEarly extends Error {}
+
+async function startOnce(): Promise<ClusterModeRedis> {
   // Redis Cluster also listens on port + 10000 (the cluster bus); an ephemeral port above 55535 leaves no room for
   // it and redis-server exits at once. Take ports until both are free.
   let port = await freePort();
@@ -37,7 +51,7 @@ export async function startClusterModeRedis(): Promise<ClusterModeRedis> {
   client.on('error', () => {});
   // A server that exits before it is ready fails the start at once instead of leaving a command pending.
   const exitedEarly = new Promise<never>((_, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`cluster-mode redis-server on port ${port} exited (${code ?? signal})`)));
+    child.once('exit', (code, signal) => reject(new ServerExitedEarly(`cluster-mode redis-server on port ${port} exited (${code ?? signal})`)));
   });
   exitedEarly.catch(() => {});
   const stop = async () => {

@@ -67,7 +67,9 @@ describe('bounded load and soak across a Redis restart', { timeout: 240_000 }, (
       STORE_FAILURE_POLICY: policy,
       DECISION_CACHE_TTL_SECONDS: '600',
     });
-    [deny, cached] = await Promise.all([startServiceProcess(env('deny')), startServiceProcess(env('cached'))]);
+    // One after the other, so that after() stops the first should the second fail to start.
+    deny = await startServiceProcess(env('deny'));
+    cached = await startServiceProcess(env('cached'));
   });
   after(async () => {
     await deny?.stop();

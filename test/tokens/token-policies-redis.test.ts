@@ -7,14 +7,17 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { tokenPoliciesContract, type PolicyStoreUnderTest } from './token-policies.contract.js';
 
 const stores: RedisTokenStore[] = [];
-let redis: TestRedis;
-let cluster: ClusterModeRedis;
+let redis: TestRedis | undefined;
+let cluster: ClusterModeRedis | undefined;
 before(async () => {
-  [redis, cluster] = await Promise.all([startTestRedis(), startClusterModeRedis()]);
+  // One after the other: should the second fail to start, the first is already assigned and after() stops it (a
+  // server left running keeps this file's process alive after its tests).
+  redis = await startTestRedis();
+  cluster = await startClusterModeRedis();
 });
 after(async () => {
   await Promise.all(stores.map((store) => store.close()));
-  await Promise.all([redis.stop(), cluster.stop()]);
+  await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
 let counter = 0;
@@ -44,11 +47,11 @@ function setupOn(server: () => { url: string; keyPrefix: string; client: TestRed
 }
 
 describe('redis (standalone)', () => {
-  tokenPoliciesContract('redis', setupOn(() => redis));
+  tokenPoliciesContract('redis', setupOn(() => redis!));
 });
 
 // Redis applies the cluster rules here (CROSSSLOT for a script or MULTI over keys of two slots), so every test of
 // the contract also shows that no operation mixes a token's keys with keys of another slot.
 describe('redis (one-node cluster)', () => {
-  tokenPoliciesContract('redis cluster mode', setupOn(() => cluster));
+  tokenPoliciesContract('redis cluster mode', setupOn(() => cluster!));
 });
