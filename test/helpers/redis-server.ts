@@ -81,8 +81,8 @@ export async function startTestRedis(options: { extraArgs?: readonly string[] } 
   }
   if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
 
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  let port = await freePort();
+  let url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess;
   const launch = async () => {
     // Later arguments win over earlier ones, so extraArgs can also turn persistence on for restart tests.
@@ -92,7 +92,20 @@ export async function startTestRedis(options: { extraArgs?: readonly string[] } 
     });
     await waitForPing(url, 5000);
   };
-  await launch();
+  // A port found free can be taken by another process (parallel test files start servers too) before redis-server
+  // binds it; the server then exits at once. Try other ports a few times (a restart keeps its port).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      const exited = child!.exitCode !== null || child!.signalCode !== null;
+      if (!exited) child!.kill('SIGKILL');
+      if (attempt >= 5 || !exited) throw error;
+      port = await freePort();
+      url = `redis://127.0.0.1:${port}`;
+    }
+  }
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', () => {});
   const killNow = async () => {
