@@ -164,11 +164,7 @@ export function parseJsonBytes(raw: Buffer, options: { lenient: boolean; charset
   return parseText(text);
 }
 
-/**
- * `lenient: false` with the decoded text kept: the hook echoes a body as text. Valid UTF-8 decodes and encodes
- * back to the same bytes, and node writes a string body together with the head in one write, where a Buffer
- * body takes a corked two-part writev.
- */
+/** `lenient: false`, with the decoded text kept (the JSON was parsed from it). */
 export function parseStrictJson(raw: Buffer): { ok: true; value: unknown; text: string } | { ok: false; refusal: BodyRefusal } {
   if (!isUtf8(raw)) return { ok: false, refusal: NOT_UTF8 };
   const text = raw.toString('utf8');
