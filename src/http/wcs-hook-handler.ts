@@ -48,15 +48,13 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
       const decision = deny('bad_signature');
       recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(started));
-      return writeHookAnswer(res, decision, undefined, 0, requestId, answers);
+      return writeHookAnswer(res, decision, undefined, requestId, answers);
     }
 
     const parsedBody = parseStrictJson(raw);
     if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
     const body = parsedBody.value;
-    // The allow answer echoes the body as received: its text, which is the same bytes (parseStrictJson).
-    const text = parsedBody.text;
-    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), text, raw.length);
+    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw, raw.length);
     const unsafe = unsafeJsonRefusal(body);
     if (unsafe) return writeRefusal(res, unsafe, requestId);
 
@@ -83,7 +81,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
       deps,
     );
     recordDecision(deps, decision, contextOf(methodLabel, requestId, fields), secondsSince(started));
-    writeHookAnswer(res, decision, text, raw.length, requestId, answers);
+    writeHookAnswer(res, decision, raw, requestId, answers);
   };
 }
 
@@ -92,14 +90,18 @@ interface AnswerSettings {
   exposeDenyReason: boolean;
 }
 
-/** Allow: 200 with the body echoed as received (its text, `echoBytes` long); deny: 403, the reason only in X-Deny-Reason if configured. */
-function writeHookAnswer(res: ServerResponse, decision: Decision, echo: string | undefined, echoBytes: number, requestId: string, settings: AnswerSettings): void {
+/**
+ * Allow: 200 with the body echoed as received, the received bytes themselves; deny: 403, the reason only in
+ * X-Deny-Reason if configured. The bytes, not the decoded text: `res.end` corks the socket and adds an empty
+ * final chunk, so the answer is one `writev` either way, and a text body would be encoded back to UTF-8 there.
+ */
+function writeHookAnswer(res: ServerResponse, decision: Decision, echo: Buffer | undefined, requestId: string, settings: AnswerSettings): void {
   const headers = answerHeaders(requestId);
   // An allow always has the parsed body: bad_signature, decided before the parse, is a deny.
   if (decision.allow && echo !== undefined) {
     addEntries(headers, settings.allowHeaderEntries);
     addEntries(headers, tokenHeaderEntries(decision.headers));
-    return endJson(res, 200, headers, echo, echoBytes);
+    return endJson(res, 200, headers, echo, echo.length);
   }
   // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
   if (settings.exposeDenyReason) headers.push('X-Deny-Reason', decision.reason);

@@ -47,11 +47,13 @@ const KEY_CACHE_MAX = 4096;
 export class GuessThrottle {
   private readonly gate: FailureGate;
   /**
-   * `kind:value` → its frozen LimitKey. A key is two SHA-256 hashes per decision otherwise, for the same few
+   * kind → value → its frozen LimitKey. A key is two SHA-256 hashes per decision otherwise, for the same few
    * addresses and streams again and again (a viewer's playlist reloads); the cache holds nothing the keys do
    * not (addresses and stream names are no secrets), and a caller rotating values only makes it start again.
    */
-  private readonly keyCache = new Map<string, LimitKey>();
+  private readonly keyCache = { peer: new Map<string, LimitKey>(), ip: new Map<string, LimitKey>(), s: new Map<string, LimitKey>() };
+  /** Keys held by the three maps of keyCache together (one map per kind: no `kind:value` string per lookup). */
+  private keysCached = 0;
 
   constructor(
     limiter: FailureLimiter,
@@ -95,12 +97,18 @@ export class GuessThrottle {
 
   /** `{ key: g:<kind>:<first 32 hex digits of SHA-256(value)>, max }`, from the cache when it was made before. */
   private limitKey(kind: 'peer' | 'ip' | 's', value: string, max: number): LimitKey {
-    const cacheKey = `${kind}:${value}`;
-    let found = this.keyCache.get(cacheKey);
+    const cache = this.keyCache[kind];
+    let found = cache.get(value);
     if (found === undefined) {
-      if (this.keyCache.size >= KEY_CACHE_MAX) this.keyCache.clear();
+      if (this.keysCached >= KEY_CACHE_MAX) {
+        this.keyCache.peer.clear();
+        this.keyCache.ip.clear();
+        this.keyCache.s.clear();
+        this.keysCached = 0;
+      }
       found = Object.freeze({ key: `g:${kind}:${sha256Hex(value).slice(0, 32)}`, max });
-      this.keyCache.set(cacheKey, found);
+      cache.set(value, found);
+      this.keysCached += 1;
     }
     return found;
   }
