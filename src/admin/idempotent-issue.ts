@@ -9,12 +9,12 @@ import { IDEMPOTENCY_KEY, idempotencySealer } from './idempotency-seal.js';
 import type { IdempotencyStore } from './idempotency-store.js';
 
 /** How long the first answer is replayed for a retry with the same key. */
-export const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
+const IDEMPOTENCY_KEEP_MS = 24 * 3600_000;
 /**
  * How long a claim holds while its request is being answered. A request that dies half-way (process killed)
  * leaves a claim that ends by itself after this long; until then a retry gets 409 and retries later.
  */
-export const IDEMPOTENCY_PENDING_MS = 60_000;
+const IDEMPOTENCY_PENDING_MS = 60_000;
 
 export interface IdempotentIssueDeps {
   store: IdempotencyStore;

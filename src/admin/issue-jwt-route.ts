@@ -2,12 +2,11 @@ import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import type { Clock } from '../shared/clock.js';
-import { requestIdOf, sendError } from '../shared/http.js';
-import { TokenInputError } from '../tokens/issue-token.js';
+import { requestIdOf } from '../shared/http.js';
 import { issueJwt, issueJwtSchema } from '../tokens/jwt/issue-jwt.js';
 import type { KeyRing } from '../tokens/jwt/key-ring.js';
 import type { AdminKey } from './admin-keys.js';
-import { validationDetails } from './tokens-router.js';
+import { sendInputError, sendValidationFailed, validationDetails } from './admin-context.js';
 
 export interface IssueJwtRouteDeps {
   keys: Pick<KeyRing, 'signingKey'>;
@@ -28,14 +27,10 @@ export function createIssueJwtRoute(deps: IssueJwtRouteDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const signingKey = deps.keys.signingKey;
     if (!signingKey) {
-      const message = 'JWT issuing is not configured (set JWT_SIGNING_KEYS)';
-      return sendError(res, 'validation_failed', `type: ${message}`, [{ field: 'type', message }]);
+      return sendValidationFailed(res, [{ field: 'type', message: 'JWT issuing is not configured (set JWT_SIGNING_KEYS)' }]);
     }
     const parsed = issueJwtSchema.safeParse(req.body);
-    if (!parsed.success) {
-      const details = validationDetails(parsed.error);
-      return sendError(res, 'validation_failed', details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
-    }
+    if (!parsed.success) return sendValidationFailed(res, validationDetails(parsed.error));
     let issued;
     try {
       issued = issueJwt(parsed.data, {
@@ -47,8 +42,7 @@ export function createIssueJwtRoute(deps: IssueJwtRouteDeps) {
         audience: deps.audience,
       });
     } catch (error) {
-      if (!(error instanceof TokenInputError)) throw error;
-      return sendError(res, 'validation_failed', `${error.field}: ${error.message}`, [{ field: error.field, message: error.message }]);
+      return sendInputError(res, error);
     }
     deps.metrics.adminTokens.inc({ operation: 'issue_jwt' });
     deps.logger.info(

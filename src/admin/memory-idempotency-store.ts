@@ -10,7 +10,7 @@ interface Entry {
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** Sealed answers kept at most (a batch of 1000 is about 1 MB); past it the oldest go first. */
-export const MEMORY_IDEMPOTENCY_MAX_BYTES = 256 * 1024 * 1024;
+const MEMORY_IDEMPOTENCY_MAX_BYTES = 256 * 1024 * 1024;
 
 /**
  * The idempotency entries of a single instance (TOKEN_STORE=memory): lost on restart and not shared, like its

@@ -6,7 +6,7 @@ import { sendValidationFailed } from './admin-context.js';
  * route is refused (400, naming it) rather than ignored: a caller who misspells a filter (`?stat=active`) must not
  * get an unfiltered answer they take for a filtered one. A route missing from this table takes no parameters.
  */
-export const ADMIN_QUERY_PARAMS: Readonly<Record<string, readonly string[]>> = {
+const ADMIN_QUERY_PARAMS: Readonly<Record<string, readonly string[]>> = {
   'GET /tokens': ['limit', 'cursor', 'stream', 'appKey', 'state'],
   'GET /sessions': ['limit', 'cursor', 'stream', 'appKey', 'viewerId', 'tokenId'],
   'GET /streams': ['limit', 'cursor'],

@@ -18,8 +18,6 @@ import { createTokenUpdateRouter } from './token-update-router.js';
 import { createSessionsRouter } from './sessions-router.js';
 import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 
-export { validationDetails } from './admin-context.js';
-
 export interface TokensRouterDeps extends AdminRouterDeps {
   store: TokenStore;
   verifier: TokenVerifier;

@@ -5,7 +5,7 @@ import type { JtiStore } from '../tokens/jwt/jti-store.js';
 import type { JwtRuntimeObservers } from '../tokens/jwt/jwt-runtime.js';
 
 /** Times jti operations in the store metrics, like the token store's own operations. */
-export function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
+function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
   return {
     kind: store.kind,
     check: timedStoreOperation(metrics, store.kind, 'jti_check', (jti: string, use: Parameters<JtiStore['check']>[1]) =>

@@ -15,7 +15,7 @@ export const VIEWER_ID = /^[\x21-\x7e]{1,128}$/;
  * no longer an expiry Redis can set (1e20 s became PEXPIREAT 1e+23 and a jti key without TTL): refused as
  * invalid_claims, the same with either store.
  */
-export const NUMERIC_DATE_MAX_SECONDS = 253_402_300_799;
+const NUMERIC_DATE_MAX_SECONDS = 253_402_300_799;
 const numericDate = z.number().finite().min(-NUMERIC_DATE_MAX_SECONDS).max(NUMERIC_DATE_MAX_SECONDS);
 const streamPattern = z.string().regex(STREAM_PATTERN);
 const ipRange = cidrSchema('must be an IP address or CIDR range');
