@@ -10,7 +10,7 @@ import type { ScanBatch, ScannedEntry, TokenEntry } from './token-store.js';
 const LISTING_SWEEP = 200;
 
 /** A record's hash fields, or undefined when there is none or it is past expiry + retention. */
-export async function keptFields(context: RedisTokenContext, tokenHash: string): Promise<Record<string, string> | undefined> {
+async function keptFields(context: RedisTokenContext, tokenHash: string): Promise<Record<string, string> | undefined> {
   const fields = await context.redis.hgetall(context.keys.record(tokenHash));
   const record = fromHash(fields);
   return record && isKept(context, record) ? fields : undefined;
