@@ -1,4 +1,4 @@
-import { entryFromHash, fromHash, sessionsOf } from './redis-record-codec.js';
+import { entryFromHash, sessionsOf } from './redis-record-codec.js';
 import { isKept, type RedisTokenContext } from './redis-token-context.js';
 import { dropEntry, entriesOf, hashOf, POSITION_LENGTH, pruneIndex } from './redis-token-index.js';
 import type { TokenRecord, ViewerSession } from './token-record.js';
@@ -9,29 +9,26 @@ import type { ScanBatch, ScannedEntry, TokenEntry } from './token-store.js';
 /** Newer index entries a first page looks at for housekeeping (see pruneIndex). */
 const LISTING_SWEEP = 200;
 
-/** A record's hash fields, or undefined when there is none or it is past expiry + retention. */
-export async function keptFields(context: RedisTokenContext, tokenHash: string): Promise<Record<string, string> | undefined> {
-  const fields = await context.redis.hgetall(context.keys.record(tokenHash));
-  const record = fromHash(fields);
-  return record && isKept(context, record) ? fields : undefined;
+/** A token's entry, or undefined when there is none or it is past expiry + retention. Its hash is parsed once. */
+async function keptEntry(context: RedisTokenContext, tokenHash: string): Promise<TokenEntry | undefined> {
+  const entry = entryFromHash(await context.redis.hgetall(context.keys.record(tokenHash)));
+  return entry && isKept(context, entry.record) ? entry : undefined;
 }
 
 export async function findByHash(context: RedisTokenContext, tokenHash: string): Promise<TokenRecord | undefined> {
-  const fields = await keptFields(context, tokenHash);
-  return fields && fromHash(fields);
+  return (await keptEntry(context, tokenHash))?.record;
 }
 
 export async function findEntryById(context: RedisTokenContext, id: string): Promise<TokenEntry | undefined> {
   const hash = await hashOf(context, id);
-  const fields = hash === undefined ? undefined : await keptFields(context, hash);
-  return fields && entryFromHash(fields);
+  return hash === undefined ? undefined : keptEntry(context, hash);
 }
 
 export async function listSessions(context: RedisTokenContext, id: string): Promise<ViewerSession[] | undefined> {
   const hash = await hashOf(context, id);
   if (hash === undefined) return undefined;
-  const [fields, ledger] = await Promise.all([keptFields(context, hash), context.redis.hgetall(context.keys.sessions(hash))]);
-  return fields && sessionsOf(ledger);
+  const [entry, ledger] = await Promise.all([keptEntry(context, hash), context.redis.hgetall(context.keys.sessions(hash))]);
+  return entry && sessionsOf(ledger);
 }
 
 /** Listing order, newest first: index entries past their purge time by `now` are pruned on the first page. */

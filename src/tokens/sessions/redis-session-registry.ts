@@ -41,11 +41,6 @@ function sessionScriptArgs(
   });
 }
 
-/** The decision's part of those arguments. */
-function decisionArgs(check: SessionCheck, consume: boolean): Record<string, unknown> {
-  return { id: check.id, c: consume ? 1 : 0, st: check.stream, ak: check.appKey, ip: check.clientIp, m: check.method };
-}
-
 /** `,"name":<JSON>` for a defined value; nothing for undefined, as JSON.stringify leaves such a property out. */
 function member(name: string, value: string | number | undefined): string {
   return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
@@ -108,20 +103,13 @@ export class RedisSessionRegistry implements SessionRegistry {
     return decisionJson(this.decisionHead, check, consume, now);
   }
 
-  /** The scripts' JSON for one decision of a token that is no stored record (a JWT). */
-  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number, extra?: Record<string, unknown>): string {
-    if (extra === undefined) {
-      const tail = `${member('tid', token.id)}${member('vid', token.viewerId ?? '')}${member('mvs', token.maxViewerSessions ?? 0)}${member('exp', token.expiresAt)}`;
-      return decisionJson(this.decisionHead, check, consume, now, tail);
-    }
-    return this.args(now, {
-      ...extra,
-      ...decisionArgs(check, consume),
-      tid: token.id,
-      vid: token.viewerId ?? '',
-      mvs: token.maxViewerSessions ?? 0,
-      exp: token.expiresAt,
-    });
+  /**
+   * The scripts' JSON for one decision of a token that is no stored record (a JWT); `dl` (the write deadline, see
+   * deadlineArg) for SESSION_DECISION_SCRIPT.
+   */
+  tokenDecisionArgs({ check, token }: SessionPart, consume: boolean, now: number, extra?: { dl: string }): string {
+    const tail = `${member('tid', token.id)}${member('vid', token.viewerId ?? '')}${member('mvs', token.maxViewerSessions ?? 0)}${member('exp', token.expiresAt)}${member('dl', extra?.dl)}`;
+    return decisionJson(this.decisionHead, check, consume, now, tail);
   }
 
   /** Tells onOutcome what a composed script's session part did ('' = nothing). */
