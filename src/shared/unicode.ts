@@ -11,3 +11,20 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export function isWellFormedText(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
+
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
+/**
+ * `text` with each unpaired surrogate as U+FFFD, i.e. what Redis stores for it. For a string that goes into JSON
+ * which a Lua script decodes: Redis's cjson refuses an escaped lone surrogate ("invalid unicode escape"), which would
+ * fail the whole script, a store failure that STORE_FAILURE_POLICY decides, where the memory store decides the
+ * request. The inputs refuse such strings at the door; this keeps the script from depending on that. Native checks
+ * (Node 20+; the TypeScript lib here predates them), so a well-formed string costs one scan.
+ */
+export function toWellFormedText(text: string): string {
+  const value = text as unknown as WellFormedString;
+  return value.isWellFormed() ? text : value.toWellFormed();
+}

@@ -1,3 +1,4 @@
+import { toWellFormedText } from '../shared/unicode.js';
 import { RECORD_LUA } from './redis-record-codec.js';
 
 /**
@@ -229,8 +230,9 @@ export function deadlineArg(writeDeadline: number | undefined): string {
  * The decision script's values (A in AUTHORIZE_SCRIPT) as one JSON array of strings. Issue 15: ioredis copies a
  * command's arguments with Array.prototype.flat and frames each one; with the 14 values as arguments of their own
  * that was ~3 µs of CPU per decision, as one argument a fraction of it. The integers stay strings: the script
- * writes some into the session ledger, where a decoded JSON number would print as 1.796e+12.
+ * writes some into the session ledger, where a decoded JSON number would print as 1.796e+12. Each value is made
+ * well-formed first: the script's cjson.decode refuses an escaped lone surrogate.
  */
 export function decisionArgsJson(values: readonly string[]): string {
-  return JSON.stringify(values);
+  return JSON.stringify(values.map(toWellFormedText));
 }

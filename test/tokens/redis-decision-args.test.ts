@@ -45,3 +45,31 @@ test('hostile strings decide and record as they did as separate arguments', asyn
     assert.deepEqual(sessions?.map((session) => session.ip), ['192.0.2.10']);
   }
 });
+
+test('a lone surrogate in a decision value is decided as Redis stores it (U+FFFD), never a failed script', async () => {
+  // The doors refuse such strings; this pins that the scripts do not depend on it. Redis's cjson refuses an escaped
+  // lone surrogate, so without the mending in decisionArgsJson and the session JSON the whole script fails.
+  const withSessions = new RedisTokenStore({
+    url: redis.url,
+    keyPrefix: `${redis.keyPrefix}s:`,
+    commandTimeoutMs: 5000,
+    retentionMs: 10_000,
+    clock,
+    sessions: { windowMs: 30_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events: [] },
+  });
+  try {
+    for (const target of [store, withSessions]) {
+      const verifier = new OpaqueTokenVerifier({ store: target, clock, sessions: { viewerWindowMs: 30_000, recordedSessionsMax: 3 } });
+      const token = generateOpaqueToken();
+      await target.create(hashToken(token), recordFor(clock, { streams: ['cam\uFFFD'], maxUses: 5 }));
+      const decide = async (stream: string) => {
+        const verdict = await verifier.verify(token, { stream, appKey: undefined, action: 'play', clientIp: '192.0.2.10', viewerSessionId: 'lone\ud800', consume: true });
+        return verdict.valid ? 'valid' : verdict.reason;
+      };
+      assert.equal(await decide('cam\ud800'), 'valid', 'the lone half reads as U+FFFD, as Redis stores it');
+      assert.equal(await decide('other\udc00'), 'stream_not_allowed');
+    }
+  } finally {
+    await withSessions.close();
+  }
+});

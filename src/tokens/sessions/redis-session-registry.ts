@@ -1,5 +1,6 @@
 import type { RedisClient } from '../../shared/redis-client.js';
 import { defineScripts, withKeys } from '../../shared/redis-commands.js';
+import { toWellFormedText } from '../../shared/unicode.js';
 import { deadlineArg, PAST_DEADLINE } from '../redis-scripts.js';
 import { PastDeadlineError } from '../token-store.js';
 import {
@@ -43,7 +44,9 @@ function sessionScriptArgs(
 
 /** `,"name":<JSON>` for a defined value; nothing for undefined, as JSON.stringify leaves such a property out. */
 function member(name: string, value: string | number | undefined): string {
-  return value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
+  if (value === undefined) return '';
+  // Well-formed first: the script's cjson.decode refuses an escaped lone surrogate.
+  return `,"${name}":${JSON.stringify(typeof value === 'string' ? toWellFormedText(value) : value)}`;
 }
 
 /**
