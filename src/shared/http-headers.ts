@@ -59,6 +59,14 @@ export function headerValueProblem(name: string, value: string): string | undefi
   return undefined;
 }
 
+/**
+ * Whether a value this service did not check at the door (a JWT's `jti`, any string of up to 256 characters) may
+ * be written into a header as it is: the value rule without node's check, which it implies.
+ */
+export function isSafeHeaderValue(value: string): boolean {
+  return FIELD_VALUE.test(value);
+}
+
 export function isAllowedResponseHeader(name: string, value: unknown): value is string {
   return typeof value === 'string' && headerNameProblem(name) === undefined && headerValueProblem(name, value) === undefined;
 }
