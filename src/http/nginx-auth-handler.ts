@@ -27,7 +27,7 @@ export interface NginxAuthDeps extends AuthorizeDeps {
 }
 
 /** Set on every allow answer, so nginx can log or forward which token let the viewer in (`auth_request_set`). */
-export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
+const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const NO_ORIGINAL_URI = 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)';

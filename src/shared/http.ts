@@ -35,7 +35,7 @@ export function sendError(res: Response, code: ErrorCode, message: string, detai
 }
 
 /** `Retry-After` of a 503 store_unavailable answer. */
-export const STORE_RETRY_AFTER_SECONDS = '1';
+const STORE_RETRY_AFTER_SECONDS = '1';
 
 /** The error answer of every route, `{error:{code,message,requestId,details?}}`, on a plain node:http response. */
 export function writeError(res: ServerResponse, code: ErrorCode, message: string, requestId: string, details?: unknown): void {
@@ -102,7 +102,7 @@ const OWN_HEADERS = new Set(['x-request-id', NO_SNIFF_HEADER[0], ...ADMIN_SECURI
  * with it would throw again, and a throw here would escape every handler and end the process. When even that fails,
  * or the answer had already started, the connection is closed.
  */
-export function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
+function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
   try {
     if (res.headersSent) {
       res.destroy();
