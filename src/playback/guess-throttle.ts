@@ -34,6 +34,9 @@ export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
   peerAddress?: string | undefined;
 };
 
+/** How many hashed keys a throttle keeps (the last ones seen); past it the cache starts again from empty. */
+const KEY_CACHE_MAX = 4096;
+
 /**
  * Brute-force throttling of token guesses. Once a client IP (or a stream) has had `max` unknown-token refusals in
  * the window, its requests are refused with reason `throttled` before any token lookup, whatever token they carry.
@@ -41,9 +44,6 @@ export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
  * lookup. Addresses are keyed in their canonical form (canonicalIp), so every spelling of one address is one
  * client. Keys hold SHA-256 prefixes of the IP and stream, never the values themselves.
  */
-/** How many hashed keys a throttle keeps (the last ones seen); past it the cache starts again from empty. */
-const KEY_CACHE_MAX = 4096;
-
 export class GuessThrottle {
   private readonly gate: FailureGate;
   /**
