@@ -52,8 +52,6 @@ export class GuessThrottle {
    * not (addresses and stream names are no secrets), and a caller rotating values only makes it start again.
    */
   private readonly keyCache = { peer: new Map<string, LimitKey>(), ip: new Map<string, LimitKey>(), s: new Map<string, LimitKey>() };
-  /** Keys held by the three maps of keyCache together (one map per kind: no `kind:value` string per lookup). */
-  private keysCached = 0;
 
   constructor(
     limiter: FailureLimiter,
@@ -100,15 +98,15 @@ export class GuessThrottle {
     const cache = this.keyCache[kind];
     let found = cache.get(value);
     if (found === undefined) {
-      if (this.keysCached >= KEY_CACHE_MAX) {
-        this.keyCache.peer.clear();
-        this.keyCache.ip.clear();
-        this.keyCache.s.clear();
-        this.keysCached = 0;
+      const { peer, ip, s } = this.keyCache;
+      // One map per kind (no `kind:value` string per lookup); the bound is on the three together.
+      if (peer.size + ip.size + s.size >= KEY_CACHE_MAX) {
+        peer.clear();
+        ip.clear();
+        s.clear();
       }
       found = Object.freeze({ key: `g:${kind}:${sha256Hex(value).slice(0, 32)}`, max });
       cache.set(value, found);
-      this.keysCached += 1;
     }
     return found;
   }
