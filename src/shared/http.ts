@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
-import { declaredUtfCharset, drain, isJsonRequest, NOT_JSON_MESSAGE, parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from './json-body.js';
+import { declaredUtfCharset, drain, isJsonRequest, NOT_JSON_MESSAGE, parseJsonBytes, readJsonBytes, unsafeJsonRefusal, UNSUPPORTED_ENCODING, type BodyRefusal } from './json-body.js';
 import { requestStateOf, setRequestState } from './request-state.js';
 import { ADMIN_SECURITY_HEADERS, NO_SNIFF_HEADER } from './security-headers.js';
 
@@ -74,7 +74,7 @@ export const requireJson: RequestHandler = (req, res, next) => {
 export function jsonBody(limitBytes: number): RequestHandler {
   return async (req, res, next) => {
     const charset = declaredUtfCharset(req);
-    if (charset === undefined) return sendRefusal(res, { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' });
+    if (charset === undefined) return sendRefusal(res, UNSUPPORTED_ENCODING);
     const bytes = await readJsonBytes(req, { limitBytes, inflate: true });
     if (!bytes.ok) {
       if (bytes.refusal.unread) await drain(req);
