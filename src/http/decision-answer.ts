@@ -32,12 +32,9 @@ export function addEntries(headers: AnswerHeaders, entries: HeaderEntries): void
   }
 }
 
-/**
- * A JSON answer, `Content-Type` and `Content-Length` as Express's res.json wrote them. `byteLength`: the body's
- * length in bytes when the caller knows it (an echoed body's text, whose bytes were received).
- */
-export function endJson(res: ServerResponse, status: number, headers: AnswerHeaders, json: string | Buffer, byteLength?: number): void {
-  const length = byteLength ?? (typeof json === 'string' ? Buffer.byteLength(json) : json.length);
+/** A JSON answer, `Content-Type` and `Content-Length` as Express's res.json wrote them. */
+export function endJson(res: ServerResponse, status: number, headers: AnswerHeaders, json: string | Buffer): void {
+  const length = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
   headers.push('Content-Type', JSON_CONTENT_TYPE, 'Content-Length', String(length));
   res.writeHead(status, headers);
   res.end(json);

@@ -5,7 +5,7 @@ import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
 import { secondsSince, type RequestTiming } from '../shared/request-state.js';
-import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
+import { checkedHeaderEntries, isSafeHeaderValue, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from '../playback/edge-signature.js';
@@ -27,7 +27,7 @@ export interface NginxAuthDeps extends AuthorizeDeps {
 }
 
 /** Set on every allow answer, so nginx can log or forward which token let the viewer in (`auth_request_set`). */
-export const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
+const TOKEN_ID_HEADER = 'X-Auth-Token-Id';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const NO_ORIGINAL_URI = 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)';
@@ -118,7 +118,8 @@ function writeNginxAnswer(
   if (decision.allow) {
     addEntries(headers, allowHeaderEntries);
     addEntries(headers, tokenHeaderEntries(decision.headers));
-    if (decision.tokenId !== null) headers.push(TOKEN_ID_HEADER, decision.tokenId);
+    // A JWT's jti is any string: one with a control or non-ASCII character would make writeHead throw (a 500).
+    if (decision.tokenId !== null && isSafeHeaderValue(decision.tokenId)) headers.push(TOKEN_ID_HEADER, decision.tokenId);
     if (edge !== undefined) addEdgeHeaders(headers, decision.tokenId, edge, deps);
     return endEmpty(res, 204, headers);
   }

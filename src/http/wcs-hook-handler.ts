@@ -54,7 +54,7 @@ export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
     const parsedBody = parseStrictJson(raw);
     if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
     const body = parsedBody.value;
-    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw, raw.length);
+    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw);
     const unsafe = unsafeJsonRefusal(body);
     if (unsafe) return writeRefusal(res, unsafe, requestId);
 
@@ -101,7 +101,7 @@ function writeHookAnswer(res: ServerResponse, decision: Decision, echo: Buffer |
   if (decision.allow && echo !== undefined) {
     addEntries(headers, settings.allowHeaderEntries);
     addEntries(headers, tokenHeaderEntries(decision.headers));
-    return endJson(res, 200, headers, echo, echo.length);
+    return endJson(res, 200, headers, echo);
   }
   // The reason stays in our log: telling a caller why a token failed helps whoever is guessing tokens.
   if (settings.exposeDenyReason) headers.push('X-Deny-Reason', decision.reason);

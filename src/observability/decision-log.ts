@@ -40,7 +40,7 @@ function decisionLogger(logger: Logger): DecisionLogger {
  * Stream, appKey and session id come from the caller (a hook body may hold 60 KB names): a decision line stays
  * bounded whatever they send. 256 is nginx's cap on a stream name, so a real one is never cut.
  */
-export const MAX_LOGGED_FIELD_LENGTH = 256;
+const MAX_LOGGED_FIELD_LENGTH = 256;
 
 /** `value` cut to MAX_LOGGED_FIELD_LENGTH characters, marked with `…`, never between the halves of a surrogate pair. */
 export function capLoggedField(value: string | undefined): string | null {

@@ -70,7 +70,7 @@ export function fixedLineWriter(logger: Logger, level: string, msg: string): Fix
  * without a control character, only `"` and `\` are escaped (a lone surrogate is written as it is, unlike
  * JSON.stringify); anything else goes through JSON.stringify.
  */
-export function pinoString(text: string): string {
+function pinoString(text: string): string {
   const length = text.length;
   if (length > 100) return JSON.stringify(text);
   let result = '';

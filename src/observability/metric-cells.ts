@@ -90,7 +90,7 @@ export class CellCounter<L extends string> {
   }
 
   /** Bind once per label set (the labels object's key order is the exposition's label order). */
-  cell(labels: Labels<L>): CounterCell {
+  private cell(labels: Labels<L>): CounterCell {
     const cell = { labels, pending: 0 };
     this.cells.push(cell);
     return {
@@ -149,7 +149,7 @@ export class CellHistogram<L extends string> {
   }
 
   /** Bind once per label set (the labels object's key order is the exposition's label order). */
-  cell(labels: Labels<L>): HistogramCell {
+  private cell(labels: Labels<L>): HistogramCell {
     const series: HistogramSeries<L> = { labels, buckets: new Float64Array(this.upperBounds.length), sum: 0, count: 0 };
     this.series.push(series);
     const bounds = this.upperBounds;
@@ -212,8 +212,8 @@ export class CellHistogram<L extends string> {
 /**
  * A gauge that is written far more often than it changes (`wcs_auth_store_up` is set to 1 after every store
  * answer): a write of the value the series already holds is skipped. Every writer of the gauge must go through
- * here, or a skipped write could leave another writer's value standing; `registry.resetMetrics()` (unused by the
- * service) would need `forget()` too.
+ * here, or a skipped write could leave another writer's value standing. `registry.resetMetrics()` (unused by the
+ * service) would need the remembered values cleared too.
  */
 export class LatchedGauge<L extends string> {
   private readonly last = new Map<string, number>();
@@ -232,9 +232,5 @@ export class LatchedGauge<L extends string> {
 
   get() {
     return this.gauge.get();
-  }
-
-  forget(): void {
-    this.last.clear();
   }
 }

@@ -34,6 +34,9 @@ export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
   peerAddress?: string | undefined;
 };
 
+/** How many hashed keys a throttle keeps (the last ones seen); past it the cache starts again from empty. */
+const KEY_CACHE_MAX = 4096;
+
 /**
  * Brute-force throttling of token guesses. Once a client IP (or a stream) has had `max` unknown-token refusals in
  * the window, its requests are refused with reason `throttled` before any token lookup, whatever token they carry.
@@ -41,9 +44,6 @@ export type ThrottledRequest = Pick<AccessRequest, 'clientIp' | 'stream'> & {
  * lookup. Addresses are keyed in their canonical form (canonicalIp), so every spelling of one address is one
  * client. Keys hold SHA-256 prefixes of the IP and stream, never the values themselves.
  */
-/** How many hashed keys a throttle keeps (the last ones seen); past it the cache starts again from empty. */
-const KEY_CACHE_MAX = 4096;
-
 export class GuessThrottle {
   private readonly gate: FailureGate;
   /**
@@ -52,8 +52,6 @@ export class GuessThrottle {
    * not (addresses and stream names are no secrets), and a caller rotating values only makes it start again.
    */
   private readonly keyCache = { peer: new Map<string, LimitKey>(), ip: new Map<string, LimitKey>(), s: new Map<string, LimitKey>() };
-  /** Keys held by the three maps of keyCache together (one map per kind: no `kind:value` string per lookup). */
-  private keysCached = 0;
 
   constructor(
     limiter: FailureLimiter,
@@ -100,15 +98,15 @@ export class GuessThrottle {
     const cache = this.keyCache[kind];
     let found = cache.get(value);
     if (found === undefined) {
-      if (this.keysCached >= KEY_CACHE_MAX) {
-        this.keyCache.peer.clear();
-        this.keyCache.ip.clear();
-        this.keyCache.s.clear();
-        this.keysCached = 0;
+      const { peer, ip, s } = this.keyCache;
+      // One map per kind (no `kind:value` string per lookup); the bound is on the three together.
+      if (peer.size + ip.size + s.size >= KEY_CACHE_MAX) {
+        peer.clear();
+        ip.clear();
+        s.clear();
       }
       found = Object.freeze({ key: `g:${kind}:${sha256Hex(value).slice(0, 32)}`, max });
       cache.set(value, found);
-      this.keysCached += 1;
     }
     return found;
   }

@@ -2,9 +2,9 @@ import { STREAM_NAME_MAX_LENGTH } from '../tokens/stream-pattern.js';
 import { clientIpFromSessionId } from './client-ip.js';
 
 /** WCS's mediaSessionId is a UUID with a short suffix; 256 leaves room for any other player or version. */
-export const VIEWER_SESSION_ID_MAX_LENGTH = 256;
+const VIEWER_SESSION_ID_MAX_LENGTH = 256;
 /** WCS application keys are short names (`defaultApp`); 256 is the bound of a stream name too. */
-export const APP_KEY_MAX_LENGTH = 256;
+const APP_KEY_MAX_LENGTH = 256;
 
 export interface HookFields {
   /** undefined only for methods that name no stream (`connect`, read with `streamRequired: false`). */

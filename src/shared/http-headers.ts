@@ -35,8 +35,8 @@ const RESERVED_X_PREFIXES = ['x-accel-', 'x-forwarded-', 'x-original-', 'x-edge-
 
 export const MAX_HEADERS = 20;
 
-export const HEADER_NAME_RULE = 'header names must start with X-, be RFC 9110 tokens of at most 64 characters and not be reserved';
-export const HEADER_VALUE_RULE = 'header values must be printable ASCII, at most 1024 characters, no CR/LF';
+const HEADER_NAME_RULE = 'header names must start with X-, be RFC 9110 tokens of at most 64 characters and not be reserved';
+const HEADER_VALUE_RULE = 'header values must be printable ASCII, at most 1024 characters, no CR/LF';
 
 /** Why `name` may not be set by a token or an operator; undefined when it may. The one check for every source. */
 export function headerNameProblem(name: string): string | undefined {
@@ -59,7 +59,15 @@ export function headerValueProblem(name: string, value: string): string | undefi
   return undefined;
 }
 
-export function isAllowedResponseHeader(name: string, value: unknown): value is string {
+/**
+ * Whether a value this service did not check at the door (a JWT's `jti`, any string of up to 256 characters) may
+ * be written into a header as it is: the value rule without node's check, which it implies.
+ */
+export function isSafeHeaderValue(value: string): boolean {
+  return FIELD_VALUE.test(value);
+}
+
+function isAllowedResponseHeader(name: string, value: unknown): value is string {
   return typeof value === 'string' && headerNameProblem(name) === undefined && headerValueProblem(name, value) === undefined;
 }
 

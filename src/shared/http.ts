@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, type ErrorCode } from './app-error.js';
-import { declaredUtfCharset, drain, isJsonRequest, NOT_JSON_MESSAGE, parseJsonBytes, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from './json-body.js';
+import { declaredUtfCharset, drain, isJsonRequest, NOT_JSON_MESSAGE, parseJsonBytes, readJsonBytes, unsafeJsonRefusal, UNSUPPORTED_ENCODING, type BodyRefusal } from './json-body.js';
 import { requestStateOf, setRequestState } from './request-state.js';
 import { ADMIN_SECURITY_HEADERS, NO_SNIFF_HEADER } from './security-headers.js';
 
@@ -35,7 +35,7 @@ export function sendError(res: Response, code: ErrorCode, message: string, detai
 }
 
 /** `Retry-After` of a 503 store_unavailable answer. */
-export const STORE_RETRY_AFTER_SECONDS = '1';
+const STORE_RETRY_AFTER_SECONDS = '1';
 
 /** The error answer of every route, `{error:{code,message,requestId,details?}}`, on a plain node:http response. */
 export function writeError(res: ServerResponse, code: ErrorCode, message: string, requestId: string, details?: unknown): void {
@@ -74,7 +74,7 @@ export const requireJson: RequestHandler = (req, res, next) => {
 export function jsonBody(limitBytes: number): RequestHandler {
   return async (req, res, next) => {
     const charset = declaredUtfCharset(req);
-    if (charset === undefined) return sendRefusal(res, { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' });
+    if (charset === undefined) return sendRefusal(res, UNSUPPORTED_ENCODING);
     const bytes = await readJsonBytes(req, { limitBytes, inflate: true });
     if (!bytes.ok) {
       if (bytes.refusal.unread) await drain(req);
@@ -102,7 +102,7 @@ const OWN_HEADERS = new Set(['x-request-id', NO_SNIFF_HEADER[0], ...ADMIN_SECURI
  * with it would throw again, and a throw here would escape every handler and end the process. When even that fails,
  * or the answer had already started, the connection is closed.
  */
-export function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
+function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
   try {
     if (res.headersSent) {
       res.destroy();

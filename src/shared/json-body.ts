@@ -24,7 +24,7 @@ const TOO_LARGE: BodyRefusal = { code: 'payload_too_large', message: 'Request bo
 const UNREADABLE: BodyRefusal = { code: 'invalid_json', message: 'Request body could not be read', unread: true };
 const NOT_UTF8: BodyRefusal = { code: 'invalid_json', message: 'Request body is not valid UTF-8' };
 const NOT_JSON: BodyRefusal = { code: 'invalid_json', message: 'Request body is not valid JSON' };
-const UNSUPPORTED_ENCODING: BodyRefusal = { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' };
+export const UNSUPPORTED_ENCODING: BodyRefusal = { code: 'unsupported_media_type', message: 'Unsupported body encoding or charset' };
 
 /**
  * Content-Type values type-is matches as JSON, as senders write them (WCS sends the first): answered by a Set

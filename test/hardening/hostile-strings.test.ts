@@ -141,6 +141,17 @@ for (const storeKind of STORE_KINDS) {
       assert.deepEqual([fine.status, reasonOf(t, fine)], [204, 'valid']);
     });
 
+    test('nginx mode: a JWT whose jti cannot be a header value is allowed without X-Auth-Token-Id (writeHead threw: a 500)', async () => {
+      const nginx = (token: string) => request(t.app).get('/nginx/auth').set('X-Original-URI', `/test/test.m3u8?token=${token}`);
+      for (const jti of ['j\u20acj', 'j\nj', 'j\u0001j']) {
+        const res = await nginx(jwt(t, { jti }));
+        assert.deepEqual([res.status, reasonOf(t, res)], [204, 'valid'], JSON.stringify(jti));
+        assert.equal(res.headers['x-auth-token-id'], undefined, JSON.stringify(jti));
+      }
+      const plain = await nginx(jwt(t, { jti: 'j-plain j' }));
+      assert.deepEqual([plain.status, plain.headers['x-auth-token-id']], [204, 'j-plain j']);
+    });
+
     test('crafted globs match the same in both stores: parts in order, stars spanning emoji and accents', async () => {
       const { token } = await issueViaApi(t.app, { streams: ['a*b*c', '*😀', 'é*é'] });
       const expected: [string, number][] = [
