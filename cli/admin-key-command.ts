@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parseAdminKeys, ADMIN_SCOPES } from '../src/admin/admin-keys.js';
-import { EXIT, parseCommandArgs, printJson, UsageError, type CliIo } from './cli-io.js';
+import { EXIT, parseOnlySubcommand, printJson, UsageError, type CliIo } from './cli-io.js';
 
 export const ADMIN_KEY_HELP = `Usage: wcs-token-auth admin-key new [--id ID] [--scopes SCOPES] [--json]
 
@@ -13,18 +13,14 @@ ADMIN_API_KEYS (comma-separated with the others).
   -h, --help        this help`;
 
 export async function adminKeyCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${ADMIN_KEY_HELP}\n`);
-    return sub === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (sub !== 'new') throw new UsageError(`unknown command "admin-key ${sub}" (new)`);
-  const { values, positionals } = parseCommandArgs(rest, {
-    id: { type: 'string' },
-    scopes: { type: 'string' },
-    json: { type: 'boolean' },
+  const parsed = parseOnlySubcommand(args, io, {
+    group: 'admin-key',
+    sub: 'new',
+    help: ADMIN_KEY_HELP,
+    options: { id: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' } },
   });
-  if (positionals.length > 0) throw new UsageError(`admin-key new takes no arguments (got "${positionals[0]}")`);
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const id = values.id ?? 'admin';
   const key = `wta_admin_${randomBytes(32).toString('base64url')}`;
   const sha256 = `sha256:${createHash('sha256').update(key).digest('hex')}`;

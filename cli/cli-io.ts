@@ -34,6 +34,27 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   }
 }
 
+/**
+ * A command group with one sub-command (`admin-key new`, `config check`, `hook try`): prints `help` and gives the
+ * exit status when it was asked for (or no sub-command was given), else the sub-command's flags, which take no
+ * positional arguments.
+ */
+export function parseOnlySubcommand<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  io: CliIo,
+  command: { group: string; sub: string; help: string; options: T },
+) {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
+    io.out(`${command.help}\n`);
+    return { exit: sub === undefined ? EXIT.usage : EXIT.ok } as const;
+  }
+  if (sub !== command.sub) throw new UsageError(`unknown command "${command.group} ${sub}" (${command.sub})`);
+  const { values, positionals } = parseCommandArgs(rest, command.options);
+  if (positionals.length > 0) throw new UsageError(`${command.group} ${command.sub} takes no arguments (got "${positionals[0]}")`);
+  return { values };
+}
+
 /** Where the admin API is and which key to use: flags first, then WTA_URL / WTA_ADMIN_KEY. */
 export const CONNECTION_OPTIONS = {
   url: { type: 'string' },

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../src/config.js';
 import { systemClock } from '../src/shared/clock.js';
 import { createJwtRuntime } from '../src/tokens/jwt/jwt-runtime.js';
 import { JwtKeyError } from '../src/tokens/jwt/key-ring.js';
-import { EXIT, parseCommandArgs, printJson, UsageError, type CliIo } from './cli-io.js';
+import { EXIT, parseOnlySubcommand, printJson, UsageError, type CliIo } from './cli-io.js';
 
 export const CONFIG_CHECK_HELP = `Usage: wcs-token-auth config check [--env-file FILE] [--json]
 
@@ -16,14 +16,14 @@ would print and exits 0 when it would start, 1 when it would refuse to.
   -h, --help        this help`;
 
 export async function configCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${CONFIG_CHECK_HELP}\n`);
-    return sub === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (sub !== 'check') throw new UsageError(`unknown command "config ${sub}" (check)`);
-  const { values, positionals } = parseCommandArgs(rest, { 'env-file': { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`config check takes no arguments (got "${positionals[0]}")`);
+  const parsed = parseOnlySubcommand(args, io, {
+    group: 'config',
+    sub: 'check',
+    help: CONFIG_CHECK_HELP,
+    options: { 'env-file': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   const env = values['env-file'] === undefined ? io.env : { ...io.env, ...readEnvFile(values['env-file']) };
   const problems = await checkConfig(env);
   if (values.json) {

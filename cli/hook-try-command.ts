@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { ConnectionError, type DecisionRequest, type DecisionResult } from '../clients/typescript/src/index.js';
-import { cell, CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, fieldTable, parseCommandArgs, printJson, UsageError, type CliIo } from './cli-io.js';
+import { cell, CONNECTION_HELP, CONNECTION_OPTIONS, EXIT, fieldTable, parseOnlySubcommand, printJson, UsageError, type CliIo } from './cli-io.js';
 import { connect, serviceUrl } from './connection.js';
 
 export const HOOK_TRY_HELP = `Usage: wcs-token-auth hook try --token TOKEN --stream NAME [options]
@@ -39,14 +39,9 @@ const OPTIONS = {
 } as const;
 
 export async function hookCommand(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    io.out(`${HOOK_TRY_HELP}\n`);
-    return sub === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (sub !== 'try') throw new UsageError(`unknown command "hook ${sub}" (try)`);
-  const { values, positionals } = parseCommandArgs(rest, OPTIONS);
-  if (positionals.length > 0) throw new UsageError(`hook try takes no arguments (got "${positionals[0]}")`);
+  const parsed = parseOnlySubcommand(args, io, { group: 'hook', sub: 'try', help: HOOK_TRY_HELP, options: OPTIONS });
+  if (parsed.exit !== undefined) return parsed.exit;
+  const { values } = parsed;
   if (!values.token || !values.stream) throw new UsageError('hook try needs --token and --stream');
   const method = values.method ?? 'playHLS';
   if (!/^[A-Za-z]{1,64}$/.test(method)) throw new UsageError('--method must be a WCS method name such as playHLS');

@@ -92,5 +92,10 @@ describe('nginx segment authorization cache (real nginx, WTA_SEGMENT_AUTH=servic
       const status = (await get(`/live/${file}?token=${token}`)).status;
       assert.ok(status === 400 || status === 403, `${file}: ${status}`);
     }
+    const dotted = await issueToken(served.url, { streams: ['live.t'] });
+    // Allowed, and so cached; the fake WCS serves no directory with a dot (404), nor would it serve the next one.
+    assert.equal((await get(`/live.t/live.t1.ts?token=${dotted.token}`)).status, 404);
+    const status = (await get(`/live.t/live.ts?token=${dotted.token}`)).status;
+    assert.ok(status === 400 || status === 403, `live.t/live.ts: ${status}`);
   });
 });

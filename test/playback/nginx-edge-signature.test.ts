@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../../src/config.js';
-import { headerNameProblem } from '../../src/shared/http-headers.js';
+import { headerNameProblem, tokenHeaderEntries } from '../../src/shared/http-headers.js';
 import { issueViaApi } from '../helpers/admin-client.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { ADMIN_KEY, oneAppPerBlock, withTestApp, type TestApp } from '../helpers/test-app.js';
@@ -65,6 +65,8 @@ describe('GET /nginx/auth with EDGE_SIGNING_SECRET: signatures for nginx to chec
     // A record stored before the rule is answered without the header (tokenHeaderEntries checks the same rule): when
     // no signature can be made (address unknown), a stored value must not stand in for one.
     assert.equal(headerNameProblem('X-Edge-Query'), 'this header name is reserved');
+    const stored = { 'X-Edge-Query': 'wta_sig=forged', 'x-edge-signature': 'forged', 'X-Edge-Expires': '9999999999', 'X-Tier': 'gold' };
+    assert.deepEqual(tokenHeaderEntries(stored), [['X-Tier', 'gold']]);
   });
 
   test('EDGE_SIGNATURE_BIND_ADDRESS=false leaves the address out (wta_ip=0)', () =>

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { generateOpaqueToken, hashToken } from '../../src/tokens/opaque-token.js';
-import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import type { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import { listTokens } from '../../src/tokens/token-list.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisTokenStores } from '../helpers/redis-token-stores.js';
 import { recordFor } from './token-store.contract.js';
 
 /**
@@ -13,21 +13,11 @@ import { recordFor } from './token-store.contract.js';
  * issued and nobody lists. A record "gone" is deleted here as Redis's expiry would delete it.
  */
 
-let redis: TestRedis;
-let counter = 0;
-const stores: RedisTokenStore[] = [];
-before(async () => {
-  redis = await startTestRedis();
-});
-after(async () => {
-  await Promise.all(stores.map((store) => store.close()));
-  await redis.stop();
-});
+const { redis: server, open } = redisTokenStores();
 
 function setup() {
   const clock = new ManualClock(Date.now());
-  const store = new RedisTokenStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}${++counter}:`, commandTimeoutMs: 5000, retentionMs: 60_000, clock });
-  stores.push(store);
+  const store = open({ commandTimeoutMs: 5000, retentionMs: 60_000, clock });
   return { clock, store };
 }
 
@@ -42,23 +32,23 @@ describe('Redis store: index housekeeping', () => {
     const { clock, store } = setup();
     const gone = await issue(store, clock, 60);
     const kept = await issue(store, clock, 5);
-    await redis.client.del(...gone.map(({ tokenHash }) => store.recordKey(tokenHash)));
+    await server().client.del(...gone.map(({ tokenHash }) => store.recordKey(tokenHash)));
     // Entries younger than the retention are not looked at (their records cannot have expired yet).
     await issue(store, clock, 1);
-    assert.equal(await redis.client.zcard(store.indexKey()), 66);
+    assert.equal(await server().client.zcard(store.indexKey()), 66);
     clock.advance(60_001);
     // Each single issue looks at 2 × 1 + 16 entries: four of them cover the 66 entries at least once.
     for (let i = 0; i < 5; i++) await issue(store, clock, 1);
-    assert.equal(await redis.client.zcard(store.indexKey()), 11);
-    assert.equal(await redis.client.hlen(store.idsKey()), 11);
+    assert.equal(await server().client.zcard(store.indexKey()), 11);
+    assert.equal(await server().client.hlen(store.idsKey()), 11);
     for (const { record } of kept) assert.deepEqual(await store.findById(record.id), record);
-    for (const { record } of gone) assert.equal(await redis.client.hget(store.idsKey(), record.id), null);
+    for (const { record } of gone) assert.equal(await server().client.hget(store.idsKey(), record.id), null);
   });
 
   it('a first listing page drops them too, and lists only what is there', async () => {
     const { clock, store } = setup();
     const [gone, kept] = [await issue(store, clock, 3), await issue(store, clock, 2)];
-    await redis.client.del(...gone.map(({ tokenHash }) => store.recordKey(tokenHash)));
+    await server().client.del(...gone.map(({ tokenHash }) => store.recordKey(tokenHash)));
     const page = await listTokens(store, { limit: 50, after: undefined }, clock.now());
     // The listing drops what it meets; the first page's housekeeping would too, once they are old enough.
     clock.advance(60_001);
@@ -67,8 +57,8 @@ describe('Redis store: index housekeeping', () => {
       page.items.map((entry) => entry.record.id).sort(),
       kept.map(({ record }) => record.id).sort(),
     );
-    assert.equal(await redis.client.zcard(store.indexKey()), 2);
-    assert.equal(await redis.client.hlen(store.idsKey()), 2);
+    assert.equal(await server().client.zcard(store.indexKey()), 2);
+    assert.equal(await server().client.hlen(store.idsKey()), 2);
   });
 
   it('a rolled-back batch leaves no entry and no id behind', async () => {
@@ -77,8 +67,8 @@ describe('Redis store: index housekeeping', () => {
     assert.ok(taken);
     // The second item reuses a hash that exists: the batch fails and the first item is removed again.
     await assert.rejects(store.createMany([{ tokenHash: hashToken(generateOpaqueToken()), record: recordFor(clock) }, { tokenHash: taken.tokenHash, record: recordFor(clock) }]));
-    assert.equal(await redis.client.zcard(store.indexKey()), 1);
-    assert.equal(await redis.client.hlen(store.idsKey()), 1);
+    assert.equal(await server().client.zcard(store.indexKey()), 1);
+    assert.equal(await server().client.hlen(store.idsKey()), 1);
     assert.deepEqual(await store.findById(taken.record.id), taken.record);
   });
 });

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ipRangesOf } from '../../src/shared/ip-address.js';
 import { generateOpaqueToken, generateTokenId, hashToken } from '../../src/tokens/opaque-token.js';
-import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
+import type { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import { listPosition, listTokens } from '../../src/tokens/token-list.js';
 import type { TokenRecord } from '../../src/tokens/token-record.js';
 import type { PolicyCheck } from '../../src/tokens/token-store.js';
 import type { AccessRequest } from '../../src/tokens/token-verifier.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisTokenStores } from '../helpers/redis-token-stores.js';
 import { recordFor } from './token-store.contract.js';
 
 /**
@@ -19,24 +19,14 @@ import { recordFor } from './token-store.contract.js';
  * revoked by the current store.
  */
 
-let redis: TestRedis;
-let counter = 0;
-const stores: RedisTokenStore[] = [];
-before(async () => {
-  redis = await startTestRedis();
-});
-after(async () => {
-  await Promise.all(stores.map((store) => store.close()));
-  await redis.stop();
-});
+const { redis: server, open } = redisTokenStores();
 
 const RETENTION_MS = 60_000;
 
 function setup() {
   // Redis expires keys by its own clock, so records here are dated from real time.
   const clock = new ManualClock(Date.now());
-  const store = new RedisTokenStore({ url: redis.url, keyPrefix: `${redis.keyPrefix}${++counter}:`, commandTimeoutMs: 5000, retentionMs: RETENTION_MS, clock });
-  stores.push(store);
+  const store = open({ commandTimeoutMs: 5000, retentionMs: RETENTION_MS, clock });
   return { clock, store };
 }
 
@@ -46,7 +36,7 @@ async function writeLegacy(store: RedisTokenStore, record: TokenRecord): Promise
   const hash = hashToken(token);
   const purgeAt = record.expiresAt + RETENTION_MS;
   const member = `${listPosition(record)}:${hash}`;
-  const client = redis.client;
+  const client = server().client;
   await client.hset(store.recordKey(hash), 'data', JSON.stringify({ ...record, revokedAt: null }));
   if (record.allowedIps) await client.hset(store.recordKey(hash), 'ipRanges', JSON.stringify(ipRangesOf(record.allowedIps)));
   await client.pexpireat(store.recordKey(hash), purgeAt);
@@ -77,8 +67,8 @@ describe('Redis store: tokens written before issue 15', () => {
     assert.deepEqual(allowed?.record, record);
     assert.equal((await store.authorize(hash, play('other', 's2'), check(clock, 's2')))?.reason, 'stream_not_allowed');
     assert.equal((await store.authorize(hash, play('live-1', 's3'), check(clock, 's3')))?.reason, 'use_limit_reached');
-    assert.equal(await redis.client.hget(store.recordKey(hash), 'uses'), '1');
-    assert.equal(await redis.client.hexists(store.recordKey(hash), 'i'), 0, 'a decision does not rewrite the record');
+    assert.equal(await server().client.hget(store.recordKey(hash), 'uses'), '1');
+    assert.equal(await server().client.hexists(store.recordKey(hash), 'i'), 0, 'a decision does not rewrite the record');
   });
 
   it('finds an old record by hash and by id, with its usage', async () => {
@@ -118,14 +108,14 @@ describe('Redis store: tokens written before issue 15', () => {
     const expiresAt = clock.now() + 3_600_000;
     const changed = await store.update(record.id, ({ record: current }) => ({ ...current, streams: ['changed'], expiresAt }));
     assert.deepEqual(changed?.record, { ...record, streams: ['changed'], expiresAt });
-    const fields = await redis.client.hgetall(store.recordKey(hash));
+    const fields = await server().client.hgetall(store.recordKey(hash));
     assert.equal(fields.data, undefined, 'the old data field is gone');
     assert.equal(fields.i, record.id);
     const purgeAt = expiresAt + RETENTION_MS;
-    assert.equal(await redis.client.pexpiretime(store.recordKey(hash)), purgeAt);
-    assert.equal(await redis.client.pexpiretime(store.idKey(record.id)), purgeAt);
-    assert.equal(Number(await redis.client.zscore(store.expiryIndexKey(), `${listPosition(record)}:${hash}`)), purgeAt);
-    assert.ok((await redis.client.pexpiretime(store.indexKey())) >= purgeAt);
+    assert.equal(await server().client.pexpiretime(store.recordKey(hash)), purgeAt);
+    assert.equal(await server().client.pexpiretime(store.idKey(record.id)), purgeAt);
+    assert.equal(Number(await server().client.zscore(store.expiryIndexKey(), `${listPosition(record)}:${hash}`)), purgeAt);
+    assert.ok((await server().client.pexpiretime(store.indexKey())) >= purgeAt);
     assert.deepEqual(await store.findById(record.id), { ...record, streams: ['changed'], expiresAt });
     assert.equal((await store.authorize(hash, play('changed', 's1'), check(clock, 's1')))?.reason, null);
     assert.equal((await store.authorize(hash, play('test', 's1'), check(clock, 's1')))?.reason, 'stream_not_allowed');
@@ -148,8 +138,8 @@ describe('Redis store: tokens written before issue 15', () => {
     assert.equal((await listTokens(store, { limit: 10, after: undefined }, clock.now())).items.length, 1);
     clock.advance(1000 + RETENTION_MS);
     assert.equal((await listTokens(store, { limit: 10, after: undefined }, clock.now())).items.length, 0);
-    assert.equal(await redis.client.zcard(store.indexKey()), 0);
-    assert.equal(await redis.client.zcard(store.expiryIndexKey()), 0);
+    assert.equal(await server().client.zcard(store.indexKey()), 0);
+    assert.equal(await server().client.zcard(store.expiryIndexKey()), 0);
   });
 
   it('an id that is in neither form is not found', async () => {

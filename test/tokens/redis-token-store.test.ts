@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { RedisTokenStore } from '../../src/tokens/redis-token-store.js';
 import { ManualClock } from '../helpers/manual-clock.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisTokenStores } from '../helpers/redis-token-stores.js';
 import { tokenStoreContract } from './token-store.contract.js';
 
-let redis: TestRedis;
-const stores: RedisTokenStore[] = [];
-before(async () => {
-  redis = await startTestRedis();
-});
-after(async () => {
-  await Promise.all(stores.map((store) => store.close()));
-  await redis.stop();
-});
+const { redis: server, open } = redisTokenStores();
 
 tokenStoreContract('redis', async () => {
   // Redis expires keys by its own clock, so records here are dated from real time.
   const clock = new ManualClock(Date.now());
   const retentionMs = 10_000;
-  const store = new RedisTokenStore({ url: redis.url, keyPrefix: redis.keyPrefix, commandTimeoutMs: 2000, retentionMs, clock });
-  stores.push(store);
+  const redis = server();
+  const store = open({ keyPrefix: redis.keyPrefix, commandTimeoutMs: 2000, retentionMs, clock });
   return {
     store,
     clock,
