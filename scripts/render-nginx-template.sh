@@ -40,8 +40,9 @@ fi
 
 # nginx reads the token as the variable $arg_<name>, whose name may hold only letters, digits and _: any other name
 # would render a config that silently never sees the token (the service accepts . and - for the WCS hook).
-if [ -n "${WTA_TOKEN_PARAM+set}" ] && ! [[ "$WTA_TOKEN_PARAM" =~ ^[A-Za-z0-9_]{1,64}$ ]]; then
-  echo "render-nginx-template: WTA_TOKEN_PARAM must be 1-64 letters, digits or _ (nginx reads it as \$arg_<name>), got '$WTA_TOKEN_PARAM'" >&2
+# wta_* names are the edge signature's parameters, which the auth cache key leaves out.
+if [ -n "${WTA_TOKEN_PARAM+set}" ] && { ! [[ "$WTA_TOKEN_PARAM" =~ ^[A-Za-z0-9_]{1,64}$ ]] || [[ "${WTA_TOKEN_PARAM,,}" == wta_* ]]; }; then
+  echo "render-nginx-template: WTA_TOKEN_PARAM must be 1-64 letters, digits or _ (nginx reads it as \$arg_<name>) and not start with wta_ (the edge signature's parameters), got '$WTA_TOKEN_PARAM'" >&2
   exit 1
 fi
 

@@ -70,6 +70,7 @@ describe('configuration', () => {
     [{ PORT: '70000' }, 'PORT', /at most 65535/],
     [{ WCS_HOOK_BASE_PATH: 'wcs' }, 'WCS_HOOK_BASE_PATH', /starting with \//],
     [{ TOKEN_QUERY_PARAM: 'to ken' }, 'TOKEN_QUERY_PARAM', /letters, digits/],
+    [{ TOKEN_QUERY_PARAM: 'wta_sig' }, 'TOKEN_QUERY_PARAM', /must not start with wta_/],
     [{ HOOK_ALLOW_HEADERS: 'X-A: b' }, 'HOOK_ALLOW_HEADERS', /JSON object/],
     [{ HOOK_ALLOW_HEADERS: '{"X-A":"b\\r\\nInjected: 1"}' }, 'HOOK_ALLOW_HEADERS.X-A', /no CR\/LF/],
     [{ EXPOSE_DENY_REASON: 'maybe' }, 'EXPOSE_DENY_REASON', /true or false/],

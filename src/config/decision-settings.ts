@@ -51,7 +51,11 @@ const suffixRegex = z.string().transform((value, ctx) => {
 /** How a decision is asked for and answered: the WCS hook, nginx's auth_request, and edge signatures. */
 export const decisionEnv = {
   WCS_HOOK_BASE_PATH: pathString.default(DEFAULT_HOOK_BASE_PATH),
-  TOKEN_QUERY_PARAM: nameString.default('token'),
+  // wta_exp, wta_tid, wta_ip and wta_sig are the edge signature's own parameters: nginx leaves them out of its auth
+  // cache key, so a token under one of those names would be left out too.
+  TOKEN_QUERY_PARAM: nameString
+    .refine((name) => !name.toLowerCase().startsWith('wta_'), { message: 'must not start with wta_ (the edge signature parameters use that prefix)' })
+    .default('token'),
   WCS_SIGNING_SECRET: secret(z.string().min(1, { message: 'must not be empty (unset it to disable signing)' }).optional(), 'value'),
   HOOK_ALLOW_HEADERS: headerMapJson.default({}),
   EXPOSE_DENY_REASON: booleanString.default(false),

@@ -64,7 +64,7 @@ describe('scripts/render-nginx-template.sh renders the shipped template outside 
   });
 
   it('refuses a WTA_TOKEN_PARAM that nginx cannot read as $arg_<name> (only letters, digits and _)', () => {
-    for (const name of ['my.token', 'my-token', 'tok en', '']) {
+    for (const name of ['my.token', 'my-token', 'tok en', '', 'wta_sig', 'WTA_token']) {
       const result = render({ ...overrides, WTA_TOKEN_PARAM: name });
       assert.equal(result.status, 1, name);
       assert.match(result.stderr, /WTA_TOKEN_PARAM must be 1-64 letters, digits or _/, name);
