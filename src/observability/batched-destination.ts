@@ -33,7 +33,8 @@ function flushAllAtExit(): void {
 /**
  * The lines logged during one turn of the event loop, written with one write(2) when the turn's I/O callbacks are
  * done (setImmediate runs in the same loop iteration, after the poll phase where requests are handled): a syscall
- * per line was the one syscall per decision the bare node:http baseline does not make (bench/README.md). Every
+ * per line was the one syscall per decision the bare node:http baseline does not make (bench/README.md); with one
+ * line per turn (one connection) nothing is saved and the setImmediate is the price (bench/log-batch.mjs). Every
  * line of the logger goes through the same buffer, so their order is kept. Flushed at once when a turn buffers
  * more than BATCH_LIMIT_CHARS, by pino's `fatal` (it calls flushSync), by `logger.flush()`, and when the process
  * exits (process.exit, an uncaught exception, an unhandled rejection, the loop running dry). Only a death
