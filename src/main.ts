@@ -53,7 +53,7 @@ function adminKeysFor(config: Config, logger: Logger): AdminKey[] {
 }
 
 function createMainLogger(config: Config): Logger {
-  const logger = createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets });
+  const logger = createLogger(config.logLevel, stdoutDestination({ async: config.logAsync, batch: config.logBatch }), { secrets: config.logSecrets });
   // Workers tag their lines, so that one worker's story can be followed in the shared log stream.
   return cluster.isWorker ? logger.child({ worker: cluster.worker?.id, pid: process.pid }) : logger;
 }
@@ -142,7 +142,7 @@ if (config.workers > 1 && cluster.isPrimary) {
   runClusterPrimary({
     workers: config.workers,
     shutdownTimeoutMs: config.shutdownDelayMs + config.shutdownTimeoutMs,
-    logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync }), { secrets: config.logSecrets }),
+    logger: createLogger(config.logLevel, stdoutDestination({ async: config.logAsync, batch: config.logBatch }), { secrets: config.logSecrets }),
   });
   // The primary stops its workers on SIGTERM; an orphaned primary sends itself one.
   watchParent(() => process.kill(process.pid, 'SIGTERM'));

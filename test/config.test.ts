@@ -87,6 +87,7 @@ describe('configuration', () => {
     [{ ADMIN_API_KEYS: 'a=0123456789abcdef,a=0123456789abcdeg' }, 'ADMIN_API_KEYS', /listed twice/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /./],
     [{ LOG_ASYNC: 'sometimes' }, 'LOG_ASYNC', /true or false/],
+    [{ LOG_BATCH: 'yes please' }, 'LOG_BATCH', /true or false/],
   ];
   for (const [env, variable, message] of invalid) {
     it(`refuses ${JSON.stringify(env)}, naming ${variable} and why`, () => {

@@ -9,6 +9,7 @@ export const processEnv = {
   WORKERS: integerString(1, 256).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_ASYNC: booleanString.default(false),
+  LOG_BATCH: booleanString.default(true),
   SHUTDOWN_TIMEOUT_MS: integerString(0, 120_000).default(10_000),
   SHUTDOWN_DELAY_MS: integerString(0, 120_000).default(0),
   METRICS_PORT: integerString(0, 65535).optional(),
@@ -43,6 +44,8 @@ export function processSettings(e: EnvOf<typeof processEnv> & Pick<EnvOf<typeof 
     logLevel,
     /** LOG_ASYNC: buffer log lines and write them from a background thread instead of one write per line. */
     logAsync: e.LOG_ASYNC,
+    /** LOG_BATCH: write the lines of one event-loop turn with one write instead of one write per line (not with LOG_ASYNC). */
+    logBatch: e.LOG_BATCH,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     /** After SIGTERM: how long to keep serving with /readyz failing, so load balancers stop sending first. */
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,

@@ -1,4 +1,5 @@
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
+import { batchedDestination } from './batched-destination.js';
 import { createErrorSerializer, createScrubber } from './log-redaction.js';
 
 /**
@@ -34,16 +35,18 @@ function isoTime(): string {
 }
 
 /**
- * Where stdout lines go. By default each line is one write(2) on the calling thread, as it is logged: measured
- * cheaper per decision than pino's default asynchronous mode, which hands each line to a libuv thread and wakes the
- * event loop again when it is written (bench/README.md), and no line waits or is lost on a crash. `async` (LOG_ASYNC)
- * buffers up to 4 KiB, written by a background thread at least once a second and flushed at exit: for a stdout that
- * can block (a slow pipe), at the price of losing the last lines on a hard crash.
+ * Where stdout lines go. By default (`batch`, LOG_BATCH) the lines of one event-loop turn are written together
+ * with one synchronous write(2) at the end of the turn (batched-destination.ts): the same lines, in the same order,
+ * one syscall per turn instead of one per line, flushed at exit. Without `batch` each line is one write(2) on the
+ * calling thread, as it is logged: measured cheaper per decision than pino's default asynchronous mode, which
+ * hands each line to a libuv thread and wakes the event loop again when it is written (bench/README.md). `async`
+ * (LOG_ASYNC) wins over `batch`: it buffers up to 4 KiB, written by a background thread at least once a second and
+ * flushed at exit, for a stdout that can block (a slow pipe), at the price of losing the last lines on a hard crash.
  */
-export function stdoutDestination(options: { async: boolean }): DestinationStream {
-  return options.async
-    ? destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 1000 })
-    : destination({ fd: 1, sync: true });
+export function stdoutDestination(options: { async: boolean; batch?: boolean }): DestinationStream {
+  if (options.async) return destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 1000 });
+  const perLine = destination({ fd: 1, sync: true });
+  return options.batch === false ? perLine : batchedDestination(perLine);
 }
 
 /**

@@ -45,7 +45,18 @@ export class GracefulShutdown {
     await this.delay(signal);
     await this.stop(signal, parts);
     this.logger.info('stopped');
+    await this.flushLogs();
     process.exit(0);
+  }
+
+  /**
+   * The log lines still buffered (LOG_BATCH's turn, LOG_ASYNC's 4 KiB) are written before the process ends: the
+   * exit handlers would also write them, but an asynchronous write already under way could be cut off by the exit.
+   */
+  private async flushLogs(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.logger.flush(() => resolve());
+    });
   }
 
   private async delay(signal: string): Promise<void> {
