@@ -1,6 +1,9 @@
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
-/** An admitted attempt: say how it ended, once. `failed` records a failure; the promise is that recording. */
+/**
+ * An admitted attempt: say how it ended, once. `failed` records a failure; the promise is that recording (without
+ * one, it is already settled and never rejects).
+ */
 export interface GateTicket {
   finish(failed: boolean): Promise<void>;
 }
