@@ -9,6 +9,7 @@ import { issueToken, issueTokenSchema, prepareToken } from '../../src/tokens/iss
 import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
 import { OpaqueTokenVerifier } from '../../src/tokens/opaque-token-verifier.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { buildTestApp } from '../helpers/test-app.js';
 
 const clock = new ManualClock(Date.now());
 const store = new MemoryTokenStore(clock);
@@ -99,6 +100,45 @@ describe('authorizePlayback falls back to the promise when a step cannot answer 
     for (const deps of [depsWith({ limiter: redisLike }), depsWith({ asyncStore: true })]) {
       assert.deepEqual(pick(await later(authorizePlayback(token, requestFrom(), deps))), { allow: true, reason: 'valid' });
       assert.deepEqual(pick(await later(authorizePlayback(guessToken(), requestFrom(), deps))), { allow: false, reason: 'unknown_token' });
+    }
+  });
+});
+
+describe('authorizePlayback: the throttle admits at once but the verifier cannot (a JWT)', () => {
+  test('the promise way, and the synchronous admission left nothing behind: one guess, recorded once', async () => {
+    const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
+    let recorded = 0;
+    const limiter: FailureLimiter = {
+      remaining: (keys) => memory.remaining(keys),
+      remainingNow: (keys) => memory.remainingNow(keys),
+      recordFailure: (keys) => ((recorded += 1), memory.recordFailure(keys)),
+    };
+    const deps = depsWith({ limiter, maxPerIp: 1 });
+    const jwt = { verify: async () => ({ valid: false as const, kind: 'jwt' as const, tokenId: null, reason: 'invalid_signature' as const }) };
+    deps.verifier = new CompositeTokenVerifier({ jwt, opaque: new OpaqueTokenVerifier({ store, clock }) });
+    const request = requestFrom();
+    const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    assert.deepEqual(pick(await later(authorizePlayback(forged, requestFrom(request.clientIp), deps))), { allow: false, reason: 'invalid_signature' });
+    await tick();
+    assert.equal(recorded, 1);
+    assert.deepEqual(pick(now(authorizePlayback(token, requestFrom(request.clientIp), deps))), { allow: false, reason: 'throttled' });
+  });
+});
+
+describe('authorizePlayback with the services as main.ts builds them (TOKEN_STORE=memory)', () => {
+  test('the instrumented store and limiter keep their synchronous answers: allow, guess, throttled at once', async () => {
+    const app = buildTestApp({ store: 'memory', env: { BRUTE_FORCE_MAX_PER_IP: '1' } });
+    try {
+      const { services, config } = app;
+      const issued = await issueToken(input, { ...issueDeps, store: services.store, now: app.clock.now() });
+      const deps: AuthorizeDeps = { ...config, ...services, onStoreFailure: () => assert.fail('no store failure expected') };
+      const ip = '198.51.100.7';
+      assert.deepEqual(pick(now(authorizePlayback(issued.token, requestFrom(ip), deps))), { allow: true, reason: 'valid' });
+      assert.deepEqual(pick(now(authorizePlayback(guessToken(), requestFrom(ip), deps))), { allow: false, reason: 'unknown_token' });
+      await tick();
+      assert.deepEqual(pick(now(authorizePlayback(issued.token, requestFrom(ip), deps))), { allow: false, reason: 'throttled' });
+    } finally {
+      await app.close();
     }
   });
 });
