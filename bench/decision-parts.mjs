@@ -60,10 +60,47 @@ async function decideOnce(index, requestId) {
   recordDecision(deps, answer, context, (performance.now() - started) / 1e3);
 }
 
+/** decideOnce for a caller that awaits only a promise: authorizePlayback may answer at once (a memory decision). */
+function decideNow(index, requestId) {
+  const k = index % 64;
+  const started = performance.now();
+  const request = requestOf(k);
+  const answer = authorizePlayback(tokens[k], request, deps);
+  if (answer instanceof Promise) return answer.then((settled) => recordNow(settled, request, requestId, started));
+  recordNow(answer, request, requestId, started);
+  return undefined;
+}
+
+function recordNow(answer, request, requestId, started) {
+  if (!answer.allow) refused += 1;
+  const context = { method: 'playHLS', stream: request.stream, appKey: request.appKey, clientIp: request.clientIp, viewerSessionId: request.viewerSessionId, requestId };
+  recordDecision(deps, answer, context, (performance.now() - started) / 1e3);
+}
+
 const parts = {
   // The whole decision as the hook handler runs it after parsing: authorizePlayback, then the line and metrics.
   decision: async (i) => {
     await Promise.all(Array.from({ length: 50 }, (_, j) => decideOnce(i + j, `req-${i}-${j}`)));
+  },
+  // The same, by a caller that awaits only when the answer is a promise (a build whose decisions are all promises
+  // awaits each).
+  decisionNow: async (i) => {
+    const pending = [];
+    for (let j = 0; j < 50; j++) {
+      const later = decideNow(i + j, `req-${i}-${j}`);
+      if (later !== undefined) pending.push(later);
+    }
+    await Promise.all(pending);
+  },
+  // authorizePlayback alone (no decision line), awaited only when it answers with a promise.
+  authorize: async (i) => {
+    const pending = [];
+    for (let j = 0; j < 50; j++) {
+      const k = (i + j) % 64;
+      const answer = authorizePlayback(tokens[k], requestOf(k), deps);
+      if (answer instanceof Promise) pending.push(answer);
+    }
+    await Promise.all(pending);
   },
   // The decision line and its two metric cells, written to /dev/null as the bench's service does.
   line: (i) => {

@@ -1,6 +1,9 @@
 import type { FailureLimiter, LimitKey } from './failure-limiter.js';
 
-/** An admitted attempt: say how it ended, once. `failed` records a failure; the promise is that recording. */
+/**
+ * An admitted attempt: say how it ended, once. `failed` records a failure; the promise is that recording (without
+ * one, it is already settled and never rejects).
+ */
 export interface GateTicket {
   finish(failed: boolean): Promise<void>;
 }
@@ -24,6 +27,9 @@ interface KeyState {
   checker: Attempt | undefined;
 }
 
+/** What `finish` returns when there is nothing to record: one settled promise for all. */
+const DONE: Promise<void> = Promise.resolve();
+
 type Check = { kind: 'limited' } | { kind: 'admit' } | { kind: 'wait'; key: string; front: boolean };
 
 /**
@@ -41,6 +47,10 @@ type Check = { kind: 'limited' } | { kind: 'admit' } | { kind: 'wait'; key: stri
  * Waiting is first come first served per key: each event wakes the first waiter of the key, which keeps its place
  * (the checker slot) while it reads the limiter again; an attempt that finds anyone waiting or checking ahead of it
  * queues behind them rather than taking the room they wait for.
+ *
+ * `admitNow` is the same admission without yielding, for a limiter that reads at once (`remainingNow`) and keys
+ * nobody is using here. Its attempt holds no place in flight: it must end (`finish`) before its caller yields, so no
+ * other attempt can run while it is under way, and a place it never holds is one nobody could have seen.
  */
 export class FailureGate {
   private readonly states = new Map<string, KeyState>();
@@ -49,7 +59,7 @@ export class FailureGate {
 
   /** A ticket once every key has room, or 'limited' as soon as one key has no failures left. */
   async admit(keys: readonly LimitKey[]): Promise<GateTicket | 'limited'> {
-    if (keys.length === 0) return { finish: async () => {} };
+    if (keys.length === 0) return this.ticketFor(keys, false);
     const attempt: Attempt = {};
     for (;;) {
       let remaining: number[];
@@ -68,13 +78,27 @@ export class FailureGate {
       }
       if (check.kind === 'admit') {
         this.giveUpChecks(attempt, keys);
-        const ticket = this.ticketFor(keys);
+        const ticket = this.ticketFor(keys, true);
         // There may be room for more than one.
         this.wakeOne(keys);
         return ticket;
       }
       await this.waitIn(attempt, keys, check);
     }
+  }
+
+  /**
+   * The admission answered at once, or undefined when it cannot be (the limiter has no `remainingNow`, or some key
+   * has attempts under way, waiting, checking or being recorded here: then only `admit` keeps their order). With
+   * nobody else on these keys, `admit` would admit exactly when every key has a failure left.
+   */
+  admitNow(keys: readonly LimitKey[]): GateTicket | 'limited' | undefined {
+    if (keys.length === 0) return this.ticketFor(keys, false);
+    if (this.limiter.remainingNow === undefined) return undefined;
+    for (const { key } of keys) if (this.states.has(key)) return undefined;
+    const remaining = this.limiter.remainingNow(keys);
+    for (let index = 0; index < keys.length; index++) if ((remaining[index] ?? 0) <= 0) return 'limited';
+    return this.ticketFor(keys, false);
   }
 
   private check(attempt: Attempt, keys: readonly LimitKey[], remaining: readonly number[]): Check {
@@ -118,27 +142,31 @@ export class FailureGate {
     this.forgetIdle(keys);
   }
 
-  private ticketFor(keys: readonly LimitKey[]): GateTicket {
-    for (const { key } of keys) this.stateOf(key).inFlight += 1;
+  /** `inFlight`: the attempt holds a place in flight on every key until it finishes (not one admitted now). */
+  private ticketFor(keys: readonly LimitKey[], inFlight: boolean): GateTicket {
+    if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight += 1;
     let finished = false;
     return {
-      finish: async (failed) => {
-        if (finished) return;
+      finish: (failed) => {
+        if (finished) return DONE;
         finished = true;
-        for (const { key } of keys) {
-          const state = this.stateOf(key);
-          state.inFlight -= 1;
-          if (failed) state.recording += 1;
-        }
-        if (!failed) return this.settle(keys);
-        try {
-          await this.limiter.recordFailure(keys);
-        } finally {
-          for (const { key } of keys) this.stateOf(key).recording -= 1;
-          this.settle(keys);
-        }
+        if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight -= 1;
+        if (failed && keys.length > 0) return this.record(keys);
+        if (inFlight) this.settle(keys);
+        return DONE;
       },
     };
+  }
+
+  /** Records a failure; until the limiter has it, it counts here as if recorded (`recording`). */
+  private async record(keys: readonly LimitKey[]): Promise<void> {
+    for (const { key } of keys) this.stateOf(key).recording += 1;
+    try {
+      await this.limiter.recordFailure(keys);
+    } finally {
+      for (const { key } of keys) this.stateOf(key).recording -= 1;
+      this.settle(keys);
+    }
   }
 
   private stateOf(key: string): KeyState {

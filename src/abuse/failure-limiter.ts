@@ -14,6 +14,11 @@ export interface LimitKey {
 export interface FailureLimiter {
   /** Per key, the failures still allowed in its current window (`max` minus the count; 0 or less = limited). */
   remaining(keys: readonly LimitKey[]): Promise<number[]>;
+  /**
+   * `remaining`, answered at once, by a limiter that reads in process (the memory one): the gate can then admit
+   * without yielding. Absent where a read may need I/O.
+   */
+  remainingNow?(keys: readonly LimitKey[]): number[];
   recordFailure(keys: readonly LimitKey[]): Promise<void>;
 }
 
@@ -30,6 +35,10 @@ export class MemoryFailureLimiter implements FailureLimiter {
   constructor(private readonly options: { windowMs: number; clock: Clock }) {}
 
   async remaining(keys: readonly LimitKey[]): Promise<number[]> {
+    return this.remainingNow(keys);
+  }
+
+  remainingNow(keys: readonly LimitKey[]): number[] {
     return keys.map(({ key, max }) => max - this.count(key));
   }
 

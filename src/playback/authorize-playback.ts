@@ -2,6 +2,7 @@ import { withSharedTimeout } from '../shared/with-timeout.js';
 import type { AccessRequest, TokenVerifier, Verdict } from '../tokens/token-verifier.js';
 import type { DecisionCache } from './decision-cache.js';
 import { deny, type Decision } from './decision.js';
+import type { GateTicket } from '../abuse/failure-gate.js';
 import type { GuessThrottle, ThrottledRequest } from './guess-throttle.js';
 
 export type StoreFailurePolicy = 'deny' | 'allow' | 'cached';
@@ -42,16 +43,31 @@ function writeDeadlineOf(startedAt: number, storeTimeoutMs: number): number {
  * - `allow` keeps every viewer watching, but nobody can be refused — not even a made-up token;
  * - `cached` allows only what this instance allowed in the last DECISION_CACHE_TTL_SECONDS for the same token,
  *   stream and appKey (and not revoked since), so current viewers keep watching and unknown tokens are refused.
+ *
+ * The answer is a Decision itself when every step could answer at once (the memory store and limiter: lookUpNow),
+ * else a promise of it. A synchronous answer needs no timeout: no store was waited for.
  */
-export async function authorizePlayback(
+export function authorizePlayback(
   token: string | undefined | null,
   request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>,
   deps: AuthorizeDeps,
-): Promise<Decision> {
+): Decision | Promise<Decision> {
   if (token === undefined) return deny('missing_token');
   if (token === null) return deny('malformed_token');
   // Every caller builds `request` for this one decision: it takes the deadline itself instead of a copy that has it.
   request.writeDeadline = writeDeadlineOf(Date.now(), deps.storeTimeoutMs);
+  let verdict: Verdict | typeof THROTTLED | undefined;
+  try {
+    verdict = lookUpNow(token, request, deps);
+  } catch (error) {
+    deps.onStoreFailure(error);
+    return answerWithoutStore(token, request, deps);
+  }
+  return verdict === undefined ? authorizeLater(token, request, deps) : decide(token, request, deps, verdict);
+}
+
+/** The decision when a step must wait (a store, a limiter, or the gate's order): bounded by STORE_TIMEOUT_MS. */
+async function authorizeLater(token: string, request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>, deps: AuthorizeDeps): Promise<Decision> {
   const attempt: Attempt = { abandoned: false };
   let verdict: Verdict | typeof THROTTLED;
   try {
@@ -61,7 +77,10 @@ export async function authorizePlayback(
     deps.onStoreFailure(error);
     return answerWithoutStore(token, request, deps);
   }
+  return decide(token, request, deps, verdict);
+}
 
+function decide(token: string, request: AccessRequest, deps: AuthorizeDeps, verdict: Verdict | typeof THROTTLED): Decision {
   if (verdict === THROTTLED) return deny('throttled');
   if (!verdict.valid) {
     deps.decisionCache?.forget(token, request);
@@ -83,9 +102,32 @@ interface Attempt {
   abandoned: boolean;
 }
 
+function throttleOf(deps: AuthorizeDeps): GuessThrottle | undefined {
+  return deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
+}
+
+/**
+ * lookUp without yielding, or undefined when a step cannot answer at once (then it has changed nothing, and lookUp
+ * runs instead). The gate's ticket is taken and finished in the same turn: FailureGate.admitNow.
+ */
+function lookUpNow(token: string, request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>, deps: AuthorizeDeps): Verdict | typeof THROTTLED | undefined {
+  const throttle = throttleOf(deps);
+  const ticket = throttle ? throttle.admitNow(request) : undefined;
+  if (throttle && ticket === undefined) return undefined;
+  if (ticket === 'throttled') return THROTTLED;
+  let verdict: Verdict | undefined;
+  try {
+    verdict = deps.verifier.verifyNow?.(token, request);
+    return verdict;
+  } finally {
+    // No verdict and no error: nothing was looked up, and a ticket finished as no guess records nothing.
+    if (ticket !== undefined) endLookup(ticket, verdict, throttle, deps);
+  }
+}
+
 /** The throttle check and the verifier's lookup, bounded together by the caller's timeout. */
 async function lookUp(token: string, request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>, deps: AuthorizeDeps, attempt: Attempt): Promise<Verdict | typeof THROTTLED> {
-  const throttle = deps.guessThrottle?.enabled ? deps.guessThrottle : undefined;
+  const throttle = throttleOf(deps);
   // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
   const ticket = throttle ? await throttle.admit(request) : undefined;
   if (ticket === 'throttled') return THROTTLED;
@@ -96,13 +138,19 @@ async function lookUp(token: string, request: AccessRequest & Pick<ThrottledRequ
     verdict = await deps.verifier.verify(token, request);
     return verdict;
   } finally {
-    // Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by
-    // the answer, and a failure to count must not change it.
-    if (ticket !== undefined) {
-      const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
-      ticket.finish(guess).catch((error: unknown) => deps.onThrottleError?.(error));
-    }
+    if (ticket !== undefined) endLookup(ticket, verdict, throttle, deps);
   }
+}
+
+/**
+ * Recorded when the lookup ends, even one answered too late: the guess did get its lookup. Not awaited by the
+ * answer, and a failure to count must not change it.
+ */
+function endLookup(ticket: GateTicket, verdict: Verdict | undefined, throttle: GuessThrottle | undefined, deps: AuthorizeDeps): void {
+  const guess = verdict !== undefined && !verdict.valid && throttle !== undefined && throttle.countsAsGuess(verdict.reason);
+  const recording = ticket.finish(guess);
+  // Only a recording can fail: no handler (a promise and a microtask) for the common case of no guess.
+  if (guess) recording.catch((error: unknown) => deps.onThrottleError?.(error));
 }
 
 function answerWithoutStore(token: string, request: AccessRequest, deps: AuthorizeDeps): Decision {

@@ -73,6 +73,15 @@ export class GuessThrottle {
     return ticket === 'limited' ? 'throttled' : ticket;
   }
 
+  /**
+   * `admit` answered without yielding, or undefined when it cannot be (FailureGate.admitNow): the ticket must be
+   * finished before the caller yields.
+   */
+  admitNow(request: ThrottledRequest): GateTicket | 'throttled' | undefined {
+    const ticket = this.gate.admitNow(this.keysFor(request));
+    return ticket === 'limited' ? 'throttled' : ticket;
+  }
+
   countsAsGuess(reason: TokenDenyReason): boolean {
     return GUESS_REASONS.has(reason);
   }

@@ -21,4 +21,11 @@ export class CompositeTokenVerifier implements TokenVerifier {
       return Promise.reject(error as Error);
     }
   }
+
+  /** `verify` answered at once by the chosen verifier, when it can (TokenVerifier.verifyNow). */
+  verifyNow(token: string, request: AccessRequest): Verdict | undefined {
+    const verifier = looksLikeJwt(token) ? this.verifiers.jwt : this.verifiers.opaque;
+    if (!verifier) return { valid: false, kind: null, tokenId: null, reason: 'unknown_token' };
+    return verifier.verifyNow?.(token, request);
+  }
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../shared/clock.js';
 import { normalizeIp } from '../shared/ip-address.js';
 import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { SyncAuthorizer } from './sync-authorizer.js';
-import type { PolicyCheck, TokenStore } from './token-store.js';
+import type { PolicyCheck, PolicyOutcome, TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
 import { liveSessionCheck } from './sessions/live-session-check.js';
 import { DEFAULT_SESSION_POLICY, viewerSessionKeyOf, type SessionPolicy } from './viewer-session.js';
@@ -16,12 +16,28 @@ export class OpaqueTokenVerifier implements TokenVerifier {
 
   /** load → check rules and policies → record the viewer session: one store call, atomic in the store. */
   async verify(token: string, request: AccessRequest): Promise<Verdict> {
+    // A store that decides synchronously is called as such: no promise and no extra turn for the answer.
+    const now = this.verifyNow(token, request);
+    if (now !== undefined) return now;
     // A string that cannot be one of our tokens is refused without a store round trip.
-    if (!looksLikeOpaqueToken(token)) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
+    if (!looksLikeOpaqueToken(token)) return unknown();
     const tokenHash = hashToken(token);
+    return verdictOf(await this.deps.store.authorize(tokenHash, request, this.checkFor(tokenHash, request)));
+  }
+
+  /** `verify` answered (or thrown) at once, with the store's `authorizeNow`; undefined when the store has none. */
+  verifyNow(token: string, request: AccessRequest): Verdict | undefined {
+    const { store } = this.deps;
+    if (!store.authorizeNow) return undefined;
+    if (!looksLikeOpaqueToken(token)) return unknown();
+    const tokenHash = hashToken(token);
+    return verdictOf(store.authorizeNow(tokenHash, request, this.checkFor(tokenHash, request)));
+  }
+
+  private checkFor(tokenHash: string, request: AccessRequest): PolicyCheck {
     const clientIp = request.clientIp === undefined ? undefined : normalizeIp(request.clientIp);
     const sessionId = viewerSessionKeyOf(request, clientIp?.text);
-    const check: PolicyCheck = {
+    return {
       sessionId,
       clientIp,
       now: this.deps.clock.now(),
@@ -31,13 +47,18 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       recordedSessionsMax: this.sessions.recordedSessionsMax,
       session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
     };
-    // A store that decides synchronously is called as such: no promise and no extra turn for the answer.
-    const { store } = this.deps;
-    const outcome = store.authorizeNow ? store.authorizeNow(tokenHash, request, check) : await store.authorize(tokenHash, request, check);
-    if (!outcome) return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
-    if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
-    const { record } = outcome;
-    if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason: outcome.reason, viewerId: record.viewerId };
-    return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers, expiresAt: record.expiresAt, viewerId: record.viewerId };
   }
+}
+
+/** A fresh object each time: a verdict is the caller's to keep. */
+function unknown(): Verdict {
+  return { valid: false, kind: 'opaque', tokenId: null, reason: 'unknown_token' };
+}
+
+function verdictOf(outcome: PolicyOutcome | undefined): Verdict {
+  if (!outcome) return unknown();
+  if (outcome.record === null) return { valid: false, kind: 'opaque', tokenId: null, reason: outcome.reason };
+  const { record } = outcome;
+  if (outcome.reason) return { valid: false, kind: 'opaque', tokenId: record.id, reason: outcome.reason, viewerId: record.viewerId };
+  return { valid: true, kind: 'opaque', tokenId: record.id, headers: record.headers, expiresAt: record.expiresAt, viewerId: record.viewerId };
 }

@@ -79,4 +79,9 @@ export type Verdict =
  */
 export interface TokenVerifier {
   verify(token: string, request: AccessRequest): Promise<Verdict>;
+  /**
+   * `verify` answered (or thrown) at once, where the verifier can (the memory store's `authorizeNow`); undefined when
+   * it cannot, having done nothing: then `verify` is the way.
+   */
+  verifyNow?(token: string, request: AccessRequest): Verdict | undefined;
 }
