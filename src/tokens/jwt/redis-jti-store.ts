@@ -16,6 +16,10 @@ type JtiCommands = {
 
 const CHECK_SPEC: ScriptSpec = { keys: 1, lua: JTI_CHECK_SCRIPT };
 
+/** How many jtis' key names are kept (see RedisJtiStore.jtiKey), and the longest jti kept. */
+const JTI_KEYS_KEPT = 4096;
+const JTI_KEPT_MAX_LENGTH = 128;
+
 const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', ...SESSION_REFUSALS]);
 
 export interface RedisJtiStoreOptions {
@@ -38,6 +42,11 @@ export class RedisJtiStore implements JtiStore {
   private readonly keepUntil = new IntegerText();
   private readonly deadline = new IntegerText();
   private readonly now = new IntegerText();
+  /**
+   * Key names of the jtis seen lately: a JWT is checked on every request of its session (segments, reloads), and
+   * each name costs a SHA-256 (issue 15). Bounded: emptied when full, and only short jtis are kept.
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly options: RedisJtiStoreOptions) {
     this.commands = defineScripts<JtiCommands>(options.redis, {
@@ -48,7 +57,15 @@ export class RedisJtiStore implements JtiStore {
   }
 
   jtiKey(jti: string): string {
-    return `${this.options.keyPrefix}j:{${jtiKeyPart(jti)}}`;
+    let key = this.keys.get(jti);
+    if (key === undefined) {
+      key = `${this.options.keyPrefix}j:{${jtiKeyPart(jti)}}`;
+      if (jti.length <= JTI_KEPT_MAX_LENGTH) {
+        if (this.keys.size >= JTI_KEYS_KEPT) this.keys.clear();
+        this.keys.set(jti, key);
+      }
+    }
+    return key;
   }
 
   async check(jti: string, use: JtiUse): Promise<JtiState> {
