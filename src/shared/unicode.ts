@@ -28,3 +28,15 @@ export function toWellFormedText(text: string): string {
   const value = text as unknown as WellFormedString;
   return value.isWellFormed() ? text : value.toWellFormed();
 }
+
+/** Printable ASCII but `"` and `\`: text that is its own JSON string body, with nothing to escape or mend. */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * JSON.stringify(toWellFormedText(text)): a JSON string literal a Lua script's cjson can decode. Issue 15: the
+ * decision's values (stream names, app keys, session ids, numbers as text) are nearly always plain printable
+ * ASCII, which is quoted as it is; anything else takes the general path.
+ */
+export function wellFormedJson(text: string): string {
+  return PLAIN_JSON_TEXT.test(text) ? `"${text}"` : JSON.stringify(toWellFormedText(text));
+}

@@ -1,4 +1,3 @@
-import { toWellFormedText } from '../shared/unicode.js';
 import { RECORD_LUA } from './redis-record-codec.js';
 
 /**
@@ -208,31 +207,3 @@ local allowed = answer('')
 allowed[4] = sState.outcome
 return allowed
 `;
-
-/**
- * A number as the scripts read it: a decimal integer. String(1e21) is `1e+21`, which PEXPIREAT refuses after the
- * script may already have written (a key without TTL), so anything but a safe integer is refused before the call.
- */
-export function redisInteger(value: number): string {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`not a safe integer for Redis: ${value}`);
-  return String(value);
-}
-
-/**
- * A write deadline as the scripts read it (wall-clock ms, see PolicyCheck.writeDeadline): absent is a deadline
- * that never comes, and a fractional one is cut to the millisecond it falls in.
- */
-export function deadlineArg(writeDeadline: number | undefined): string {
-  return redisInteger(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
-}
-
-/**
- * The decision script's values (A in AUTHORIZE_SCRIPT) as one JSON array of strings. Issue 15: ioredis copies a
- * command's arguments with Array.prototype.flat and frames each one; with the 14 values as arguments of their own
- * that was ~3 µs of CPU per decision, as one argument a fraction of it. The integers stay strings: the script
- * writes some into the session ledger, where a decoded JSON number would print as 1.796e+12. Each value is made
- * well-formed first: the script's cjson.decode refuses an escaped lone surrogate.
- */
-export function decisionArgsJson(values: readonly string[]): string {
-  return JSON.stringify(values.map(toWellFormedText));
-}

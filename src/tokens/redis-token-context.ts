@@ -9,7 +9,7 @@ import {
   UPDATE_SCRIPT,
 } from './redis-admin-scripts.js';
 import type { RedisClient } from '../shared/redis-client.js';
-import { defineScripts } from '../shared/redis-commands.js';
+import { defineScripts, type ScriptSpec } from '../shared/redis-commands.js';
 import { AUTHORIZE_SCRIPT } from './redis-scripts.js';
 import type { RedisTokenKeys } from './redis-token-keys.js';
 import { SESSION_PRELUDE } from './sessions/session-scripts.js';
@@ -27,10 +27,12 @@ export type TokenScripts = {
   wtaPruneIndex(index: string, expiryIndex: string, ids: string, sweep: string, now: string, window: string, bound: string): Promise<unknown>;
 };
 
+/** The decision script; the live session registry's part runs inside it (outside Cluster): one atomic step. */
+export const AUTHORIZE_SPEC: ScriptSpec = { keys: 3, lua: SESSION_PRELUDE + AUTHORIZE_SCRIPT };
+
 export function defineTokenScripts(redis: RedisClient): TokenScripts {
   return defineScripts<TokenScripts>(redis, {
-    // The live session registry's part runs inside the decision (outside Cluster): one atomic step.
-    wtaAuthorize: { keys: 3, lua: SESSION_PRELUDE + AUTHORIZE_SCRIPT },
+    wtaAuthorize: AUTHORIZE_SPEC,
     wtaRevoke: { keys: 1, lua: REVOKE_SCRIPT },
     wtaCreate: { keys: 1, lua: CREATE_SCRIPT },
     wtaUpdate: { keys: 3, lua: UPDATE_SCRIPT },

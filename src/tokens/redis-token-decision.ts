@@ -1,7 +1,9 @@
 import { batchDecisionWrites } from '../shared/redis-client.js';
+import { ScriptSender } from '../shared/redis-script-sender.js';
 import { fieldsOf, readRecord } from './redis-record-codec.js';
-import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger, UNREADABLE_RECORD } from './redis-scripts.js';
-import type { RedisTokenContext } from './redis-token-context.js';
+import { decisionArgsJson, IntegerText } from './redis-script-args.js';
+import { PAST_DEADLINE, UNREADABLE_RECORD } from './redis-scripts.js';
+import { AUTHORIZE_SPEC, type RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
 import { PastDeadlineError, type PolicyCheck, type PolicyOutcome } from './token-store.js';
@@ -13,10 +15,20 @@ import type { AccessRequest, TokenDenyReason } from './token-verifier.js';
  * in another slot: see authorizeInSteps.
  */
 export class RedisTokenDecision {
+  private readonly script: ScriptSender;
+  // The integers' text, kept from one decision to the next (issue 15: most are settings, `now` is the millisecond).
+  private readonly now = new IntegerText();
+  private readonly window = new IntegerText();
+  private readonly recorded = new IntegerText();
+  private readonly retention = new IntegerText();
+  private readonly deadline = new IntegerText();
+
   constructor(
     private readonly context: RedisTokenContext,
     private readonly sessions: RedisSessionRegistry | undefined,
-  ) {}
+  ) {
+    this.script = new ScriptSender(context.redis, 'wtaAuthorize', AUTHORIZE_SPEC);
+  }
 
   async authorize(tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     const { sessions } = this;
@@ -51,12 +63,12 @@ export class RedisTokenDecision {
   ): Promise<unknown> {
     batchDecisionWrites(this.context.redis);
     const { keys } = this.context;
-    return this.context.scripts.wtaAuthorize(
+    return this.script.send([
       keys.record(tokenHash),
       keys.sessions(tokenHash),
       keys.active(tokenHash),
       decisionArgsJson([
-        redisInteger(check.now),
+        this.now.of(check.now),
         request.action,
         request.appKey === undefined ? '0' : '1',
         request.appKey ?? '',
@@ -66,14 +78,14 @@ export class RedisTokenDecision {
         check.clientIp?.text ?? '',
         check.sessionId,
         consume ? '1' : '0',
-        redisInteger(check.viewerWindowMs),
-        redisInteger(check.recordedSessionsMax),
-        redisInteger(this.context.retentionMs),
-        deadlineArg(check.writeDeadline),
+        this.window.of(check.viewerWindowMs),
+        this.recorded.of(check.recordedSessionsMax),
+        this.retention.of(this.context.retentionMs),
+        this.deadline.deadline(check.writeDeadline),
       ]),
       // Last, whatever comes before it: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
-    );
+    ]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { redisInteger } from './redis-scripts.js';
+import { redisInteger } from './redis-script-args.js';
 import type { RedisTokenContext } from './redis-token-context.js';
 import { hashFromMap, hashToMap } from './redis-token-keys.js';
 import { listPosition } from './token-list.js';

@@ -1,5 +1,5 @@
 import { entryFromHash, fieldsOf, fingerprintOf, fromHash, rangesOf, recordFieldsOf, writtenFingerprintOf } from './redis-record-codec.js';
-import { redisInteger } from './redis-scripts.js';
+import { redisInteger } from './redis-script-args.js';
 import { isKept, type RedisTokenContext } from './redis-token-context.js';
 import { hashOf, indexToken, moveIndexExpiry, pruneIndex, unindexToken } from './redis-token-index.js';
 import type { TokenRecord } from './token-record.js';

@@ -1,6 +1,8 @@
 import { batchDecisionWrites, type RedisClient } from '../../shared/redis-client.js';
-import { defineScripts } from '../../shared/redis-commands.js';
-import { deadlineArg, decisionArgsJson, PAST_DEADLINE, redisInteger } from '../redis-scripts.js';
+import { defineScripts, type ScriptSpec } from '../../shared/redis-commands.js';
+import { ScriptSender } from '../../shared/redis-script-sender.js';
+import { decisionArgsJson, IntegerText, redisInteger } from '../redis-script-args.js';
+import { PAST_DEADLINE } from '../redis-scripts.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-session-registry.js';
 import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
@@ -11,6 +13,12 @@ type JtiCommands = {
   wtaJtiCheck(key: string, ...args: string[]): Promise<unknown>;
   wtaJtiRevoke(key: string, revokedAt: string, keepUntil: string): Promise<unknown>;
 };
+
+const CHECK_SPEC: ScriptSpec = { keys: 1, lua: JTI_CHECK_SCRIPT };
+
+/** How many jtis' key names are kept (see RedisJtiStore.jtiKey), and the longest jti kept. */
+const JTI_KEYS_KEPT = 4096;
+const JTI_KEPT_MAX_LENGTH = 128;
 
 const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', ...SESSION_REFUSALS]);
 
@@ -29,16 +37,35 @@ export interface RedisJtiStoreOptions {
 export class RedisJtiStore implements JtiStore {
   readonly kind = 'redis';
   private readonly commands: JtiCommands;
+  private readonly checkScript: ScriptSender;
+  // The integers' text, kept from one decision to the next (issue 15: keep-until and the deadline repeat, now is the ms).
+  private readonly keepUntil = new IntegerText();
+  private readonly deadline = new IntegerText();
+  private readonly now = new IntegerText();
+  /**
+   * Key names of the jtis seen lately: a JWT is checked on every request of its session (segments, reloads), and
+   * each name costs a SHA-256 (issue 15). Bounded: emptied when full, and only short jtis are kept.
+   */
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly options: RedisJtiStoreOptions) {
     this.commands = defineScripts<JtiCommands>(options.redis, {
-      wtaJtiCheck: { keys: 1, lua: JTI_CHECK_SCRIPT },
+      wtaJtiCheck: CHECK_SPEC,
       wtaJtiRevoke: { keys: 1, lua: JTI_REVOKE_SCRIPT },
     });
+    this.checkScript = new ScriptSender(options.redis, 'wtaJtiCheck', CHECK_SPEC);
   }
 
   jtiKey(jti: string): string {
-    return `${this.options.keyPrefix}j:{${jtiKeyPart(jti)}}`;
+    let key = this.keys.get(jti);
+    if (key === undefined) {
+      key = `${this.options.keyPrefix}j:{${jtiKeyPart(jti)}}`;
+      if (jti.length <= JTI_KEPT_MAX_LENGTH) {
+        if (this.keys.size >= JTI_KEYS_KEPT) this.keys.clear();
+        this.keys.set(jti, key);
+      }
+    }
+    return key;
   }
 
   async check(jti: string, use: JtiUse): Promise<JtiState> {
@@ -68,19 +95,19 @@ export class RedisJtiStore implements JtiStore {
   /** Sends the jti script; not async: the caller's await is the only one (one promise less). */
   private send(jti: string, use: JtiUse, consume: boolean, sessionArgs: string): Promise<unknown> {
     batchDecisionWrites(this.options.redis);
-    return this.commands.wtaJtiCheck(
+    return this.checkScript.send([
       this.jtiKey(jti),
       decisionArgsJson([
         use.once ? '1' : '0',
         consume ? '1' : '0',
         use.sessionId,
-        redisInteger(Math.ceil(use.keepUntil)),
-        deadlineArg(use.writeDeadline),
-        redisInteger(Math.floor(use.now)),
+        this.keepUntil.of(Math.ceil(use.keepUntil)),
+        this.deadline.deadline(use.writeDeadline),
+        this.now.of(Math.floor(use.now)),
       ]),
       // Last: the session scripts read it as ARGV[#ARGV].
       sessionArgs,
-    );
+    ]);
   }
 
   async revoke(jti: string, revokedAt: number, keepUntil: number): Promise<boolean> {

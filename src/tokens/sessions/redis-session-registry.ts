@@ -1,7 +1,8 @@
 import type { RedisClient } from '../../shared/redis-client.js';
 import { defineScripts, withKeys } from '../../shared/redis-commands.js';
-import { toWellFormedText } from '../../shared/unicode.js';
-import { deadlineArg, PAST_DEADLINE } from '../redis-scripts.js';
+import { wellFormedJson } from '../../shared/unicode.js';
+import { deadlineArg } from '../redis-script-args.js';
+import { PAST_DEADLINE } from '../redis-scripts.js';
 import { PastDeadlineError } from '../token-store.js';
 import {
   QUEUE_CLAIM_SCRIPT,
@@ -46,14 +47,15 @@ function sessionScriptArgs(
 function member(name: string, value: string | number | undefined): string {
   if (value === undefined) return '';
   // Well-formed first: the script's cjson.decode refuses an escaped lone surrogate.
-  return `,"${name}":${JSON.stringify(typeof value === 'string' ? toWellFormedText(value) : value)}`;
+  return `,"${name}":${typeof value === 'string' ? wellFormedJson(value) : JSON.stringify(value)}`;
 }
 
 /**
  * The same JSON text as sessionScriptArgs(prefix, settings, now, { ...decisionArgs(check, consume), <tail> }), built
  * on every decision without the intermediate objects: `head` is the settings' part, which never changes
  * (sessionScriptArgs without its closing brace; the script decodes the object, so member order is free), `tail`
- * the token's members for a JWT.
+ * the token's members for a JWT. No hash or other per-decision work but the quoting (issue 15: wellFormedJson
+ * quotes the usual plain-ASCII values as they are).
  */
 function decisionJson(head: string, check: SessionCheck, consume: boolean, now: number, tail = ''): string {
   return `${head}${member('now', now)}${member('id', check.id)},"c":${consume ? 1 : 0}${member('st', check.stream)}${member('ak', check.appKey)}${member('ip', check.clientIp)}${member('m', check.method)}${tail}}`;

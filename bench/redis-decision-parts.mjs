@@ -1,0 +1,112 @@
+// CPU of the Node process per Redis-store decision, in process (no HTTP):
+// `node bench/redis-decision-parts.mjs [<dist dir> …]` (default: this checkout's dist, `npm run build` first).
+// Parts: `opaque` (OpaqueTokenVerifier.verify: hash, session check, the store's one script) and `jti`
+// (RedisJtiStore.check with a session part, as a JWT decision with a jti), 50 decisions at once, in rounds.
+// With two dist dirs (say main's and a branch's) both run in this process against the same Redis, in short turns
+// that alternate (REPS turns of ROUNDS/REPS rounds each), so both see the same machine load; it prints each
+// build's median µs per decision and the median of the paired differences (second minus first).
+// REDIS_PORT: a redis-server to use (on loopback; keys under a random prefix), else one is started on a free port
+// and stopped at the end. PARTS=opaque,jti picks parts; ROUNDS (default 1000), REPS (default 10).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+
+const dists = process.argv.length > 2 ? process.argv.slice(2) : [new URL('../dist', import.meta.url).pathname];
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let server;
+let port = Number(process.env.REDIS_PORT);
+if (!port) {
+  port = await freePort();
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+let refused = 0;
+
+/** The parts of one build, on a store of its own (own client, own key prefix). */
+async function setup(dist) {
+  const imp = (p) => import(`${dist}/${p}`);
+  const { RedisTokenStore } = await imp('tokens/redis-token-store.js');
+  const { RedisJtiStore } = await imp('tokens/jwt/redis-jti-store.js');
+  const { OpaqueTokenVerifier } = await imp('tokens/opaque-token-verifier.js');
+  const { issueToken } = await imp('tokens/issue-token.js');
+  const { liveSessionCheck } = await imp('tokens/sessions/live-session-check.js');
+  const { systemClock } = await imp('shared/clock.js');
+  const keyPrefix = `bench:${randomBytes(4).toString('hex')}:`;
+  const sessions = { windowMs: 30_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events: [] };
+  const store = new RedisTokenStore({ url: `redis://127.0.0.1:${port}`, keyPrefix, commandTimeoutMs: 1000, retentionMs: 60_000, clock: systemClock, sessions });
+  const jtis = new RedisJtiStore({ redis: store.redis, keyPrefix, sessions: store.sessions });
+  const verifier = new OpaqueTokenVerifier({ store, clock: systemClock, sessions: { viewerWindowMs: 30_000, recordedSessionsMax: 100 } });
+  const tokens = [];
+  for (let i = 0; i < 64; i++) {
+    const issued = await issueToken({ streams: ['live'], ttlSeconds: 3600 }, { store, now: Date.now(), defaultTtlSeconds: 3600, maxTtlSeconds: 86400 });
+    tokens.push(issued.token);
+  }
+  const requestOf = (k) => ({ stream: 'live', appKey: 'defaultApp', action: 'play', clientIp: `192.0.2.${k}`, viewerSessionId: `session-${k}`, consume: true, peerAddress: '127.0.0.1', method: 'playHLS' });
+  const requests = Array.from({ length: 64 }, (_, k) => requestOf(k));
+  /** A JWT decision's jti step as checkJwtState builds it (one-time token, its owner coming back). */
+  const jtiUse = (k) => {
+    const request = requests[k];
+    const now = Date.now();
+    const tokenId = `jwt_${k}`;
+    const check = liveSessionCheck(`jwt\n${tokenId}`, request.viewerSessionId, request.clientIp, request);
+    const token = { id: tokenId, viewerId: `viewer-${k}`, maxViewerSessions: undefined, expiresAt: now + 3_600_000 };
+    return { once: true, consume: true, sessionId: request.viewerSessionId, keepUntil: now + 3_600_000, now, writeDeadline: now + 1000, session: { check, token } };
+  };
+  const parts = {
+    opaque: async (i) => {
+      const verdicts = await Promise.all(Array.from({ length: 50 }, (_, j) => verifier.verify(tokens[(i + j) % 64], { ...requests[(i + j) % 64], writeDeadline: Date.now() + 1000 })));
+      for (const verdict of verdicts) if (!verdict.valid) refused += 1;
+    },
+    jti: async (i) => {
+      const states = await Promise.all(Array.from({ length: 50 }, (_, j) => jtis.check(`jti-${(i + j) % 64}`, jtiUse((i + j) % 64))));
+      for (const state of states) if (state !== 'ok') refused += 1;
+    },
+  };
+  const close = async () => {
+    const keys = await store.redis.keys(`${keyPrefix}*`);
+    if (keys.length > 0) await store.redis.del(...keys);
+    await store.close();
+  };
+  return { parts, close };
+}
+
+/** µs of CPU per decision of `batch` (50 decisions) over `rounds` batches. */
+async function measure(batch, rounds) {
+  const start = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) await batch(i);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / (rounds * 50);
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const builds = [];
+for (const dist of dists) builds.push(await setup(dist));
+const rounds = Number(process.env.ROUNDS ?? 1000);
+const reps = Number(process.env.REPS ?? 10);
+const only = process.env.PARTS?.split(',');
+const out = [];
+for (const name of ['opaque', 'jti']) {
+  if (only && !only.includes(name)) continue;
+  for (const build of builds) for (let i = 0; i < 200; i++) await build.parts[name](i);
+  const runs = builds.map(() => []);
+  for (let rep = 0; rep < reps; rep++) {
+    // Alternating order: neither build always runs right after the other's garbage.
+    const order = builds.map((_, b) => (rep % 2 === 0 ? b : builds.length - 1 - b));
+    for (const b of order) runs[b].push(await measure(builds[b].parts[name], Math.ceil(rounds / reps)));
+  }
+  const medians = runs.map((r) => median(r).toFixed(2));
+  const paired = builds.length === 2 ? ` diff=${median(runs[1].map((v, k) => v - runs[0][k])).toFixed(2)}` : '';
+  out.push(`${name}=${medians.join('/')}${paired}`);
+}
+for (const build of builds) await build.close();
+server?.kill('SIGTERM');
+if (refused > 0) throw new Error(`${refused} decisions refused: the measurement is not of the allow path`);
+console.log(out.join(' '));
