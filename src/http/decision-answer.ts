@@ -3,6 +3,7 @@ import type { ErrorCode } from '../shared/app-error.js';
 import { ERROR_STATUS } from '../shared/app-error.js';
 import type { HeaderEntries } from '../shared/http-headers.js';
 import { errorBody, JSON_CONTENT_TYPE } from '../shared/http.js';
+import type { RequestState } from '../shared/request-state.js';
 import { NO_SNIFF_HEADER } from '../shared/security-headers.js';
 
 /**
@@ -56,4 +57,33 @@ export function endText(res: ServerResponse, status: number, headers: AnswerHead
   headers.push('Content-Length', String(Buffer.byteLength(text)), 'Content-Type', 'text/plain');
   res.writeHead(status, headers);
   res.end(text);
+}
+
+/**
+ * How a decision handler tells the front door it is done with a request: the front door then counts it in the HTTP
+ * metrics (once, also when the caller left before the answer) and, on a failure, writes the last-resort 500.
+ * Callbacks rather than a returned promise: a decision the memory store answers is written from inside the body's
+ * 'end' listener (or, on nginx's route, the request listener itself) without a microtask turn. A handler calls one
+ * of the two exactly once, and throws, if at all, only before it called either.
+ */
+export interface DecisionOutcome {
+  answered(res: ServerResponse, state: RequestState): void;
+  failed(res: ServerResponse, state: RequestState, error: unknown): void;
+}
+
+/** What a handler's work returns: nothing when the answer is written, a promise when it waits for the store. */
+export type Pending = PromiseLike<void> | void;
+
+/** Whether a value (a decision) is still to come; a Decision is a plain object without `then`. */
+export function isPending<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Reports the end of a handler's work (what it returned without throwing) to `outcome`: at once when it wrote the
+ * answer synchronously, when its promise settles otherwise; a rejection is a failure (the 500).
+ */
+export function settle(outcome: DecisionOutcome, res: ServerResponse, state: RequestState, pending: Pending): void {
+  if (pending === undefined) return outcome.answered(res, state);
+  pending.then(() => outcome.answered(res, state), (error: unknown) => outcome.failed(res, state, error));
 }

@@ -5,7 +5,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { answerUnhandled, requestIdFrom } from '../shared/http.js';
 import { arrivalTime, requestStateOf, setRequestState, type RequestState } from '../shared/request-state.js';
 import { NO_SNIFF_HEADER } from '../shared/security-headers.js';
-import { answerHeaders, endError, endText } from './decision-answer.js';
+import { answerHeaders, endError, endText, type DecisionOutcome } from './decision-answer.js';
 import { BAD_ENCODING, HOOK_HEAD, NGINX, type DecisionMatch, type DecisionRoutes } from './decision-routes.js';
 import type { NginxAuthHandler } from './nginx-auth-handler.js';
 import type { WcsHookHandler } from './wcs-hook-handler.js';
@@ -40,15 +40,30 @@ export function createFrontDoor(deps: FrontDoorDeps): RequestListener {
     recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, this.statusCode, state.started);
   }
 
-  async function answerDecision(req: IncomingMessage, res: ServerResponse, match: DecisionMatch, state: RequestState): Promise<void> {
+  // A decision is counted once answered, also when its caller left before (the status it would have had).
+  function countDecision(res: ServerResponse, state: RequestState): void {
+    recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, res.statusCode, state.started);
+  }
+  const outcome: DecisionOutcome = {
+    answered: countDecision,
+    failed(res, state, error) {
+      answerFailure(res, error, state);
+      countDecision(res, state);
+    },
+  };
+
+  /** No promise here: a decision the memory store answers is written before this returns (DecisionOutcome). */
+  function answerDecision(req: IncomingMessage, res: ServerResponse, match: DecisionMatch, state: RequestState): void {
     try {
       if (typeof match === 'string') {
         state.route = routes.hookRoute;
-        await deps.hook(req, res, match, state);
-      } else if (match === NGINX) {
+        return deps.hook(req, res, match, state, outcome);
+      }
+      if (match === NGINX) {
         state.route = routes.nginxRoute;
-        await deps.nginx(req, res, state);
-      } else if (match === BAD_ENCODING) {
+        return deps.nginx(req, res, state, outcome);
+      }
+      if (match === BAD_ENCODING) {
         endError(res, answerHeaders(state.requestId), 'validation_failed', BAD_PATH_MESSAGE, state.requestId);
       } else if (match.kind === 'options') {
         // OPTIONS on a decision path: what Express answered on a route of its own, before the routes left it.
@@ -57,10 +72,10 @@ export function createFrontDoor(deps: FrontDoorDeps): RequestListener {
         endText(res, 200, headers, match.allow);
       }
     } catch (error) {
-      answerFailure(res, error, state);
+      // A handler throws only before it reported to `outcome` (DecisionOutcome).
+      return outcome.failed(res, state, error);
     }
-    // A decision is counted once answered, also when its caller left before (the status it would have had).
-    recordHttpRequest(metrics, state.route ?? 'unmatched', state.method, res.statusCode, state.started);
+    countDecision(res, state);
   }
 
   /** The decision answers set no header before their one writeHead: the last-resort 500 gets the front door's two. */
@@ -88,6 +103,6 @@ export function createFrontDoor(deps: FrontDoorDeps): RequestListener {
       res.setHeader(NO_SNIFF_NAME, NO_SNIFF_VALUE);
       res.once('finish', countOnFinish);
       deps.express(req, res);
-    } else void answerDecision(req, res, match, state);
+    } else answerDecision(req, res, match, state);
   };
 }

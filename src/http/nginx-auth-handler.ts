@@ -4,14 +4,14 @@ import type { Logger } from 'pino';
 import { recordDecision } from '../observability/decision-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { IpRangeList, type IpRange } from '../shared/ip-address.js';
-import { secondsSince, type RequestTiming } from '../shared/request-state.js';
+import { secondsSince, type RequestState, type RequestTiming } from '../shared/request-state.js';
 import { checkedHeaderEntries, isSafeHeaderValue, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import { EDGE_EXPIRES_HEADER, EDGE_QUERY_HEADER, EDGE_SIGNATURE_HEADER, signEdge, type EdgeSigningSettings } from '../playback/edge-signature.js';
 import { parseHlsUri, type HlsUri } from '../playback/hls-uri.js';
 import { proxiedClientIp } from '../playback/proxied-client-ip.js';
-import { addEntries, answerHeaders, endEmpty, endError, type AnswerHeaders } from './decision-answer.js';
+import { addEntries, answerHeaders, endEmpty, endError, isPending, settle, type AnswerHeaders, type DecisionOutcome, type Pending } from './decision-answer.js';
 
 export interface NginxAuthDeps extends AuthorizeDeps {
   logger: Logger;
@@ -33,8 +33,8 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 const NO_ORIGINAL_URI = 'X-Original-URI: header is required (proxy_set_header X-Original-URI $request_uri)';
 const NO_ORIGINAL_URI_DETAILS = [{ field: 'X-Original-URI', message: 'header is required' }];
 
-/** Answers one auth_request subrequest; the request id is already set on the response. */
-export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, request: RequestTiming) => Promise<void>;
+/** Answers one auth_request subrequest and reports to `outcome` once done (see DecisionOutcome). */
+export type NginxAuthHandler = (req: IncomingMessage, res: ServerResponse, state: RequestState, outcome: DecisionOutcome) => void;
 
 /** A request header as one string (node keeps only Set-Cookie as an array). */
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -50,59 +50,98 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * and segment fetch behind nginx asks it).
  */
 export function createNginxAuthHandler(deps: NginxAuthDeps): NginxAuthHandler {
-  const trustedProxies = new IpRangeList(deps.trustedProxies);
-  const allowHeaderEntries = checkedHeaderEntries(deps.allowHeaders);
-  const uriOptions = { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix };
-
-  return async (req, res, { requestId, started }) => {
-    const originalUri = header(req, 'x-original-uri');
-    if (originalUri === undefined || originalUri === '') {
-      // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
-      return endError(res, answerHeaders(requestId), 'validation_failed', NO_ORIGINAL_URI, requestId, NO_ORIGINAL_URI_DETAILS);
-    }
-    const method = (header(req, 'x-original-method') ?? 'GET').toUpperCase();
-    const clientIp = proxiedClientIp(
-      req.socket.remoteAddress,
-      { realIp: header(req, 'x-real-ip'), forwardedFor: header(req, 'x-forwarded-for') },
-      trustedProxies,
-    );
-    const hls = parseHlsUri(originalUri, uriOptions);
-    // One id for a viewer's playlist fetches and the segments they list: the (base) stream and the viewer's
-    // address. WCS's `sessionId` parameter cannot serve: it appears only in the segment URIs WCS writes, never in
-    // the playlist fetch that starts the session, so it would split one viewer into two sessions (and a limited
-    // token would then refuse the viewer's own segments).
-    const viewerSessionId = hls && clientIp !== undefined ? `${hls.stream}@${clientIp}` : undefined;
-
-    let decision: Decision;
-    if (!READ_METHODS.has(method)) decision = deny('method_not_allowed');
-    else if (hls === undefined) decision = deny('unrecognized_uri');
-    else {
-      decision = await authorizePlayback(
-        hls.token,
-        { stream: hls.stream, appKey: hls.appKey, action: 'play', clientIp, viewerSessionId, consume: hls.resource === 'playlist', method: 'nginx' },
-        deps,
-      );
-    }
-    recordDecision(
-      deps,
-      decision,
-      {
-        method: 'nginx',
-        stream: hls?.stream,
-        appKey: hls?.appKey,
-        clientIp,
-        viewerSessionId,
-        requestId,
-        resource: hls?.resource,
-      },
-      secondsSince(started),
-    );
-    const edge =
-      hls?.resource === 'playlist' && deps.edgeSigning !== undefined
-        ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
-        : undefined;
-    writeNginxAnswer(res, decision, requestId, edge, allowHeaderEntries, deps);
+  const nginx: Nginx = {
+    deps,
+    trustedProxies: new IpRangeList(deps.trustedProxies),
+    allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders),
+    uriOptions: { tokenParam: deps.tokenQueryParam, variantSuffix: deps.nginxStreamVariantSuffix },
   };
+  return (req, res, state, outcome) => {
+    let pending: Pending;
+    try {
+      pending = answerNginx(nginx, req, res, state);
+    } catch (error) {
+      return outcome.failed(res, state, error);
+    }
+    settle(outcome, res, state, pending);
+  };
+}
+
+/** An nginx handler's settings, made once. */
+interface Nginx {
+  deps: NginxAuthDeps;
+  trustedProxies: IpRangeList;
+  allowHeaderEntries: HeaderEntries;
+  uriOptions: { tokenParam: string; variantSuffix: RegExp | null };
+}
+
+/** Answers at once, or returns a promise while the decision waits for the store. */
+function answerNginx(nginx: Nginx, req: IncomingMessage, res: ServerResponse, request: RequestTiming): Pending {
+  const { deps, trustedProxies } = nginx;
+  const { requestId } = request;
+  const originalUri = header(req, 'x-original-uri');
+  if (originalUri === undefined || originalUri === '') {
+    // A misconfigured nginx, not a viewer: nginx reports this status as an error and the viewer gets a 500.
+    return endError(res, answerHeaders(requestId), 'validation_failed', NO_ORIGINAL_URI, requestId, NO_ORIGINAL_URI_DETAILS);
+  }
+  const method = (header(req, 'x-original-method') ?? 'GET').toUpperCase();
+  const clientIp = proxiedClientIp(
+    req.socket.remoteAddress,
+    { realIp: header(req, 'x-real-ip'), forwardedFor: header(req, 'x-forwarded-for') },
+    trustedProxies,
+  );
+  const hls = parseHlsUri(originalUri, nginx.uriOptions);
+  // One id for a viewer's playlist fetches and the segments they list: the (base) stream and the viewer's
+  // address. WCS's `sessionId` parameter cannot serve: it appears only in the segment URIs WCS writes, never in
+  // the playlist fetch that starts the session, so it would split one viewer into two sessions (and a limited
+  // token would then refuse the viewer's own segments).
+  const viewerSessionId = hls && clientIp !== undefined ? `${hls.stream}@${clientIp}` : undefined;
+  const asked: Asked = { req, res, request, hls, clientIp, viewerSessionId };
+
+  if (!READ_METHODS.has(method)) return answerDecision(nginx, asked, deny('method_not_allowed'));
+  if (hls === undefined) return answerDecision(nginx, asked, deny('unrecognized_uri'));
+  const decision = authorizePlayback(
+    hls.token,
+    { stream: hls.stream, appKey: hls.appKey, action: 'play', clientIp, viewerSessionId, consume: hls.resource === 'playlist', method: 'nginx' },
+    deps,
+  );
+  // A plain Decision (the memory store answered at once) is answered now; a promise when it settles.
+  if (isPending(decision)) return decision.then((settled) => answerDecision(nginx, asked, settled));
+  return answerDecision(nginx, asked, decision);
+}
+
+/** What nginx asked about, as read from its headers. */
+interface Asked {
+  req: IncomingMessage;
+  res: ServerResponse;
+  request: RequestTiming;
+  hls: HlsUri | undefined;
+  clientIp: string | undefined;
+  viewerSessionId: string | undefined;
+}
+
+function answerDecision(nginx: Nginx, asked: Asked, decision: Decision): void {
+  const { deps, trustedProxies } = nginx;
+  const { req, hls, clientIp, request } = asked;
+  recordDecision(
+    deps,
+    decision,
+    {
+      method: 'nginx',
+      stream: hls?.stream,
+      appKey: hls?.appKey,
+      clientIp,
+      viewerSessionId: asked.viewerSessionId,
+      requestId: request.requestId,
+      resource: hls?.resource,
+    },
+    secondsSince(request.started),
+  );
+  const edge =
+    hls?.resource === 'playlist' && deps.edgeSigning !== undefined
+      ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
+      : undefined;
+  writeNginxAnswer(asked.res, decision, request.requestId, edge, nginx.allowHeaderEntries, deps);
 }
 
 /** 204 (allow), 401 (no token) or 403: the only statuses auth_request understands. */

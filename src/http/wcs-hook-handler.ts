@@ -2,15 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { recordDecision, type DecisionContext } from '../observability/decision-log.js';
 import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
-import { secondsSince, type RequestTiming } from '../shared/request-state.js';
-import { parseStrictJson, readJsonBytes, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
+import { secondsSince, type RequestState, type RequestTiming } from '../shared/request-state.js';
+import { parseStrictJson, readJsonBytesThen, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
 import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import type { MethodRule } from '../playback/enforced-methods.js';
 import { readHookFields, type HookFields } from '../playback/wcs-hook-body.js';
 import { isValidWcsSignature } from '../playback/wcs-signature.js';
-import { addEntries, answerHeaders, endError, endJson } from './decision-answer.js';
+import { addEntries, answerHeaders, endError, endJson, isPending, settle, type DecisionOutcome, type Pending } from './decision-answer.js';
 
 export interface WcsHookDeps extends AuthorizeDeps {
   logger: Logger;
@@ -24,8 +24,11 @@ export interface WcsHookDeps extends AuthorizeDeps {
   enforcedMethods: ReadonlyMap<string, MethodRule>;
 }
 
-/** Answers one hook request; `method` is the decoded last path segment, the request id already set on the response. */
-export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, request: RequestTiming) => Promise<void>;
+/**
+ * Answers one hook request; `method` is the decoded last path segment. Reports to `outcome` once done (see
+ * DecisionOutcome): from inside the body's 'end' listener when the decision needed no promise.
+ */
+export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method: string, state: RequestState, outcome: DecisionOutcome) => void;
 
 /**
  * `POST <base>/<method>`: WCS's REST hooks, answered by the front door (front-door.ts) on plain node:http objects,
@@ -34,55 +37,83 @@ export type WcsHookHandler = (req: IncomingMessage, res: ServerResponse, method:
  * afterwards.
  */
 export function createWcsHookHandler(deps: WcsHookDeps): WcsHookHandler {
-  const secret = deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8');
-  const answers: AnswerSettings = { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason };
+  const hook: Hook = {
+    deps,
+    secret: deps.signingSecret === undefined ? undefined : Buffer.from(deps.signingSecret, 'utf8'),
+    answers: { allowHeaderEntries: checkedHeaderEntries(deps.allowHeaders), exposeDenyReason: deps.exposeDenyReason },
+  };
   const readOptions = { limitBytes: deps.bodyLimitBytes, inflate: false };
 
-  return async (req, res, method, { requestId, started }) => {
-    const bytes = await readJsonBytes(req, readOptions);
-    if (!bytes.ok) return writeRefusal(res, bytes.refusal, requestId);
-    const raw = bytes.value;
-    const rule = deps.enforcedMethods.get(method);
-
-    // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
-    if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
-      const decision = deny('bad_signature');
-      recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(started));
-      return writeHookAnswer(res, decision, undefined, requestId, answers);
-    }
-
-    const parsedBody = parseStrictJson(raw);
-    if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
-    const body = parsedBody.value;
-    if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw);
-    const unsafe = unsafeJsonRefusal(body);
-    if (unsafe) return writeRefusal(res, unsafe, requestId);
-
-    const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
-    if (!parsed.ok) {
-      return endError(res, answerHeaders(requestId), 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
-        { field: parsed.field, message: parsed.message },
-      ]);
-    }
-    const fields = parsed.fields;
-    const methodLabel = wcsMethodLabel(method);
-    const decision = await authorizePlayback(
-      fields.token,
-      {
-        stream: fields.stream,
-        appKey: fields.appKey,
-        action: rule.action,
-        clientIp: fields.clientIp,
-        viewerSessionId: fields.mediaSessionId,
-        consume: rule.scope === 'stream',
-        peerAddress: req.socket.remoteAddress,
-        method: methodLabel,
-      },
-      deps,
-    );
-    recordDecision(deps, decision, contextOf(methodLabel, requestId, fields), secondsSince(started));
-    writeHookAnswer(res, decision, raw, requestId, answers);
+  return (req, res, method, state, outcome) => {
+    readJsonBytesThen(req, readOptions, (bytes) => {
+      // Inside the body's 'end' listener: a throw must become the 500 here, not an uncaught exception.
+      let pending: Pending;
+      try {
+        pending = bytes.ok ? answerBody(hook, req, res, method, state, bytes.value) : writeRefusal(res, bytes.refusal, state.requestId);
+      } catch (error) {
+        return outcome.failed(res, state, error);
+      }
+      settle(outcome, res, state, pending);
+    });
   };
+}
+
+/** A hook handler's settings, made once. */
+interface Hook {
+  deps: WcsHookDeps;
+  secret: Buffer | undefined;
+  answers: AnswerSettings;
+}
+
+/** Everything after the body was read; a promise only while the decision waits for the store. */
+function answerBody(hook: Hook, req: IncomingMessage, res: ServerResponse, method: string, request: RequestTiming, raw: Buffer): Pending {
+  const { deps, secret } = hook;
+  const { requestId } = request;
+  // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
+  if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
+    const decision = deny('bad_signature');
+    recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(request.started));
+    return writeHookAnswer(res, decision, undefined, requestId, hook.answers);
+  }
+
+  const parsedBody = parseStrictJson(raw);
+  if (!parsedBody.ok) return writeRefusal(res, parsedBody.refusal, requestId);
+  const body = parsedBody.value;
+  const rule = deps.enforcedMethods.get(method);
+  if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw);
+  const unsafe = unsafeJsonRefusal(body);
+  if (unsafe) return writeRefusal(res, unsafe, requestId);
+
+  const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });
+  if (!parsed.ok) {
+    return endError(res, answerHeaders(requestId), 'validation_failed', `${parsed.field}: ${parsed.message}`, requestId, [
+      { field: parsed.field, message: parsed.message },
+    ]);
+  }
+  const fields = parsed.fields;
+  const methodLabel = wcsMethodLabel(method);
+  const decision = authorizePlayback(
+    fields.token,
+    {
+      stream: fields.stream,
+      appKey: fields.appKey,
+      action: rule.action,
+      clientIp: fields.clientIp,
+      viewerSessionId: fields.mediaSessionId,
+      consume: rule.scope === 'stream',
+      peerAddress: req.socket.remoteAddress,
+      method: methodLabel,
+    },
+    deps,
+  );
+  // A plain Decision (the memory store answered at once) is answered now; a promise when it settles.
+  if (isPending(decision)) return decision.then((settled) => answerDecision(hook, res, raw, request, methodLabel, fields, settled));
+  return answerDecision(hook, res, raw, request, methodLabel, fields, decision);
+}
+
+function answerDecision(hook: Hook, res: ServerResponse, raw: Buffer, request: RequestTiming, method: string, fields: HookFields, decision: Decision): void {
+  recordDecision(hook.deps, decision, contextOf(method, request.requestId, fields), secondsSince(request.started));
+  writeHookAnswer(res, decision, raw, request.requestId, hook.answers);
 }
 
 interface AnswerSettings {

@@ -51,22 +51,30 @@ export interface ReadOptions {
   inflate: boolean;
 }
 
+/** Where a body read ends: called once, with the bytes or the refusal. Must not throw (see readJsonBytesThen). */
+export type BodyCallback = (result: BodyResult<Buffer>) => void;
+
 /**
  * The bytes of a JSON request body, read up to the limit: the one place that checks the content type, the
- * Content-Encoding and the size of a body, for the WCS hook and the admin API alike. Not an async function: an
- * uncompressed body (every hook request) hands readBody's promise on as it is, where an async wrapper returning
- * it would add a promise and two microtask turns per request.
+ * Content-Encoding and the size of a body, for the WCS hook and the admin API alike. A callback, not a promise: the
+ * hook answers from inside the body's 'end' listener, as a bare node:http server does, without the microtask turns
+ * a promise (and every async function awaiting it) costs per request. `done` is called synchronously for a body
+ * refused before reading; it must not throw (a throw from an 'end' listener would be an uncaught exception): the
+ * hook catches its own failures (wcs-hook-handler.ts).
  */
-export function readJsonBytes(req: IncomingMessage, options: ReadOptions): Promise<BodyResult<Buffer>> {
-  if (!isJsonRequest(req)) return Promise.resolve({ ok: false, refusal: { code: 'unsupported_media_type', message: NOT_JSON_MESSAGE } });
+export function readJsonBytesThen(req: IncomingMessage, options: ReadOptions, done: BodyCallback): void {
+  if (!isJsonRequest(req)) return done(NOT_JSON_RESULT);
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding === 'identity') return readBody(req, options.limitBytes);
-  if (!options.inflate) {
-    return Promise.resolve({ ok: false, refusal: { code: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed' } });
-  }
+  if (encoding === 'identity') return readBody(req, options.limitBytes, done);
+  if (!options.inflate) return done(COMPRESSED_RESULT);
   const inflater = INFLATERS[encoding];
-  if (inflater === undefined) return Promise.resolve({ ok: false, refusal: UNSUPPORTED_ENCODING });
-  return readInflated(req, req.pipe(inflater()), options.limitBytes);
+  if (inflater === undefined) return done(UNSUPPORTED_ENCODING_RESULT);
+  void readInflated(req, req.pipe(inflater()), options.limitBytes).then(done);
+}
+
+/** readJsonBytesThen as a promise, for the admin API's middleware (src/shared/http.ts). */
+export function readJsonBytes(req: IncomingMessage, options: ReadOptions): Promise<BodyResult<Buffer>> {
+  return new Promise((resolve) => readJsonBytesThen(req, options, resolve));
 }
 
 async function readInflated(req: IncomingMessage, stream: Readable, limit: number): Promise<BodyResult<Buffer>> {
@@ -87,47 +95,51 @@ async function readInflated(req: IncomingMessage, stream: Readable, limit: numbe
  * it came. As raw-body did, a refused stream is paused and left unread, and a stream that closes without ending
  * or aborting is not answered.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult<Buffer>> {
+function readBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
   const declared = req.headers['content-length'];
   const length = declared === undefined ? -1 : Number.parseInt(declared, 10);
-  if (length > limit) return Promise.resolve(halt(req, TOO_LARGE));
-  if (req.readableEncoding !== null || !req.readable) return Promise.resolve(halt(req, UNREADABLE));
-  return new Promise((resolve) => {
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let received = 0;
-    const cleanup = () => {
-      req.removeListener('aborted', onFailed);
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', onFailed);
-      req.removeListener('close', cleanup);
-    };
-    const finish = (result: BodyResult<Buffer>) => {
-      cleanup();
-      resolve(result.ok ? result : halt(req, result.refusal));
-    };
-    function onFailed(): void {
-      finish(UNREADABLE_RESULT);
-    }
-    function onData(chunk: Buffer): void {
-      received += chunk.length;
-      if (received > limit) return finish(TOO_LARGE_RESULT);
-      if (first === undefined) first = chunk;
-      else (chunks ??= [first]).push(chunk);
-    }
-    function onEnd(): void {
-      if (length !== -1 && received !== length) return finish(UNREADABLE_RESULT);
-      finish({ ok: true, value: chunks !== undefined ? Buffer.concat(chunks, received) : (first ?? Buffer.alloc(0)) });
-    }
-    req.on('aborted', onFailed);
-    req.on('close', cleanup);
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onFailed);
-  });
+  if (length > limit) return done(halt(req, TOO_LARGE));
+  if (req.readableEncoding !== null || !req.readable) return done(halt(req, UNREADABLE));
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let received = 0;
+  const cleanup = () => {
+    req.removeListener('aborted', onFailed);
+    req.removeListener('data', onData);
+    req.removeListener('end', onEnd);
+    req.removeListener('error', onFailed);
+    req.removeListener('close', cleanup);
+  };
+  const finish = (result: BodyResult<Buffer>) => {
+    cleanup();
+    done(result.ok ? result : halt(req, result.refusal));
+  };
+  function onFailed(): void {
+    finish(UNREADABLE_RESULT);
+  }
+  function onData(chunk: Buffer): void {
+    received += chunk.length;
+    if (received > limit) return finish(TOO_LARGE_RESULT);
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  }
+  function onEnd(): void {
+    if (length !== -1 && received !== length) return finish(UNREADABLE_RESULT);
+    finish({ ok: true, value: chunks !== undefined ? Buffer.concat(chunks, received) : (first ?? Buffer.alloc(0)) });
+  }
+  req.on('aborted', onFailed);
+  req.on('close', cleanup);
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onFailed);
 }
 
+const NOT_JSON_RESULT: BodyResult<Buffer> = { ok: false, refusal: { code: 'unsupported_media_type', message: NOT_JSON_MESSAGE } };
+const COMPRESSED_RESULT: BodyResult<Buffer> = {
+  ok: false,
+  refusal: { code: 'unsupported_media_type', message: 'Content-Encoding is not supported: send the body uncompressed' },
+};
+const UNSUPPORTED_ENCODING_RESULT: BodyResult<Buffer> = { ok: false, refusal: UNSUPPORTED_ENCODING };
 const TOO_LARGE_RESULT: BodyResult<Buffer> = { ok: false, refusal: TOO_LARGE };
 const UNREADABLE_RESULT: BodyResult<Buffer> = { ok: false, refusal: UNREADABLE };
 

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { TokenVerifier } from '../../src/tokens/token-verifier.js';
 import { issueViaApi } from '../helpers/admin-client.js';
+import { LogCapture } from '../helpers/log-capture.js';
 import { counterValue } from '../helpers/metric-value.js';
 import { assertMatchesContract } from '../helpers/openapi.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
@@ -59,6 +60,11 @@ describe('the front door: the WCS hook and nginx auth_request answered without E
       assert.equal(res.headers['x-content-type-options'], 'nosniff');
       assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
       assert.equal(res.headers['x-powered-by'], undefined);
+      // node joins a repeated X-Request-Id ("wcs-42, wcs-43"): not a sane id, so the answer gets one of ours. (An
+      // array is sent as two header lines; superagent's types admit one only for Cookie.)
+      const twice = ['wcs-42', 'wcs-43'] as unknown as string;
+      const repeated = await request(t.app).post('/wcs/connect').set('Content-Type', 'application/json').set('x-REQUEST-id', twice).send('{}');
+      assert.match(String(repeated.headers['x-request-id']), /^[0-9a-f]{24}-[0-9]+$/);
     });
 
     it('refuses a compressed body with 415 (it was a 500 before)', async () => {
@@ -151,6 +157,34 @@ describe('the front door: the WCS hook and nginx auth_request answered without E
       assert.equal(nginx.status, 500);
       assert.equal(nginx.body.error.code, 'internal');
       assertMatchesContract('get', '/nginx/auth', nginx);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers a throw from inside the body\'s end listener (and nginx\'s listener) with the 500, counted once', async () => {
+    const t = buildTestApp({ store: 'memory', env: { WCS_SIGNING_SECRET: 'front-door-secret' } });
+    // A decision line that cannot be written: bad_signature and a POST to nginx are decided without a promise, so
+    // the hook's throw comes from the request body's 'end' listener, the nginx one from the request listener.
+    const logs = new LogCapture();
+    const failingLog = {
+      write(line: string) {
+        if (line.includes('"event":"decision"')) throw new Error('decision log failed');
+        logs.write(line);
+      },
+    };
+    const app = createApp(t.config, t.services, { clock: t.clock, logger: createLogger('info', failingLog), metrics: t.metrics });
+    try {
+      const hook = await request(app).post('/wcs/playHLS').set('Content-Type', 'application/json').set('Authorization', 'WCS 00').send('{}');
+      assert.equal(hook.status, 500);
+      assert.equal(hook.body.error.code, 'internal');
+      assert.equal(hook.headers['x-content-type-options'], 'nosniff');
+      const nginx = await request(app).get('/nginx/auth').set('X-Original-URI', '/test/test.m3u8?token=wta_x').set('X-Original-Method', 'POST');
+      assert.equal(nginx.status, 500);
+      const failures = logs.lines.filter((line) => line.msg === 'unhandled error');
+      assert.deepEqual(failures.map((line) => line.requestId), [hook.headers['x-request-id'], nginx.headers['x-request-id']]);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 1);
       assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 1);
     } finally {
       await t.close();
