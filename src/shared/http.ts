@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
@@ -9,22 +9,9 @@ import { ADMIN_SECURITY_HEADERS, NO_SNIFF_HEADER } from './security-headers.js';
 
 const INCOMING_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * A new request id: 96 random bits drawn once per process, then a counter (`<24 hex digits>-<n>`). Unique across
- * instances and restarts as a random UUID was, for a string concatenation instead of a UUID per request; it passes
- * INCOMING_REQUEST_ID, so an id of ours echoed back by a caller is kept.
- */
-const ID_PREFIX = `${randomBytes(12).toString('hex')}-`;
-let idCount = 0;
-
-function newRequestId(): string {
-  idCount += 1;
-  return ID_PREFIX + idCount;
-}
-
 /** A caller's X-Request-Id when it is sane (so WCS or nginx logs can be joined with ours), else a new one. */
 export function requestIdFrom(incoming: string | string[] | undefined): string {
-  return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : newRequestId();
+  return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
 /**

@@ -108,7 +108,7 @@ describe('security headers and request ids', () => {
       assert.equal(answer.headers.get('x-frame-options'), 'DENY');
       assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
       assert.equal(answer.headers.get('x-powered-by'), null);
-      assert.match(answer.requestId, /^[0-9a-f]{24}-[0-9]+$/);
+      assert.match(answer.requestId, /^[0-9a-f-]{36}$/);
     }
   });
 
