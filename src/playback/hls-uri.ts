@@ -1,5 +1,5 @@
 import { STREAM_PATTERN } from '../tokens/stream-pattern.js';
-import { readQueryParam } from './hls-query.js';
+import { readHlsQuery } from './hls-query.js';
 
 export type HlsResource = 'playlist' | 'segment';
 
@@ -42,30 +42,56 @@ const RESOURCE_BY_EXTENSION: ReadonlyMap<string, HlsResource> = new Map([
 ]);
 const MAX_URI_LENGTH = 4096;
 const MAX_DEPTH = 4;
-const APP_KEY = /^.{1,128}$/s;
 /** WCS's ABR master playlist name (`hls_manifest_file`): `/<stream>/index.m3u8` names its directory's stream. */
 const MASTER_PLAYLIST = 'index';
 /** An ABR variant directory inside the stream's (WCS's `/live/720/720.m3u8`): a quality, never another stream's name. */
 const QUALITY = /^[0-9]{2,4}p?$/;
 /** fMP4 init segments keep ffmpeg's and WCS's fixed names instead of starting with the stream name. */
 const INIT_SEGMENT = /^init\.(?:mp4|m4s)$/i;
-/** Percent-encoded `.`, `/` or `\`: nginx does not decode them when it matches locations, WCS may. */
-const ENCODED_SEPARATOR = /%(?:2e|2f|5c)/i;
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
 
-function splitPath(rawPath: string): { raw: string[]; decoded: string[] } | undefined {
-  const raw = rawPath.slice(1).split('/');
-  const decoded: string[] = [];
-  for (const part of raw) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(part);
-    } catch {
-      return undefined;
-    }
-    if (segment === '' || segment === '.' || segment === '..' || /[/\\]/.test(segment)) return undefined;
-    decoded.push(segment);
+/** Percent-encoded `.`, `/` or `\` at `at` (a `%`): nginx does not decode them when it matches locations, WCS may. */
+function isEncodedSeparator(path: string, at: number): boolean {
+  const high = path.charCodeAt(at + 1);
+  const low = path.charCodeAt(at + 2) | 0x20;
+  return (high === 0x32 && (low === 0x65 || low === 0x66)) || (high === 0x35 && low === 0x63);
+}
+
+/**
+ * The path's segments, percent-decoded; undefined if one is empty, `.` or `..`, holds `\` or an encoded `.`, `/`,
+ * `\`, does not decode, or there are more than MAX_DEPTH. As those encodings are refused, a decoded segment is empty,
+ * `.`, `..` or holds `/` or `\` exactly when the segment as written does, so only segments with a `%` are decoded.
+ */
+function splitPath(path: string): string[] | undefined {
+  const segments: string[] = [];
+  let start = 1;
+  let escaped = false;
+  for (let i = 1; i <= path.length; i++) {
+    const code = i < path.length ? path.charCodeAt(i) : SLASH;
+    if (code === PERCENT) {
+      if (isEncodedSeparator(path, i)) return undefined;
+      escaped = true;
+    } else if (code === BACKSLASH) return undefined;
+    if (code !== SLASH) continue;
+    const segment = pathSegment(path.slice(start, i), escaped);
+    if (segment === undefined || segments.length === MAX_DEPTH) return undefined;
+    segments.push(segment);
+    start = i + 1;
+    escaped = false;
   }
-  return { raw, decoded };
+  return segments;
+}
+
+function pathSegment(raw: string, escaped: boolean): string | undefined {
+  if (raw === '' || raw === '.' || raw === '..') return undefined;
+  if (!escaped) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -85,48 +111,45 @@ function splitPath(rawPath: string): { raw: string[]; decoded: string[] } | unde
  * Percent-decoded segment by segment; `.`/`..`/empty segments and encoded `.`, `/`, `\` are refused: nginx proxies the
  * URI as the client sent it, so `/other/../live/live.m3u8` must not be authorized as `other` while WCS serves `live`.
  * The shipped nginx config refuses the same URIs itself, before any cache lookup.
+ *
+ * Runs for every playlist and segment nginx asks about: one pass over the path, no copies it does not return.
+ * test/playback/hls-uri-equivalence.test.ts holds it to the slower first version on hostile URIs.
  */
 export function parseHlsUri(uri: string, options: HlsUriOptions): HlsUri | undefined {
-  if (uri.length > MAX_URI_LENGTH || !uri.startsWith('/')) return undefined;
+  if (uri.length > MAX_URI_LENGTH || uri.charCodeAt(0) !== SLASH) return undefined;
   const queryStart = uri.indexOf('?');
   const rawPath = queryStart === -1 ? uri : uri.slice(0, queryStart);
-  const query = queryStart === -1 ? '' : uri.slice(queryStart + 1);
-  if (ENCODED_SEPARATOR.test(rawPath)) return undefined;
-  const path = splitPath(rawPath);
-  if (path === undefined || path.decoded.length > MAX_DEPTH) return undefined;
-
-  const file = path.decoded[path.decoded.length - 1] ?? '';
+  const segments = splitPath(rawPath);
+  if (segments === undefined) return undefined;
+  const last = segments.length - 1;
+  const file = segments[last] ?? '';
   const dot = file.lastIndexOf('.');
   if (dot <= 0) return undefined;
-  const resource = RESOURCE_BY_EXTENSION.get(file.slice(dot).toLowerCase());
-  const base = file.slice(0, dot);
-  const directories = path.decoded.slice(0, -1);
-  if (resource === undefined) return undefined;
+  const resource = resourceOf(file.slice(dot));
   // The root form names a playlist only: a root-level media file names no directory to check it against.
-  if (directories.length === 0 && resource !== 'playlist') return undefined;
-  const pathStream = directories[0] ?? base;
-  const rawFile = path.raw[path.raw.length - 1] ?? '';
-  // `.` cannot be percent-encoded here (refused above), so the last raw dot is the extension's.
-  const rawDirectory = directories.length > 0 ? `/${path.raw.slice(0, -1).join('/')}` : `/${rawFile.slice(0, rawFile.lastIndexOf('.'))}`;
+  if (resource === undefined || (last === 0 && resource !== 'playlist')) return undefined;
+  const base = file.slice(0, dot);
+  const pathStream = last > 0 ? (segments[0] ?? '') : base;
   if (!STREAM_PATTERN.test(pathStream)) return undefined;
   const stream = streamOf(pathStream, options.variantSuffix);
-  const inner = directories.slice(1);
-  if (!inner.every((directory) => streamOf(directory, options.variantSuffix) === stream || QUALITY.test(directory))) return undefined;
-  const innermost = directories[directories.length - 1] ?? base;
-  if (resource === 'playlist' && base !== innermost && !(base === MASTER_PLAYLIST && directories.length > 0)) return undefined;
+  for (let i = 1; i < last; i++) {
+    const directory = segments[i] ?? '';
+    if (streamOf(directory, options.variantSuffix) !== stream && !QUALITY.test(directory)) return undefined;
+  }
+  const innermost = last > 0 ? (segments[last - 1] ?? '') : base;
+  if (resource === 'playlist' && base !== innermost && !(base === MASTER_PLAYLIST && last > 0)) return undefined;
   if (resource === 'segment' && !base.startsWith(innermost) && !INIT_SEGMENT.test(file)) return undefined;
 
-  const token = readQueryParam(query, options.tokenParam);
-  if (token === 'refused') return undefined;
-  const appKey = new URLSearchParams(query).getAll('appKey');
-  return {
-    stream,
-    pathStream,
-    rawDirectory,
-    resource,
-    token,
-    appKey: appKey.length === 1 && APP_KEY.test(appKey[0] ?? '') ? appKey[0] : undefined,
-  };
+  const query = readHlsQuery(queryStart === -1 ? '' : uri.slice(queryStart + 1), options.tokenParam);
+  if (query === 'refused') return undefined;
+  // `.` cannot be percent-encoded here (refused above), so the last raw dot is the extension's.
+  const rawDirectory = rawPath.slice(0, last > 0 ? rawPath.lastIndexOf('/') : rawPath.lastIndexOf('.'));
+  return { stream, pathStream, rawDirectory, resource, token: query.token, appKey: query.appKey };
+}
+
+/** The extension's resource; the lower-casing copy only for an extension not already spelled as listed. */
+function resourceOf(extension: string): HlsResource | undefined {
+  return RESOURCE_BY_EXTENSION.get(extension) ?? RESOURCE_BY_EXTENSION.get(extension.toLowerCase());
 }
 
 /** `live-720p` → `live` with the default suffix rule; a suffix that would leave nothing is not removed. */
