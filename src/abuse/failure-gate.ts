@@ -101,6 +101,31 @@ export class FailureGate {
     return this.ticketFor(keys, false);
   }
 
+  /**
+   * `admit` answered at once for an attempt that will yield before it ends (a lookup that waits for Redis): its
+   * ticket holds a place in flight on every key exactly as `admit`'s does, until `finish`. Undefined when only
+   * `admit` may answer: the limiter cannot read at once, someone waits or checks on a key (they come first), a
+   * failure is being recorded on one (a limiter may count it already, or not yet: `admit` reads once it is
+   * recorded), or the attempts in flight take all the room left (then it must wait). Otherwise the check `admit`
+   * makes once it has read the limiter: 'limited' when a key has no failures left.
+   */
+  admitHeld(keys: readonly LimitKey[]): GateTicket | 'limited' | undefined {
+    if (keys.length === 0) return this.ticketFor(keys, false);
+    if (this.limiter.remainingNow === undefined) return undefined;
+    for (const { key } of keys) {
+      const state = this.states.get(key);
+      if (state !== undefined && (state.checker !== undefined || state.queue.length > 0 || state.recording > 0)) return undefined;
+    }
+    const remaining = this.limiter.remainingNow(keys);
+    let room = true;
+    for (let index = 0; index < keys.length; index++) {
+      const left = remaining[index] ?? 0;
+      if (left <= 0) return 'limited';
+      if (left - (this.states.get((keys[index] as LimitKey).key)?.inFlight ?? 0) <= 0) room = false;
+    }
+    return room ? this.ticketFor(keys, true) : undefined;
+  }
+
   private check(attempt: Attempt, keys: readonly LimitKey[], remaining: readonly number[]): Check {
     let wait: Check | undefined;
     for (const [index, { key }] of keys.entries()) {

@@ -128,8 +128,9 @@ function lookUpNow(token: string, request: AccessRequest & Pick<ThrottledRequest
 /** The throttle check and the verifier's lookup, bounded together by the caller's timeout. */
 async function lookUp(token: string, request: AccessRequest & Pick<ThrottledRequest, 'peerAddress'>, deps: AuthorizeDeps, attempt: Attempt): Promise<Verdict | typeof THROTTLED> {
   const throttle = throttleOf(deps);
-  // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends.
-  const ticket = throttle ? await throttle.admit(request) : undefined;
+  // Throttled requests never reach the lookup: a guesser learns nothing more, whatever it sends. The gate answers
+  // at once when it can (a limiter read in process, nobody waiting): one promise and its turns fewer per decision.
+  const ticket = throttle ? (throttle.admitHeld(request) ?? (await throttle.admit(request))) : undefined;
   if (ticket === 'throttled') return THROTTLED;
   let verdict: Verdict | undefined;
   try {
