@@ -6,6 +6,12 @@ import type { FailureLimiter, LimitKey } from './failure-limiter.js';
  */
 export interface GateTicket {
   finish(failed: boolean): Promise<void>;
+  /**
+   * Makes an `admitNow` ticket hold its place in flight, as `admitHeld`'s does, so that its attempt may yield (a
+   * lookup that turns out to need the store). Only in the turn it was admitted, before `finish`: nothing can have
+   * changed since, and with nobody on its keys `admitHeld` would have admitted it. No-op on a held ticket.
+   */
+  hold(): void;
 }
 
 /** One call of `admit`, as the queues and the checker slot know it. */
@@ -169,17 +175,24 @@ export class FailureGate {
 
   /** `inFlight`: the attempt holds a place in flight on every key until it finishes (not one admitted now). */
   private ticketFor(keys: readonly LimitKey[], inFlight: boolean): GateTicket {
-    if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight += 1;
+    let held = false;
     let finished = false;
+    const hold = () => {
+      if (held || finished) return;
+      held = true;
+      for (const { key } of keys) this.stateOf(key).inFlight += 1;
+    };
+    if (inFlight) hold();
     return {
       finish: (failed) => {
         if (finished) return DONE;
         finished = true;
-        if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight -= 1;
+        if (held) for (const { key } of keys) this.stateOf(key).inFlight -= 1;
         if (failed && keys.length > 0) return this.record(keys);
-        if (inFlight) this.settle(keys);
+        if (held) this.settle(keys);
         return DONE;
       },
+      hold,
     };
   }
 

@@ -139,6 +139,19 @@ describe('FailureGate.admitHeld', () => {
     ticketOf(await g.admit(ONE));
   });
 
+  test('an admitNow ticket made to hold (its lookup must wait after all) keeps its place until finished', async () => {
+    const g = new FailureGate(memory());
+    const ticket = ticketOf(g.admitNow(ONE));
+    ticket.hold();
+    ticket.hold();
+    assert.equal(g.admitNow(ONE), undefined, 'in flight');
+    assert.equal(g.admitHeld(ONE), undefined, 'no room left');
+    await ticket.finish(false);
+    ticket.hold();
+    await ticketOf(g.admitNow(ONE), 'finished: its place is free, and holding after finish takes none').finish(true);
+    assert.equal(g.admitNow(ONE), 'limited');
+  });
+
   test('over the Redis limiter: answers at once only when it learns counts locally', () => {
     const redis = { defineCommand() {} } as unknown as ConstructorParameters<typeof RedisFailureLimiter>[0];
     const local = new RedisFailureLimiter(redis, { keyPrefix: 't:', windowMs: 60_000, learnLocally: true });
