@@ -1,12 +1,14 @@
 // CPU of the Node process per Redis-store decision, in process (no HTTP):
 // `node bench/redis-decision-parts.mjs [<dist dir> …]` (default: this checkout's dist, `npm run build` first).
 // Parts: `opaque` (OpaqueTokenVerifier.verify: hash, session check, the store's one script) and `jti`
-// (RedisJtiStore.check with a session part, as a JWT decision with a jti), 50 decisions at once, in rounds.
+// (RedisJtiStore.check with a session part, as a JWT decision with a jti), `authorize` (authorizePlayback as the
+// hook runs it with TOKEN_STORE=redis: guess throttle, instrumented store, composite verifier), 50 decisions at
+// once, in rounds.
 // With two dist dirs (say main's and a branch's) both run in this process against the same Redis, in short turns
 // that alternate (REPS turns of ROUNDS/REPS rounds each), so both see the same machine load; it prints each
 // build's median µs per decision and the median of the paired differences (second minus first).
 // REDIS_PORT: a redis-server to use (on loopback; keys under a random prefix), else one is started on a free port
-// and stopped at the end. PARTS=opaque,jti picks parts; ROUNDS (default 1000), REPS (default 10).
+// and stopped at the end. PARTS=opaque,jti,authorize picks parts; ROUNDS (default 1000), REPS (default 10).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -29,6 +31,7 @@ if (!port) {
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 let refused = 0;
+const reasons = new Set();
 
 /** The parts of one build, on a store of its own (own client, own key prefix). */
 async function setup(dist) {
@@ -60,7 +63,9 @@ async function setup(dist) {
     const token = { id: tokenId, viewerId: `viewer-${k}`, maxViewerSessions: undefined, expiresAt: now + 3_600_000 };
     return { once: true, consume: true, sessionId: request.viewerSessionId, keepUntil: now + 3_600_000, now, writeDeadline: now + 1000, session: { check, token } };
   };
+  const hook = await hookOf(imp, keyPrefix, requests);
   const parts = {
+    authorize: hook.authorize,
     opaque: async (i) => {
       const verdicts = await Promise.all(Array.from({ length: 50 }, (_, j) => verifier.verify(tokens[(i + j) % 64], { ...requests[(i + j) % 64], writeDeadline: Date.now() + 1000 })));
       for (const verdict of verdicts) if (!verdict.valid) refused += 1;
@@ -74,8 +79,40 @@ async function setup(dist) {
     const keys = await store.redis.keys(`${keyPrefix}*`);
     if (keys.length > 0) await store.redis.del(...keys);
     await store.close();
+    await hook.close();
   };
   return { parts, close };
+}
+
+/** authorizePlayback over the services a TOKEN_STORE=redis hook has (its own key prefix within the build's). */
+async function hookOf(imp, keyPrefix, requests) {
+  const { loadConfig } = await imp('config/load-config.js');
+  const { createServices } = await imp('create-services.js');
+  const { createLogger } = await imp('observability/logger.js');
+  const { createMetrics } = await imp('observability/metrics.js');
+  const { systemClock } = await imp('shared/clock.js');
+  const { issueToken } = await imp('tokens/issue-token.js');
+  const { authorizePlayback } = await imp('playback/authorize-playback.js');
+  const { destination } = await import('pino');
+  const env = { TOKEN_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: `${keyPrefix}h:`, ADMIN_API_KEYS: 'bench=bench-admin-key-0123456789abcdef0123', HOST: '127.0.0.1' };
+  const config = loadConfig(env);
+  const logger = createLogger('info', destination({ dest: '/dev/null', sync: true }));
+  const services = createServices(config, { clock: systemClock, logger, metrics: createMetrics() });
+  const tokens = [];
+  for (let i = 0; i < 64; i++) {
+    const issued = await issueToken({ streams: ['live'], ttlSeconds: 3600 }, { store: services.store, now: Date.now(), defaultTtlSeconds: 3600, maxTtlSeconds: 86400 });
+    tokens.push(issued.token);
+  }
+  const deps = { verifier: services.verifier, storeTimeoutMs: config.storeTimeoutMs, storeFailurePolicy: config.storeFailurePolicy, onStoreFailure: () => {}, guessThrottle: services.guessThrottle, onThrottleError: () => {} };
+  const authorize = async (i) => {
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, j) => authorizePlayback(tokens[(i + j) % 64], { ...requests[(i + j) % 64] }, deps)));
+    for (const answer of answers) {
+      if (answer.allow) continue;
+      refused += 1;
+      reasons.add(answer.reason);
+    }
+  };
+  return { authorize, close: () => services.close() };
 }
 
 /** µs of CPU per decision of `batch` (50 decisions) over `rounds` batches. */
@@ -93,7 +130,7 @@ const rounds = Number(process.env.ROUNDS ?? 1000);
 const reps = Number(process.env.REPS ?? 10);
 const only = process.env.PARTS?.split(',');
 const out = [];
-for (const name of ['opaque', 'jti']) {
+for (const name of ['opaque', 'jti', 'authorize']) {
   if (only && !only.includes(name)) continue;
   for (const build of builds) for (let i = 0; i < 200; i++) await build.parts[name](i);
   const runs = builds.map(() => []);
@@ -108,5 +145,5 @@ for (const name of ['opaque', 'jti']) {
 }
 for (const build of builds) await build.close();
 server?.kill('SIGTERM');
-if (refused > 0) throw new Error(`${refused} decisions refused: the measurement is not of the allow path`);
+if (refused > 0) throw new Error(`${refused} decisions refused (${[...reasons].join(', ')}): the measurement is not of the allow path`);
 console.log(out.join(' '));

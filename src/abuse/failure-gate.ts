@@ -6,6 +6,12 @@ import type { FailureLimiter, LimitKey } from './failure-limiter.js';
  */
 export interface GateTicket {
   finish(failed: boolean): Promise<void>;
+  /**
+   * Makes an `admitNow` ticket hold its place in flight, as `admitHeld`'s does, so that its attempt may yield (a
+   * lookup that turns out to need the store). Only in the turn it was admitted, before `finish`: nothing can have
+   * changed since, and with nobody on its keys `admitHeld` would have admitted it. No-op on a held ticket.
+   */
+  hold(): void;
 }
 
 /** One call of `admit`, as the queues and the checker slot know it. */
@@ -101,6 +107,31 @@ export class FailureGate {
     return this.ticketFor(keys, false);
   }
 
+  /**
+   * `admit` answered at once for an attempt that will yield before it ends (a lookup that waits for Redis): its
+   * ticket holds a place in flight on every key exactly as `admit`'s does, until `finish`. Undefined when only
+   * `admit` may answer: the limiter cannot read at once, someone waits or checks on a key (they come first), a
+   * failure is being recorded on one (a limiter may count it already, or not yet: `admit` reads once it is
+   * recorded), or the attempts in flight take all the room left (then it must wait). Otherwise the check `admit`
+   * makes once it has read the limiter: 'limited' when a key has no failures left.
+   */
+  admitHeld(keys: readonly LimitKey[]): GateTicket | 'limited' | undefined {
+    if (keys.length === 0) return this.ticketFor(keys, false);
+    if (this.limiter.remainingNow === undefined) return undefined;
+    for (const { key } of keys) {
+      const state = this.states.get(key);
+      if (state !== undefined && (state.checker !== undefined || state.queue.length > 0 || state.recording > 0)) return undefined;
+    }
+    const remaining = this.limiter.remainingNow(keys);
+    let room = true;
+    for (let index = 0; index < keys.length; index++) {
+      const left = remaining[index] ?? 0;
+      if (left <= 0) return 'limited';
+      if (left - (this.states.get((keys[index] as LimitKey).key)?.inFlight ?? 0) <= 0) room = false;
+    }
+    return room ? this.ticketFor(keys, true) : undefined;
+  }
+
   private check(attempt: Attempt, keys: readonly LimitKey[], remaining: readonly number[]): Check {
     let wait: Check | undefined;
     for (const [index, { key }] of keys.entries()) {
@@ -144,17 +175,24 @@ export class FailureGate {
 
   /** `inFlight`: the attempt holds a place in flight on every key until it finishes (not one admitted now). */
   private ticketFor(keys: readonly LimitKey[], inFlight: boolean): GateTicket {
-    if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight += 1;
+    let held = false;
     let finished = false;
+    const hold = () => {
+      if (held || finished) return;
+      held = true;
+      for (const { key } of keys) this.stateOf(key).inFlight += 1;
+    };
+    if (inFlight) hold();
     return {
       finish: (failed) => {
         if (finished) return DONE;
         finished = true;
-        if (inFlight) for (const { key } of keys) this.stateOf(key).inFlight -= 1;
+        if (held) for (const { key } of keys) this.stateOf(key).inFlight -= 1;
         if (failed && keys.length > 0) return this.record(keys);
-        if (inFlight) this.settle(keys);
+        if (held) this.settle(keys);
         return DONE;
       },
+      hold,
     };
   }
 

@@ -35,22 +35,22 @@ export class RedisFailureLimiter implements FailureLimiter {
   /** Bounded: past MAX_LEARNED_KEYS the least recently learned count goes (a guesser rotating keys cannot grow it). */
   private readonly learned = new LRUCache<string, { count: number; until: number }>({ max: MAX_LEARNED_KEYS });
   private readonly script: RecordFailureCommand;
+  /**
+   * With `learnLocally` only: the check is answered from what this instance learned, without Redis, so the gate
+   * can admit without yielding (FailureGate.admitNow / admitHeld). Absent otherwise: every check reads Redis.
+   */
+  readonly remainingNow?: (keys: readonly LimitKey[]) => number[];
 
   constructor(
     private readonly redis: RedisClient,
     private readonly options: { keyPrefix: string; windowMs: number; learnLocally?: boolean },
   ) {
     this.script = defineScripts<RecordFailureCommand>(redis, { wtaRecordFailure: { keys: 1, lua: RECORD_FAILURE_SCRIPT } });
+    if (options.learnLocally) this.remainingNow = (keys) => this.remainingLearned(keys);
   }
 
   async remaining(keys: readonly LimitKey[]): Promise<number[]> {
-    if (this.options.learnLocally) {
-      const now = Date.now();
-      return keys.map(({ key, max }) => {
-        const known = this.learned.peek(this.redisKey(key));
-        return known !== undefined && known.until > now ? max - known.count : max;
-      });
-    }
+    if (this.options.learnLocally) return this.remainingLearned(keys);
     const counts = await Promise.all(keys.map(({ key }) => this.redis.get(this.redisKey(key))));
     return keys.map(({ max }, index) => max - Number(counts[index] ?? 0));
   }
@@ -62,6 +62,15 @@ export class RedisFailureLimiter implements FailureLimiter {
     keys.forEach(({ key }, index) => {
       const [count = 0, remainingMs = 0] = replies[index] ?? [];
       if (remainingMs > 0) this.learn(this.redisKey(key), { count, until: now + remainingMs }, now);
+    });
+  }
+
+  /** The failures left per key by the counts this instance learned (a key never learned, or whose window ended: max). */
+  private remainingLearned(keys: readonly LimitKey[]): number[] {
+    const now = Date.now();
+    return keys.map(({ key, max }) => {
+      const known = this.learned.peek(this.redisKey(key));
+      return known !== undefined && known.until > now ? max - known.count : max;
     });
   }
 

@@ -82,6 +82,15 @@ export class GuessThrottle {
     return ticket === 'limited' ? 'throttled' : ticket;
   }
 
+  /**
+   * `admit` answered without yielding when the gate can (FailureGate.admitHeld), else undefined (then `admit`): the
+   * ticket holds its place in flight until finished, so the lookup may wait for the store.
+   */
+  admitHeld(request: ThrottledRequest): GateTicket | 'throttled' | undefined {
+    const ticket = this.gate.admitHeld(this.keysFor(request));
+    return ticket === 'limited' ? 'throttled' : ticket;
+  }
+
   countsAsGuess(reason: TokenDenyReason): boolean {
     return GUESS_REASONS.has(reason);
   }

@@ -20,7 +20,7 @@ export function instrumentTokenStore(store: TokenStore, metrics: Metrics): Instr
     revoke: timed('revoke', (id, at) => store.revoke(id, at)),
     createMany: timed('create_many', (items) => store.createMany(items)),
     findEntryById: timed('find_entry_by_id', (id) => store.findEntryById(id)),
-    authorize: timed('authorize', (hash, request, check) => store.authorize(hash, request, check)),
+    authorize: timedAsyncAuthorize(store, metrics),
     update: timed('update', (id, change, now) => store.update(id, change, now)),
     scan: timed('scan', (after, count, now) => store.scan(after, count, now)),
     listSessions: timed('list_sessions', (id) => store.listSessions(id)),
@@ -62,5 +62,39 @@ function timedSyncAuthorize(
     } finally {
       duration.observe((performance.now() - started) / 1e3);
     }
+  };
+}
+
+/**
+ * timedStoreOperation for the asynchronous authorize (the Redis store's decision): the same duration sample, answer
+ * signal and error count by kind, with one `.then` on the store's promise instead of an async wrapper and a
+ * rest-argument array per decision. A synchronous throw is counted and becomes a rejection, as it would there.
+ */
+function timedAsyncAuthorize(store: TokenStore, metrics: Metrics): TokenStore['authorize'] {
+  const duration = metrics.storeDuration.at(store.kind, 'authorize');
+  const failed = (error: unknown, started: number): void => {
+    metrics.storeErrors.inc({ store: store.kind, operation: 'authorize', kind: storeErrorKind(error) });
+    duration.observe((performance.now() - started) / 1e3);
+  };
+  return (hash, request, check) => {
+    const started = performance.now();
+    let answer: Promise<PolicyOutcome | undefined>;
+    try {
+      answer = store.authorize(hash, request, check);
+    } catch (error) {
+      failed(error, started);
+      return Promise.reject(error as Error);
+    }
+    return answer.then(
+      (outcome) => {
+        metrics.storeAnswers.answered();
+        duration.observe((performance.now() - started) / 1e3);
+        return outcome;
+      },
+      (error: unknown) => {
+        failed(error, started);
+        throw error;
+      },
+    );
   };
 }

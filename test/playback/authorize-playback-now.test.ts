@@ -125,6 +125,30 @@ describe('authorizePlayback: the throttle admits at once but the verifier cannot
   });
 });
 
+describe('authorizePlayback: a limiter that reads at once, a store that cannot (Redis with learnLocally)', () => {
+  test('the gate is asked once, its ticket holds its place while the store answers, and a guess is recorded once', async () => {
+    const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
+    let reads = 0;
+    let recorded = 0;
+    const limiter: FailureLimiter = {
+      remaining: (keys) => ((reads += 1), memory.remaining(keys)),
+      remainingNow: (keys) => ((reads += 1), memory.remainingNow(keys)),
+      recordFailure: (keys) => ((recorded += 1), memory.recordFailure(keys)),
+    };
+    const deps = depsWith({ limiter, asyncStore: true, maxPerIp: 1 });
+    const request = requestFrom();
+    const first = later(authorizePlayback(guessToken(), requestFrom(request.clientIp), deps));
+    assert.equal(reads, 1, 'one read of the limiter');
+    // While the first lookup waits for the store, its place is held: the only failure left is its own.
+    const second = later(authorizePlayback(token, requestFrom(request.clientIp), deps));
+    assert.deepEqual(pick(await first), { allow: false, reason: 'unknown_token' });
+    assert.deepEqual(pick(await second), { allow: false, reason: 'throttled' }, 'waited for the first, then limited');
+    await tick();
+    assert.equal(recorded, 1);
+    assert.deepEqual(pick(await later(authorizePlayback(token, requestFrom(), deps))), { allow: true, reason: 'valid' }, 'other addresses');
+  });
+});
+
 describe('authorizePlayback with the services as main.ts builds them (TOKEN_STORE=memory)', () => {
   test('the instrumented store and limiter keep their synchronous answers: allow, guess, throttled at once', async () => {
     const app = buildTestApp({ store: 'memory', env: { BRUTE_FORCE_MAX_PER_IP: '1' } });
