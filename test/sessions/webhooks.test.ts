@@ -153,7 +153,10 @@ for (const store of ['redis', 'memory'] as const) {
       // The first event's delivery is now in flight and the receiver does not answer; decisions go on.
       await eventually(async () => receiver.inFlight === 1, 'a delivery in flight');
       for (let i = 2; i <= 4; i++) assert.equal((await watch(group[0]!, token, `h-${i}`, 's'))[0], 200);
-      assert.equal(receiver.inFlight, 1, 'still held while those decisions were answered');
+      // Still held while those decisions were answered. With Redis the group's second instance may claim the later
+      // events meanwhile and hold its own deliveries open too (the receiver answers none): one or more, never none.
+      if (store === 'memory') assert.equal(receiver.inFlight, 1, 'still held while those decisions were answered');
+      else assert.ok(receiver.inFlight >= 1, `still held while those decisions were answered (${receiver.inFlight} open)`);
       release(200);
       await eventually(async () => receiver.verifiedEvents(SECRET).length >= 4, 'all four session.started delivered');
     });
