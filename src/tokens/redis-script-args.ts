@@ -16,7 +16,11 @@ export function redisInteger(value: number): string {
  * that never comes, and a fractional one is cut to the millisecond it falls in.
  */
 export function deadlineArg(writeDeadline: number | undefined): string {
-  return redisInteger(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
+  return redisInteger(deadlineMs(writeDeadline));
+}
+
+function deadlineMs(writeDeadline: number | undefined): number {
+  return writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline);
 }
 
 /**
@@ -37,7 +41,7 @@ export class IntegerText {
 
   /** deadlineArg, kept likewise. */
   deadline(writeDeadline: number | undefined): string {
-    return this.of(writeDeadline === undefined ? Number.MAX_SAFE_INTEGER : Math.floor(writeDeadline));
+    return this.of(deadlineMs(writeDeadline));
   }
 }
 

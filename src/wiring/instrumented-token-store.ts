@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { storeErrorKind, timedStoreOperation } from '../observability/timed-store-operation.js';
+import { storeTiming, timedStoreOperation } from '../observability/timed-store-operation.js';
 import type { Metrics } from '../observability/metrics.js';
 import { hasAuthorizeNow, type SyncAuthorizer } from '../tokens/sync-authorizer.js';
 import type { PolicyCheck, PolicyOutcome, TokenStore } from '../tokens/token-store.js';
@@ -20,7 +20,7 @@ export function instrumentTokenStore(store: TokenStore, metrics: Metrics): Instr
     revoke: timed('revoke', (id, at) => store.revoke(id, at)),
     createMany: timed('create_many', (items) => store.createMany(items)),
     findEntryById: timed('find_entry_by_id', (id) => store.findEntryById(id)),
-    authorize: timedAsyncAuthorize(store, metrics),
+    authorize: timed('authorize', (hash, request, check) => store.authorize(hash, request, check)),
     update: timed('update', (id, change, now) => store.update(id, change, now)),
     scan: timed('scan', (after, count, now) => store.scan(after, count, now)),
     listSessions: timed('list_sessions', (id) => store.listSessions(id)),
@@ -43,58 +43,23 @@ export function instrumentTokenStore(store: TokenStore, metrics: Metrics): Instr
 
 /**
  * timedStoreOperation for a synchronous authorize: the same duration sample, answer signal and error count, without
- * an async wrapper, a rest-argument array and a closure per decision (the memory store's decision is a plain call).
+ * a promise, a rest-argument array and a closure per decision (the memory store's decision is a plain call).
  */
 function timedSyncAuthorize(
   store: TokenStore & SyncAuthorizer,
   metrics: Metrics,
 ): (hash: string, request: AccessRequest, check: PolicyCheck) => PolicyOutcome | undefined {
-  const duration = metrics.storeDuration.at(store.kind, 'authorize');
+  const timing = storeTiming(metrics, store.kind, 'authorize');
   return (hash, request, check) => {
     const started = performance.now();
+    let result: PolicyOutcome | undefined;
     try {
-      const result = store.authorizeNow(hash, request, check);
-      metrics.storeAnswers.answered();
-      return result;
+      result = store.authorizeNow(hash, request, check);
     } catch (error) {
-      metrics.storeErrors.inc({ store: store.kind, operation: 'authorize', kind: storeErrorKind(error) });
+      timing.failed(error, started);
       throw error;
-    } finally {
-      duration.observe((performance.now() - started) / 1e3);
     }
-  };
-}
-
-/**
- * timedStoreOperation for the asynchronous authorize (the Redis store's decision): the same duration sample, answer
- * signal and error count by kind, with one `.then` on the store's promise instead of an async wrapper and a
- * rest-argument array per decision. A synchronous throw is counted and becomes a rejection, as it would there.
- */
-function timedAsyncAuthorize(store: TokenStore, metrics: Metrics): TokenStore['authorize'] {
-  const duration = metrics.storeDuration.at(store.kind, 'authorize');
-  const failed = (error: unknown, started: number): void => {
-    metrics.storeErrors.inc({ store: store.kind, operation: 'authorize', kind: storeErrorKind(error) });
-    duration.observe((performance.now() - started) / 1e3);
-  };
-  return (hash, request, check) => {
-    const started = performance.now();
-    let answer: Promise<PolicyOutcome | undefined>;
-    try {
-      answer = store.authorize(hash, request, check);
-    } catch (error) {
-      failed(error, started);
-      return Promise.reject(error as Error);
-    }
-    return answer.then(
-      (outcome) => {
-        metrics.storeAnswers.answered();
-        duration.observe((performance.now() - started) / 1e3);
-        return outcome;
-      },
-      (error: unknown) => {
-        failed(error, started);
-        throw error;
-      },
-    );
+    timing.answered(started);
+    return result;
   };
 }
