@@ -60,24 +60,18 @@ describe('authorizePlayback with the memory store and limiter answers at once', 
   });
 
   test('a guess is refused at once and recorded; past the limit the address is throttled at once, even with a valid token', async () => {
-    const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
-    let recorded = 0;
-    const limiter: FailureLimiter = {
-      remaining: (keys) => memory.remaining(keys),
-      remainingNow: (keys) => memory.remainingNow(keys),
-      recordFailure: (keys) => ((recorded += 1), memory.recordFailure(keys)),
-    };
+    const { limiter, recorded } = countingLimiter();
     const deps = depsWith({ limiter });
     const request = requestFrom();
     assert.deepEqual(pick(now(authorizePlayback(guessToken(), requestFrom(request.clientIp), deps))), { allow: false, reason: 'unknown_token' });
-    assert.equal(recorded, 1, 'the guess was recorded');
+    assert.equal(recorded(), 1, 'the guess was recorded');
     assert.deepEqual(pick(now(authorizePlayback(token, requestFrom(), deps))), { allow: true, reason: 'valid' }, 'other addresses: at once');
     // Its recording is still pending in the gate: the next decision for the address takes the asynchronous path.
     assert.deepEqual(pick(await later(authorizePlayback(guessToken(), requestFrom(request.clientIp), deps))), { allow: false, reason: 'unknown_token' });
     await tick();
-    assert.equal(recorded, 2);
+    assert.equal(recorded(), 2);
     assert.deepEqual(pick(now(authorizePlayback(token, requestFrom(request.clientIp), deps))), { allow: false, reason: 'throttled' });
-    assert.equal(recorded, 2, 'a throttled request is no guess');
+    assert.equal(recorded(), 2, 'a throttled request is no guess');
   });
 });
 
@@ -106,13 +100,7 @@ describe('authorizePlayback falls back to the promise when a step cannot answer 
 
 describe('authorizePlayback: the throttle admits at once but the verifier cannot (a JWT)', () => {
   test('the promise way, and the synchronous admission left nothing behind: one guess, recorded once', async () => {
-    const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
-    let recorded = 0;
-    const limiter: FailureLimiter = {
-      remaining: (keys) => memory.remaining(keys),
-      remainingNow: (keys) => memory.remainingNow(keys),
-      recordFailure: (keys) => ((recorded += 1), memory.recordFailure(keys)),
-    };
+    const { limiter, recorded } = countingLimiter();
     const deps = depsWith({ limiter, maxPerIp: 1 });
     const jwt = { verify: async () => ({ valid: false as const, kind: 'jwt' as const, tokenId: null, reason: 'invalid_signature' as const }) };
     deps.verifier = new CompositeTokenVerifier({ jwt, opaque: new OpaqueTokenVerifier({ store, clock }) });
@@ -120,31 +108,24 @@ describe('authorizePlayback: the throttle admits at once but the verifier cannot
     const forged = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
     assert.deepEqual(pick(await later(authorizePlayback(forged, requestFrom(request.clientIp), deps))), { allow: false, reason: 'invalid_signature' });
     await tick();
-    assert.equal(recorded, 1);
+    assert.equal(recorded(), 1);
     assert.deepEqual(pick(now(authorizePlayback(token, requestFrom(request.clientIp), deps))), { allow: false, reason: 'throttled' });
   });
 });
 
 describe('authorizePlayback: a limiter that reads at once, a store that cannot (Redis with learnLocally)', () => {
   test('the gate is asked once, its ticket holds its place while the store answers, and a guess is recorded once', async () => {
-    const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
-    let reads = 0;
-    let recorded = 0;
-    const limiter: FailureLimiter = {
-      remaining: (keys) => ((reads += 1), memory.remaining(keys)),
-      remainingNow: (keys) => ((reads += 1), memory.remainingNow(keys)),
-      recordFailure: (keys) => ((recorded += 1), memory.recordFailure(keys)),
-    };
+    const { limiter, recorded, reads } = countingLimiter();
     const deps = depsWith({ limiter, asyncStore: true, maxPerIp: 1 });
     const request = requestFrom();
     const first = later(authorizePlayback(guessToken(), requestFrom(request.clientIp), deps));
-    assert.equal(reads, 1, 'one read of the limiter');
+    assert.equal(reads(), 1, 'one read of the limiter');
     // While the first lookup waits for the store, its place is held: the only failure left is its own.
     const second = later(authorizePlayback(token, requestFrom(request.clientIp), deps));
     assert.deepEqual(pick(await first), { allow: false, reason: 'unknown_token' });
     assert.deepEqual(pick(await second), { allow: false, reason: 'throttled' }, 'waited for the first, then limited');
     await tick();
-    assert.equal(recorded, 1);
+    assert.equal(recorded(), 1);
     assert.deepEqual(pick(await later(authorizePlayback(token, requestFrom(), deps))), { allow: true, reason: 'valid' }, 'other addresses');
   });
 });
@@ -166,6 +147,19 @@ describe('authorizePlayback with the services as main.ts builds them (TOKEN_STOR
     }
   });
 });
+
+/** A memory limiter (reads at once) that counts its reads and its recorded failures. */
+function countingLimiter(): { limiter: FailureLimiter; recorded: () => number; reads: () => number } {
+  const memory = new MemoryFailureLimiter({ windowMs: 60_000, clock });
+  let recordings = 0;
+  let readCount = 0;
+  const limiter: FailureLimiter = {
+    remaining: (keys) => ((readCount += 1), memory.remaining(keys)),
+    remainingNow: (keys) => ((readCount += 1), memory.remainingNow(keys)),
+    recordFailure: (keys) => ((recordings += 1), memory.recordFailure(keys)),
+  };
+  return { limiter, recorded: () => recordings, reads: () => readCount };
+}
 
 function pick(decision: Decision): { allow: boolean; reason: string } {
   return { allow: decision.allow, reason: decision.reason };
