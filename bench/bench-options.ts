@@ -4,6 +4,8 @@ export interface BenchOptions {
   quick: boolean;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Seconds of load at PRIME_CONNECTIONS each server answers once, before any warm-up or measurement (JIT). */
+  primeSeconds: number;
   repetitions: number;
   connections: number[];
   /** Concurrencies of the 1 → N worker scaling comparison. */
@@ -21,6 +23,8 @@ const USAGE = `npm run bench [-- options]
 
   --quick                 smoke run: 1 s per measurement, 1 repetition, 1 and 50 connections (about two minutes)
   --duration=<s>          seconds per measurement (default 2)
+  --prime=<s>             seconds of load at 50 connections each server answers once after it starts, before any
+                          warm-up or measurement, so that every concurrency measures JIT-optimized code (default 2)
   --warmup=<s>            warm-up seconds per target and concurrency before its first measurement (default 1)
   --reps=<n>              measurements per target and concurrency, interleaved across targets (default 3)
   --connections=<list>    concurrencies, e.g. 1,50,200 (default)
@@ -52,6 +56,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     options: {
       quick: { type: 'boolean', default: false },
       duration: { type: 'string' },
+      prime: { type: 'string' },
       warmup: { type: 'string' },
       reps: { type: 'string' },
       connections: { type: 'string' },
@@ -71,6 +76,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     quick,
     durationSeconds: positiveNumber('duration', values.duration, quick ? 1 : 2),
     warmupSeconds: positiveNumber('warmup', values.warmup, quick ? 0.5 : 1),
+    primeSeconds: positiveNumber('prime', values.prime, quick ? 1 : 2),
     repetitions: positiveNumber('reps', values.reps, quick ? 1 : 3),
     connections,
     scalingConnections: connections.filter((c) => c >= 50),
