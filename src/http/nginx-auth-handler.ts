@@ -123,6 +123,13 @@ interface Asked {
 function answerDecision(nginx: Nginx, asked: Asked, decision: Decision): void {
   const { deps, trustedProxies } = nginx;
   const { req, hls, clientIp, request } = asked;
+  // Answer first, then the log line and metrics, with the duration up to the answer (as the hook's answerDecision).
+  const durationSeconds = secondsSince(request.started);
+  const edge =
+    hls?.resource === 'playlist' && deps.edgeSigning !== undefined
+      ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
+      : undefined;
+  writeNginxAnswer(asked.res, decision, request.requestId, edge, nginx.allowHeaderEntries, deps);
   recordDecision(
     deps,
     decision,
@@ -135,13 +142,8 @@ function answerDecision(nginx: Nginx, asked: Asked, decision: Decision): void {
       requestId: request.requestId,
       resource: hls?.resource,
     },
-    secondsSince(request.started),
+    durationSeconds,
   );
-  const edge =
-    hls?.resource === 'playlist' && deps.edgeSigning !== undefined
-      ? { hls, remoteAddr: nginxRemoteAddr(req, header(req, 'x-real-ip'), trustedProxies, clientIp) }
-      : undefined;
-  writeNginxAnswer(asked.res, decision, request.requestId, edge, nginx.allowHeaderEntries, deps);
 }
 
 /** 204 (allow), 401 (no token) or 403: the only statuses auth_request understands. */

@@ -72,8 +72,9 @@ function answerBody(hook: Hook, req: IncomingMessage, res: ServerResponse, metho
   // Unsigned or wrongly signed requests did not come from our WCS: refuse them on every method.
   if (secret && !isValidWcsSignature(secret, raw, req.headers.authorization)) {
     const decision = deny('bad_signature');
-    recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), secondsSince(request.started));
-    return writeHookAnswer(res, decision, undefined, requestId, hook.answers);
+    const durationSeconds = secondsSince(request.started);
+    writeHookAnswer(res, decision, undefined, requestId, hook.answers);
+    return recordDecision(deps, decision, contextOf(wcsMethodLabel(method), requestId, undefined), durationSeconds);
   }
 
   const parsedBody = parseStrictJson(raw);
@@ -111,9 +112,15 @@ function answerBody(hook: Hook, req: IncomingMessage, res: ServerResponse, metho
   return answerDecision(hook, res, raw, request, methodLabel, fields, decision);
 }
 
+/**
+ * The answer goes out first, the decision's log line and metrics after it: they are not part of the answer, and on a
+ * caller that waits for each answer (one connection) their cost would otherwise add to every request's latency.
+ * The duration recorded is still the decision's, up to the answer.
+ */
 function answerDecision(hook: Hook, res: ServerResponse, raw: Buffer, request: RequestTiming, method: string, fields: HookFields, decision: Decision): void {
-  recordDecision(hook.deps, decision, contextOf(method, request.requestId, fields), secondsSince(request.started));
+  const durationSeconds = secondsSince(request.started);
   writeHookAnswer(res, decision, raw, request.requestId, hook.answers);
+  recordDecision(hook.deps, decision, contextOf(method, request.requestId, fields), durationSeconds);
 }
 
 interface AnswerSettings {

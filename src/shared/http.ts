@@ -104,6 +104,9 @@ const OWN_HEADERS = new Set(['x-request-id', NO_SNIFF_HEADER[0], ...ADMIN_SECURI
  */
 function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string, requestId: string): void {
   try {
+    // A complete answer stands (a decision's log line or metrics failed after it went out): the failure is logged,
+    // and destroying the socket would only cut the caller's keep-alive connection, or a write still in flight.
+    if (res.writableEnded) return;
     if (res.headersSent) {
       res.destroy();
       return;

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
@@ -164,9 +166,43 @@ describe('the front door: the WCS hook and nginx auth_request answered without E
   });
 
   it('answers a throw from inside the body\'s end listener (and nginx\'s listener) with the 500, counted once', async () => {
+    const t = buildTestApp({ store: 'memory' });
+    // A verdict the memory path hands over at once (verifyNow) that throws when the decision reads it: the hook's
+    // throw comes from the request body's 'end' listener, the nginx one from the request listener, both before the
+    // answer is written.
+    const verifier: TokenVerifier = {
+      verify: () => Promise.reject(new Error('not used: verifyNow answers')),
+      verifyNow: () => ({
+        valid: true,
+        kind: 'opaque',
+        tokenId: 'tok_1',
+        expiresAt: Date.now() + 60_000,
+        get headers(): Record<string, string> {
+          throw new Error('verdict unreadable');
+        },
+      }),
+    };
+    const logs = new LogCapture();
+    const app = createApp(t.config, { ...t.services, verifier }, { clock: t.clock, logger: createLogger('info', logs), metrics: t.metrics });
+    try {
+      const hook = await request(app).post('/wcs/playHLS').set('Content-Type', 'application/json').send(pretty(newerPlayHlsBody({}, { token: 'wta_x' })));
+      assert.equal(hook.status, 500);
+      assert.equal(hook.body.error.code, 'internal');
+      assert.equal(hook.headers['x-content-type-options'], 'nosniff');
+      const nginx = await request(app).get('/nginx/auth').set('X-Original-URI', '/test/test.m3u8?token=wta_x');
+      assert.equal(nginx.status, 500);
+      const failures = logs.lines.filter((line) => line.msg === 'unhandled error');
+      assert.deepEqual(failures.map((line) => line.requestId), [hook.headers['x-request-id'], nginx.headers['x-request-id']]);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 1);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('writes the answer before the decision line: a line that cannot be written leaves the answer whole, and is logged', async () => {
     const t = buildTestApp({ store: 'memory', env: { WCS_SIGNING_SECRET: 'front-door-secret' } });
-    // A decision line that cannot be written: bad_signature and a POST to nginx are decided without a promise, so
-    // the hook's throw comes from the request body's 'end' listener, the nginx one from the request listener.
+    // bad_signature and a POST to nginx are decided without a promise; their decision lines throw after the answer.
     const logs = new LogCapture();
     const failingLog = {
       write(line: string) {
@@ -177,15 +213,42 @@ describe('the front door: the WCS hook and nginx auth_request answered without E
     const app = createApp(t.config, t.services, { clock: t.clock, logger: createLogger('info', failingLog), metrics: t.metrics });
     try {
       const hook = await request(app).post('/wcs/playHLS').set('Content-Type', 'application/json').set('Authorization', 'WCS 00').send('{}');
-      assert.equal(hook.status, 500);
-      assert.equal(hook.body.error.code, 'internal');
-      assert.equal(hook.headers['x-content-type-options'], 'nosniff');
+      assert.equal(hook.status, 403);
+      assert.equal(hook.body.error.code, 'forbidden');
       const nginx = await request(app).get('/nginx/auth').set('X-Original-URI', '/test/test.m3u8?token=wta_x').set('X-Original-Method', 'POST');
-      assert.equal(nginx.status, 500);
+      assert.equal(nginx.status, 403);
+      assert.equal(nginx.body.error.code, 'forbidden');
       const failures = logs.lines.filter((line) => line.msg === 'unhandled error');
       assert.deepEqual(failures.map((line) => line.requestId), [hook.headers['x-request-id'], nginx.headers['x-request-id']]);
-      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 1);
-      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 1);
+      // Counted once each, with the status the caller got.
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '403' }), 1);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/wcs/:method', status: '500' }), 0);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '403' }), 1);
+      assert.equal(await counterValue(t.metrics, 'wcs_auth_http_requests_total', { route: '/nginx/auth', status: '500' }), 0);
+      // The failure after the answer does not cut the caller's keep-alive connection: its next request reuses it.
+      const server = createServer(app);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const { port } = server.address() as AddressInfo;
+        const reused: boolean[] = [];
+        for (let i = 0; i < 2; i++) {
+          const status = await new Promise<number | undefined>((resolve, reject) => {
+            const req = httpRequest({ port, host: '127.0.0.1', path: '/wcs/playHLS', method: 'POST', agent, headers: { 'Content-Type': 'application/json', Authorization: 'WCS 00' } }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            });
+            req.on('error', reject);
+            reused.push(req.reusedSocket);
+            req.end('{}');
+          });
+          assert.equal(status, 403);
+        }
+        assert.deepEqual(reused, [false, true]);
+      } finally {
+        agent.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      }
     } finally {
       await t.close();
     }
