@@ -5,6 +5,7 @@ import { wcsMethodLabel, type Metrics } from '../observability/metrics.js';
 import { secondsSince, type RequestState, type RequestTiming } from '../shared/request-state.js';
 import { parseStrictJson, readJsonBytesThen, unsafeJsonRefusal, type BodyRefusal } from '../shared/json-body.js';
 import { checkedHeaderEntries, tokenHeaderEntries, type HeaderEntries } from '../shared/http-headers.js';
+import { mayHoldUnsafeJson } from '../shared/json-safety.js';
 import { authorizePlayback, type AuthorizeDeps } from '../playback/authorize-playback.js';
 import { deny, type Decision } from '../playback/decision.js';
 import type { MethodRule } from '../playback/enforced-methods.js';
@@ -82,7 +83,8 @@ function answerBody(hook: Hook, req: IncomingMessage, res: ServerResponse, metho
   const body = parsedBody.value;
   const rule = deps.enforcedMethods.get(method);
   if (rule === undefined) return endJson(res, 200, answerHeaders(requestId), raw);
-  const unsafe = unsafeJsonRefusal(body);
+  // The walk over the parsed body only when its text could hold what it looks for (mayHoldUnsafeJson).
+  const unsafe = mayHoldUnsafeJson(parsedBody.text) ? unsafeJsonRefusal(body) : undefined;
   if (unsafe) return writeRefusal(res, unsafe, requestId);
 
   const parsed = readHookFields(body, deps.tokenQueryParam, { streamRequired: rule.scope === 'stream' });

@@ -38,3 +38,18 @@ function illFormed(path: string): JsonProblem {
   // The field name itself may hold the lone surrogate: the answer names it with U+FFFD instead.
   return { field: path.replace(/\p{Cs}/gu, '\ufffd') || 'body', message: 'must be well-formed Unicode (no unpaired surrogate)' };
 }
+
+/**
+ * Whether JSON `text` (decoded from valid UTF-8, so free of unpaired surrogates) could hold what findUnsafeJson
+ * looks for; false lets a caller skip the walk over the parsed value. Without a backslash the text has no escape,
+ * so its keys and strings are its own characters: no unpaired surrogate, and a `__proto__` key would be the literal
+ * substring. Each level of nesting takes one `{` or `[`, so at most `maxDepth` of them (those inside strings
+ * counted too) cannot nest deeper than `maxDepth`. A typical hook body passes with a few native scans.
+ */
+export function mayHoldUnsafeJson(text: string, maxDepth = MAX_JSON_DEPTH): boolean {
+  if (text.includes('\\') || text.includes('__proto__')) return true;
+  let open = 0;
+  for (let at = text.indexOf('{'); at !== -1; at = text.indexOf('{', at + 1)) if (++open > maxDepth) return true;
+  for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) if (++open > maxDepth) return true;
+  return false;
+}

@@ -78,6 +78,10 @@ describe('input hardening', { timeout: 60_000 }, () => {
     ['bytes that are not UTF-8', () => hook(Buffer.concat([Buffer.from('{"name":"te'), Buffer.from([0xff, 0xfe]), Buffer.from('st"}')])), 400, 'invalid_json'],
     ['a body over BODY_LIMIT_BYTES', () => hook(JSON.stringify({ name: 'test', pad: 'x'.repeat(70_000) })), 413, 'payload_too_large'],
     ['a name that is not a string', () => hook(pretty({ name: { $ne: 1 } })), 400, 'validation_failed', 'name'],
+    // Just past the limits that the hook's text pre-scan (mayHoldUnsafeJson) bounds without walking the body.
+    ['a body nested 33 levels deep (one past the limit)', () => hook(`{"name":"test","custom":${deepText(32)}}`), 400, 'validation_failed'],
+    ['a __proto__ key spelled with an escape', () => hook('{"name":"test","custom":{"__pr\\u006fto__":{"token":"x"}}}'), 400, 'validation_failed', 'custom.__proto__'],
+    ['an unpaired surrogate escape in a string', () => hook('{"name":"test","custom":{"token":"wta_\\ud800"}}'), 400, 'validation_failed', 'custom.token'],
   ];
   for (const [what, send, status, code, field] of hookCases) {
     test(`hook, ${what}: answers ${status} ${code} and stores nothing`, async () => {
