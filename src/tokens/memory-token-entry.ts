@@ -1,6 +1,5 @@
-import { deepFreeze } from '../shared/deep-freeze.js';
 import { IpRangeList } from '../shared/ip-address.js';
-import { NO_SESSIONS, UNUSED, sharedParts } from './memory-shared-parts.js';
+import { NO_SESSIONS, UNUSED, storedRecord } from './memory-shared-parts.js';
 import type { TokenRecord, TokenUsage, ViewerSession } from './token-record.js';
 import type { PolicyCheck, TokenEntry } from './token-store.js';
 import type { TokenDenyReason } from './token-verifier.js';
@@ -20,7 +19,7 @@ export interface MemoryTokenEntry {
 export function newEntry(hash: string, record: TokenRecord): MemoryTokenEntry {
   return {
     hash,
-    record: deepFreeze(sharedParts(structuredClone(record))),
+    record: storedRecord(structuredClone(record)),
     ipRules: record.allowedIps ? IpRangeList.fromCidrs(record.allowedIps) : undefined,
     usage: UNUSED,
     sessions: undefined,

@@ -1,6 +1,5 @@
 import type { Clock } from '../shared/clock.js';
 import { checkGrant, type Grant } from './grant.js';
-import { deepFreeze } from '../shared/deep-freeze.js';
 import { IpRangeList } from '../shared/ip-address.js';
 import { listPosition } from './token-list.js';
 import { checkSessions, newEntry, recordSession, snapshot, type MemoryTokenEntry } from './memory-token-entry.js';
@@ -16,7 +15,7 @@ import {
   type TokenStore,
 } from './token-store.js';
 import type { AccessRequest } from './token-verifier.js';
-import { NO_SESSIONS } from './memory-shared-parts.js';
+import { NO_SESSIONS, storedRecord } from './memory-shared-parts.js';
 import type { SyncAuthorizer } from './sync-authorizer.js';
 import type { MemorySessionRegistry } from './sessions/memory-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
@@ -120,7 +119,7 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
     if (!entry) return undefined;
     if (entry.record.revokedAt !== null) throw new TokenConflictError('a revoked token cannot be changed');
     const next = structuredClone(change(snapshot(entry)));
-    entry.record = deepFreeze({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
+    entry.record = storedRecord({ ...next, id: entry.record.id, createdAt: entry.record.createdAt, revokedAt: null });
     entry.ipRules = next.allowedIps ? IpRangeList.fromCidrs(next.allowedIps) : undefined;
     if (!next.bindIpOnFirstUse && entry.usage.boundIp !== null) entry.usage.boundIp = null;
     if (next.maxViewers === undefined) entry.active = undefined;
@@ -131,7 +130,7 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
     const entry = this.entryById(id);
     if (!entry) return undefined;
     // Final, and the first time is kept; the frozen record is replaced, never changed in place.
-    if (entry.record.revokedAt === null) entry.record = deepFreeze({ ...entry.record, revokedAt });
+    if (entry.record.revokedAt === null) entry.record = storedRecord({ ...entry.record, revokedAt });
     return entry.record;
   }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
 import type { TokenRecord } from '../../src/tokens/token-record.js';
@@ -85,4 +86,41 @@ test('revoking in the memory store replaces the record: later reads are revoked,
   assert.equal((await store.revoke(record.id, clock.now() + 99))?.revokedAt, clock.now() + 10);
   assert.equal(await store.revoke('tok_unknown000000', clock.now()), undefined);
   await store.close();
+});
+
+test('stored records of the same optional fields share one hidden class, also after an update or a revocation', () => {
+  // A record copied with spread and then frozen got a V8 hidden class of its own: ~490 bytes more per token, and
+  // megamorphic reads of record fields in every decision (bench/README.md, "Memory"). V8's own check of the maps,
+  // in a child process with natives syntax on.
+  const script = `
+    import { MemoryTokenStore } from './src/tokens/memory-token-store.ts';
+    const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)');
+    const clock = { now: () => 1_800_000_000_000 };
+    const store = new MemoryTokenStore(clock);
+    const record = (i, extra) => ({ id: 'tok_' + i, streams: ['s' + i], appKeys: null, actions: ['play'], notBefore: null,
+      expiresAt: 1_900_000_000_000 + i, headers: {}, metadata: {}, createdAt: 1_800_000_000_000 + i, disabled: false,
+      revokedAt: null, ...extra });
+    const plain = [], limited = [];
+    for (let i = 0; i < 50; i++) {
+      await store.create('p' + i, record('p' + i, {}));
+      await store.create('l' + i, record('l' + i, { maxUses: 3, viewerId: 'v' + i }));
+      plain.push(await store.findByHash('p' + i));
+      limited.push(await store.findByHash('l' + i));
+    }
+    await store.update('tok_p1', (current) => ({ ...current.record, streams: ['changed'] }));
+    await store.revoke('tok_p2', 1_800_000_000_500);
+    const updated = await store.findByHash('p1');
+    const revoked = await store.findByHash('p2');
+    await store.close();
+    console.log(JSON.stringify({
+      plain: plain.every((r) => sameMap(r, plain[0])),
+      limited: limited.every((r) => sameMap(r, limited[0])),
+      updated: sameMap(updated, plain[0]),
+      revoked: sameMap(revoked, plain[0]),
+      frozen: Object.isFrozen(updated) && Object.isFrozen(revoked),
+    }));
+  `;
+  const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), { plain: true, limited: true, updated: true, revoked: true, frozen: true });
 });
