@@ -60,17 +60,21 @@ export function writtenFingerprintOf(record: TokenRecord): string {
   return fingerprintOf(fields);
 }
 
+/** The fields a record's hash may hold: the table hashFields fills is made with room for them (no rehash while filling). */
+const HASH_FIELDS = [...RECORD_FIELDS, 'revokedAt', 'uses', 'boundIp', 'ipRanges'];
+
 /**
  * The scripts' reading of a record of either form (as fromHash): the `data` JSON written before issue 15, or the
  * compact fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a
- * table, or nil when it does not decode), fingerprint(f) (as fingerprintOf) and recordReply(f) (the record's
- * fields, flat).
+ * table, or nil when it does not decode; no script reads its createdAt, which stays as the hash has it) and
+ * recordReply(f) (the record's fields, flat). RECORD_LUA adds fingerprint(f).
  */
-export const RECORD_LUA = `
+export const RECORD_READ_LUA = `
 local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
 local function hashFields(key)
   local flat = redis.call('HGETALL', key)
-  local f = {}
+  -- Each name written nil: the constructor sizes the table for them, so filling it never rehashes (issue 15).
+  local f = {${HASH_FIELDS.map((name) => `${name} = nil`).join(', ')}}
   for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
   return f
 end
@@ -90,14 +94,9 @@ local function decodeRecord(f)
   end
   local ok, streams = pcall(cjson.decode, f.s)
   if not ok then return nil end
-  r.id, r.streams, r.expiresAt, r.createdAt = f.i, streams, tonumber(f.e), tonumber(f.c)
+  r.id, r.streams, r.expiresAt = f.i, streams, tonumber(f.e)
   if r.actions == nil then r.actions = {'play'} end
   return r
-end
-local function fingerprint(f)
-  local parts = {}
-  for i, name in ipairs(RECORD_FIELDS) do parts[i] = f[name] or '' end
-  return table.concat(parts, string.char(0))
 end
 local function recordReply(f)
   local flat = {}
@@ -105,6 +104,15 @@ local function recordReply(f)
     if f[name] then flat[#flat + 1] = name; flat[#flat + 1] = f[name] end
   end
   return flat
+end
+`;
+
+/** RECORD_READ_LUA and fingerprint(f) (as fingerprintOf), for the admin scripts' compare-and-write. */
+export const RECORD_LUA = `${RECORD_READ_LUA}
+local function fingerprint(f)
+  local parts = {}
+  for i, name in ipairs(RECORD_FIELDS) do parts[i] = f[name] or '' end
+  return table.concat(parts, string.char(0))
 end
 `;
 

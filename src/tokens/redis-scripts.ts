@@ -1,4 +1,4 @@
-import { RECORD_LUA } from './redis-record-codec.js';
+import { RECORD_READ_LUA } from './redis-record-codec.js';
 
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
@@ -89,7 +89,7 @@ export const PAST_DEADLINE = 'past_deadline';
  * changes happen only at the end, only when the request is allowed and consumes.
  */
 export const AUTHORIZE_SCRIPT = `
-${RECORD_LUA}
+${RECORD_READ_LUA}
 local A = cjson.decode(ARGV[1])
 local fields = hashFields(KEYS[1])
 if not hasRecord(fields) then return false end
@@ -104,6 +104,8 @@ if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'ta
   return {'${UNREADABLE_RECORD}', {}, ''}
 end
 local now = tonumber(A[1])
+-- A[1] and the session part's \`now\` are the same integer (decisionArgsJson, recordDecisionArgs): its text as it came.
+if now == sNow then sNowArg = A[1] end
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
 if r.expiresAt + tonumber(A[13]) <= now then return false end
@@ -115,17 +117,7 @@ local function contains(list, value)
   for _, v in ipairs(list) do if v == value then return true end end
   return false
 end
-${GLOB_LUA}
 ${DEADLINE_LUA}
-local function inRange(ip, hex, bits)
-  local full = math.floor(bits / 4)
-  if string.sub(ip, 1, full) ~= string.sub(hex, 1, full) then return false end
-  local rest = bits % 4
-  if rest == 0 then return true end
-  local d = 2 ^ (4 - rest)
-  return math.floor(tonumber(string.sub(ip, full + 1, full + 1), 16) / d) ==
-    math.floor(tonumber(string.sub(hex, full + 1, full + 1), 16) / d)
-end
 
 if revokedAt then return answer('revoked') end
 if r.disabled == true then return answer('disabled') end
@@ -138,15 +130,34 @@ end
 if A[5] == '1' then
   local matched = false
   for _, pattern in ipairs(r.streams) do
-    if pattern == A[6] or (type(pattern) == 'string' and string.find(pattern, '*', 1, true) and glob(pattern, A[6])) then
+    if pattern == A[6] then
       matched = true
       break
+    end
+  end
+  if not matched then
+    -- Only now the glob's helpers (each local function is a closure made on every call that reaches it).
+    ${GLOB_LUA}
+    for _, pattern in ipairs(r.streams) do
+      if type(pattern) == 'string' and string.find(pattern, '*', 1, true) and glob(pattern, A[6]) then
+        matched = true
+        break
+      end
     end
   end
   if not matched then return answer('stream_not_allowed') end
 end
 local ip = A[7]
 if type(r.allowedIps) == 'table' then
+  local function inRange(ip, hex, bits)
+    local full = math.floor(bits / 4)
+    if string.sub(ip, 1, full) ~= string.sub(hex, 1, full) then return false end
+    local rest = bits % 4
+    if rest == 0 then return true end
+    local d = 2 ^ (4 - rest)
+    return math.floor(tonumber(string.sub(ip, full + 1, full + 1), 16) / d) ==
+      math.floor(tonumber(string.sub(hex, full + 1, full + 1), 16) / d)
+  end
   local inside = false
   if ip ~= '' then
     for _, range in ipairs(ranges) do
@@ -182,8 +193,12 @@ if sessionRefusal then return answer(sessionRefusal) end
 local usesAfter = uses
 if A[10] == '1' then
   if late(A[14]) then return answer('${PAST_DEADLINE}') end
-  -- Session keys live exactly as long as the record.
-  local purgeAt = int(r.expiresAt + tonumber(A[13]))
+  -- Session keys live exactly as long as the record (formatted only when a key's life is set: string.format costs).
+  local purge
+  local function purgeAt()
+    purge = purge or int(r.expiresAt + tonumber(A[13]))
+    return purge
+  end
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', A[8]) end
   if known then
     local first, _, firstIp = string.match(known, '^(%d+)|(%d+)|(.*)$')
@@ -191,12 +206,12 @@ if A[10] == '1' then
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(A[12]) then
     redis.call('HSET', KEYS[2], session, A[1] .. '|' .. A[1] .. '|' .. A[8])
     usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', 1)
-    redis.call('PEXPIREAT', KEYS[2], purgeAt)
+    redis.call('PEXPIREAT', KEYS[2], purgeAt())
   end
   if maxViewers then
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
     redis.call('ZADD', KEYS[3], A[1], session)
-    redis.call('PEXPIREAT', KEYS[3], purgeAt)
+    redis.call('PEXPIREAT', KEYS[3], purgeAt())
   end
 end
 if A[10] == '1' then
