@@ -67,7 +67,8 @@ const HASH_FIELDS = [...RECORD_FIELDS, 'revokedAt', 'uses', 'boundIp', 'ipRanges
  * The scripts' reading of a record of either form (as fromHash): the `data` JSON written before issue 15, or the
  * compact fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a
  * table, or nil when it does not decode; no script reads its createdAt, which stays as the hash has it) and
- * recordReply(f) (the record's fields, flat). RECORD_LUA adds fingerprint(f).
+ * recordReply(f, reply, n) (puts the record's fields, flat, into reply after its n-th element; returns reply).
+ * RECORD_LUA adds fingerprint(f).
  */
 export const RECORD_READ_LUA = `
 local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
@@ -98,12 +99,11 @@ local function decodeRecord(f)
   if r.actions == nil then r.actions = {'play'} end
   return r
 end
-local function recordReply(f)
-  local flat = {}
+local function recordReply(f, reply, n)
   for _, name in ipairs(RECORD_FIELDS) do
-    if f[name] then flat[#flat + 1] = name; flat[#flat + 1] = f[name] end
+    if f[name] then reply[n + 1] = name; reply[n + 2] = f[name]; n = n + 2 end
   end
-  return flat
+  return reply
 end
 `;
 
@@ -164,10 +164,10 @@ export function entryFromHash(fields: Record<string, string>): TokenEntry | unde
   return { record, usage };
 }
 
-/** A flat HGETALL-style reply ([field, value, …]) as an object. */
-export function fieldsOf(reply: unknown[]): Record<string, string> {
+/** A flat HGETALL-style reply ([field, value, …], from its `from`-th element) as an object. */
+export function fieldsOf(reply: unknown[], from = 0): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+  for (let i = from; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
   return fields;
 }
 

@@ -79,8 +79,9 @@ export const PAST_DEADLINE = 'past_deadline';
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
- * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), the record's fields
- * (flat, either form: see redis-record-codec.ts), revokedAt ('' = not revoked)}; the reason is
+ * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
+ * revoked), the session part's outcome ('' unless allowed), then the record's fields (flat: name, value, …; either
+ * form: see redis-record-codec.ts)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -101,7 +102,7 @@ local rangesOk, ranges = true, {}
 if fields.ipRanges then rangesOk, ranges = pcall(cjson.decode, fields.ipRanges) end
 if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
-  return {'${UNREADABLE_RECORD}', {}, ''}
+  return {'${UNREADABLE_RECORD}', '', ''}
 end
 local now = tonumber(A[1])
 -- A[1] and the session part's \`now\` are the same integer (decisionArgsJson, recordDecisionArgs): its text as it came.
@@ -109,8 +110,13 @@ if now == sNow then sNowArg = A[1] end
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
 if r.expiresAt + tonumber(A[13]) <= now then return false end
-local recordFields = recordReply(fields)
-local function answer(reason) return {reason, recordFields, revokedAt or ''} end
+-- One flat reply table, made once with room for the record's fields (a nested table and its growth cost Redis
+-- more to build and to encode: issue 15); answer() only sets its reason.
+local reply = recordReply(fields, {'', revokedAt or '', '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}, 3)
+local function answer(reason)
+  reply[1] = reason
+  return reply
+end
 local function int(n) return string.format('%.0f', n) end
 local function contains(list, value)
   if type(list) ~= 'table' then return false end
@@ -218,7 +224,6 @@ if A[10] == '1' then
   sessionCommit(r)
   sessionTokenUsed(r, uses, usesAfter)
 end
-local allowed = answer('')
-allowed[4] = sState.outcome
-return allowed
+reply[3] = sState.outcome
+return answer('')
 `;
