@@ -109,7 +109,8 @@ local now = tonumber(A[1])
 if now == sNow then sNowArg = A[1] end
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
-if r.expiresAt + tonumber(A[13]) <= now then return false end
+local retention = tonumber(A[13])
+if r.expiresAt + retention <= now then return false end
 -- One flat reply table, made once with room for the record's fields (a nested table and its growth cost Redis
 -- more to build and to encode: issue 15); answer() only sets its reason.
 local reply = recordReply(fields, {'', revokedAt or '', '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}, 3)
@@ -203,7 +204,7 @@ if A[10] == '1' then
   -- Session keys live exactly as long as the record (formatted only when a key's life is set: string.format costs).
   local purge
   local function purgeAt()
-    purge = purge or int(r.expiresAt + tonumber(A[13]))
+    purge = purge or int(r.expiresAt + retention)
     return purge
   end
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', A[8]) end
@@ -212,7 +213,7 @@ if A[10] == '1' then
     redis.call('HSET', KEYS[2], session, first .. '|' .. A[1] .. '|' .. firstIp)
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(A[12]) then
     redis.call('HSET', KEYS[2], session, A[1] .. '|' .. A[1] .. '|' .. A[8])
-    usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', 1)
+    usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', '1')
     redis.call('PEXPIREAT', KEYS[2], purgeAt())
   end
   if maxViewers then

@@ -150,7 +150,10 @@ local function sessionCommit(t)
     redis.call('HSET', SK .. 'c', S.id, '1')
     redis.call('ZADD', SK .. 'ids', '0', S.id)
     redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
-    sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+    -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
+    if S.ev ~= nil and S.ev['session.started'] == true then
+      sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+    end
     sState.outcome = 'started'
     if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
     if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
