@@ -87,14 +87,14 @@ local function decodeRecord(f)
     return nil
   end
   if not (f.i and f.s and f.e and f.c) then return nil end
-  local r = {}
-  if f.x then
-    local ok, extras = pcall(cjson.decode, f.x)
-    if not ok or type(extras) ~= 'table' then return nil end
-    r = extras
-  end
   local ok, streams = pcall(cjson.decode, f.s)
   if not ok then return nil end
+  -- Without \`x\` (the usual token), one constructor: the table is made at its size, not grown field by field.
+  if not f.x then return {id = f.i, streams = streams, expiresAt = tonumber(f.e), actions = {'play'}} end
+  local extras
+  ok, extras = pcall(cjson.decode, f.x)
+  if not ok or type(extras) ~= 'table' then return nil end
+  local r = extras
   r.id, r.streams, r.expiresAt = f.i, streams, tonumber(f.e)
   if r.actions == nil then r.actions = {'play'} end
   return r
