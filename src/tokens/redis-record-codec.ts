@@ -60,17 +60,22 @@ export function writtenFingerprintOf(record: TokenRecord): string {
   return fingerprintOf(fields);
 }
 
+/** The fields a record's hash may hold: the table hashFields fills is made with room for them (no rehash while filling). */
+const HASH_FIELDS = [...RECORD_FIELDS, 'revokedAt', 'uses', 'boundIp', 'ipRanges'];
+
 /**
  * The scripts' reading of a record of either form (as fromHash): the `data` JSON written before issue 15, or the
  * compact fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a
- * table, or nil when it does not decode), fingerprint(f) (as fingerprintOf) and recordReply(f) (the record's
- * fields, flat).
+ * table, or nil when it does not decode; no script reads its createdAt, which stays as the hash has it) and
+ * recordReply(f, reply, n) (puts the record's fields, flat, into reply after its n-th element; returns reply).
+ * RECORD_LUA adds fingerprint(f).
  */
-export const RECORD_LUA = `
+export const RECORD_READ_LUA = `
 local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
 local function hashFields(key)
   local flat = redis.call('HGETALL', key)
-  local f = {}
+  -- Each name written nil: the constructor sizes the table for them, so filling it never rehashes (issue 15).
+  local f = {${HASH_FIELDS.map((name) => `${name} = nil`).join(', ')}}
   for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
   return f
 end
@@ -82,29 +87,32 @@ local function decodeRecord(f)
     return nil
   end
   if not (f.i and f.s and f.e and f.c) then return nil end
-  local r = {}
-  if f.x then
-    local ok, extras = pcall(cjson.decode, f.x)
-    if not ok or type(extras) ~= 'table' then return nil end
-    r = extras
-  end
   local ok, streams = pcall(cjson.decode, f.s)
   if not ok then return nil end
-  r.id, r.streams, r.expiresAt, r.createdAt = f.i, streams, tonumber(f.e), tonumber(f.c)
+  -- Without \`x\` (the usual token), one constructor: the table is made at its size, not grown field by field.
+  if not f.x then return {id = f.i, streams = streams, expiresAt = tonumber(f.e), actions = {'play'}} end
+  local extras
+  ok, extras = pcall(cjson.decode, f.x)
+  if not ok or type(extras) ~= 'table' then return nil end
+  local r = extras
+  r.id, r.streams, r.expiresAt = f.i, streams, tonumber(f.e)
   if r.actions == nil then r.actions = {'play'} end
   return r
 end
+local function recordReply(f, reply, n)
+  for _, name in ipairs(RECORD_FIELDS) do
+    if f[name] then reply[n + 1] = name; reply[n + 2] = f[name]; n = n + 2 end
+  end
+  return reply
+end
+`;
+
+/** RECORD_READ_LUA and fingerprint(f) (as fingerprintOf), for the admin scripts' compare-and-write. */
+export const RECORD_LUA = `${RECORD_READ_LUA}
 local function fingerprint(f)
   local parts = {}
   for i, name in ipairs(RECORD_FIELDS) do parts[i] = f[name] or '' end
   return table.concat(parts, string.char(0))
-end
-local function recordReply(f)
-  local flat = {}
-  for _, name in ipairs(RECORD_FIELDS) do
-    if f[name] then flat[#flat + 1] = name; flat[#flat + 1] = f[name] end
-  end
-  return flat
 end
 `;
 
@@ -156,10 +164,10 @@ export function entryFromHash(fields: Record<string, string>): TokenEntry | unde
   return { record, usage };
 }
 
-/** A flat HGETALL-style reply ([field, value, …]) as an object. */
-export function fieldsOf(reply: unknown[]): Record<string, string> {
+/** A flat HGETALL-style reply ([field, value, …], from its `from`-th element) as an object. */
+export function fieldsOf(reply: unknown[], from = 0): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+  for (let i = from; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
   return fields;
 }
 

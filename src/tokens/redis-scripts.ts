@@ -1,4 +1,4 @@
-import { RECORD_LUA } from './redis-record-codec.js';
+import { RECORD_READ_LUA } from './redis-record-codec.js';
 
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
@@ -79,8 +79,9 @@ export const PAST_DEADLINE = 'past_deadline';
  * 6 stream, 7 client IP as 32 hex digits ('' = unknown), 8 client IP text, 9 session id, 10 consume (1/0),
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
- * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), the record's fields
- * (flat, either form: see redis-record-codec.ts), revokedAt ('' = not revoked)}; the reason is
+ * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
+ * revoked), the session part's outcome ('' unless allowed), then the record's fields (flat: name, value, …; either
+ * form: see redis-record-codec.ts)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -89,7 +90,7 @@ export const PAST_DEADLINE = 'past_deadline';
  * changes happen only at the end, only when the request is allowed and consumes.
  */
 export const AUTHORIZE_SCRIPT = `
-${RECORD_LUA}
+${RECORD_READ_LUA}
 local A = cjson.decode(ARGV[1])
 local fields = hashFields(KEYS[1])
 if not hasRecord(fields) then return false end
@@ -101,31 +102,29 @@ local rangesOk, ranges = true, {}
 if fields.ipRanges then rangesOk, ranges = pcall(cjson.decode, fields.ipRanges) end
 if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
-  return {'${UNREADABLE_RECORD}', {}, ''}
+  return {'${UNREADABLE_RECORD}', '', ''}
 end
 local now = tonumber(A[1])
+-- A[1] and the session part's \`now\` are the same integer (decisionArgsJson, recordDecisionArgs): its text as it came.
+if now == sNow then sNowArg = A[1] end
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
-if r.expiresAt + tonumber(A[13]) <= now then return false end
-local recordFields = recordReply(fields)
-local function answer(reason) return {reason, recordFields, revokedAt or ''} end
+local retention = tonumber(A[13])
+if r.expiresAt + retention <= now then return false end
+-- One flat reply table, made once with room for the record's fields (a nested table and its growth cost Redis
+-- more to build and to encode: issue 15); answer() only sets its reason.
+local reply = recordReply(fields, {'', revokedAt or '', '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}, 3)
+local function answer(reason)
+  reply[1] = reason
+  return reply
+end
 local function int(n) return string.format('%.0f', n) end
 local function contains(list, value)
   if type(list) ~= 'table' then return false end
   for _, v in ipairs(list) do if v == value then return true end end
   return false
 end
-${GLOB_LUA}
 ${DEADLINE_LUA}
-local function inRange(ip, hex, bits)
-  local full = math.floor(bits / 4)
-  if string.sub(ip, 1, full) ~= string.sub(hex, 1, full) then return false end
-  local rest = bits % 4
-  if rest == 0 then return true end
-  local d = 2 ^ (4 - rest)
-  return math.floor(tonumber(string.sub(ip, full + 1, full + 1), 16) / d) ==
-    math.floor(tonumber(string.sub(hex, full + 1, full + 1), 16) / d)
-end
 
 if revokedAt then return answer('revoked') end
 if r.disabled == true then return answer('disabled') end
@@ -138,15 +137,34 @@ end
 if A[5] == '1' then
   local matched = false
   for _, pattern in ipairs(r.streams) do
-    if pattern == A[6] or (type(pattern) == 'string' and string.find(pattern, '*', 1, true) and glob(pattern, A[6])) then
+    if pattern == A[6] then
       matched = true
       break
+    end
+  end
+  if not matched then
+    -- Only now the glob's helpers (each local function is a closure made on every call that reaches it).
+    ${GLOB_LUA}
+    for _, pattern in ipairs(r.streams) do
+      if type(pattern) == 'string' and string.find(pattern, '*', 1, true) and glob(pattern, A[6]) then
+        matched = true
+        break
+      end
     end
   end
   if not matched then return answer('stream_not_allowed') end
 end
 local ip = A[7]
 if type(r.allowedIps) == 'table' then
+  local function inRange(ip, hex, bits)
+    local full = math.floor(bits / 4)
+    if string.sub(ip, 1, full) ~= string.sub(hex, 1, full) then return false end
+    local rest = bits % 4
+    if rest == 0 then return true end
+    local d = 2 ^ (4 - rest)
+    return math.floor(tonumber(string.sub(ip, full + 1, full + 1), 16) / d) ==
+      math.floor(tonumber(string.sub(hex, full + 1, full + 1), 16) / d)
+  end
   local inside = false
   if ip ~= '' then
     for _, range in ipairs(ranges) do
@@ -166,7 +184,8 @@ local maxUses = type(r.maxUses) == 'number' and r.maxUses or nil
 local maxViewers = type(r.maxViewers) == 'number' and r.maxViewers or nil
 local known = redis.call('HGET', KEYS[2], session)
 if maxUses and not known and uses >= maxUses then return answer('use_limit_reached') end
-local cutoff = now - tonumber(A[11])
+-- Only a token with maxViewers reads its viewers' window (a string's tonumber costs Redis ~1.5k instructions).
+local cutoff = maxViewers and now - tonumber(A[11])
 if maxViewers then
   local score = redis.call('ZSCORE', KEYS[3], session)
   if not score or tonumber(score) <= cutoff then
@@ -182,28 +201,31 @@ if sessionRefusal then return answer(sessionRefusal) end
 local usesAfter = uses
 if A[10] == '1' then
   if late(A[14]) then return answer('${PAST_DEADLINE}') end
-  -- Session keys live exactly as long as the record.
-  local purgeAt = int(r.expiresAt + tonumber(A[13]))
+  -- Session keys live exactly as long as the record (formatted only when a key's life is set: string.format costs).
+  local purge
+  local function purgeAt()
+    purge = purge or int(r.expiresAt + retention)
+    return purge
+  end
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', A[8]) end
   if known then
     local first, _, firstIp = string.match(known, '^(%d+)|(%d+)|(.*)$')
     redis.call('HSET', KEYS[2], session, first .. '|' .. A[1] .. '|' .. firstIp)
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(A[12]) then
     redis.call('HSET', KEYS[2], session, A[1] .. '|' .. A[1] .. '|' .. A[8])
-    usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', 1)
-    redis.call('PEXPIREAT', KEYS[2], purgeAt)
+    usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', '1')
+    redis.call('PEXPIREAT', KEYS[2], purgeAt())
   end
   if maxViewers then
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
     redis.call('ZADD', KEYS[3], A[1], session)
-    redis.call('PEXPIREAT', KEYS[3], purgeAt)
+    redis.call('PEXPIREAT', KEYS[3], purgeAt())
   end
 end
 if A[10] == '1' then
   sessionCommit(r)
   sessionTokenUsed(r, uses, usesAfter)
 end
-local allowed = answer('')
-allowed[4] = sState.outcome
-return allowed
+reply[3] = sState.outcome
+return answer('')
 `;

@@ -93,11 +93,11 @@ export class RedisTokenDecision {
 function readReply(reply: unknown): { outcome: PolicyOutcome; sessionOutcome: string } | undefined {
   if (!Array.isArray(reply)) return undefined;
   const reason = reply[0] === undefined ? undefined : String(reply[0]);
-  const revokedAt = reply[2] === undefined ? '' : String(reply[2]);
-  const sessionOutcome = reply[3] === undefined ? '' : String(reply[3]);
+  const revokedAt = reply[1] === undefined ? '' : String(reply[1]);
+  const sessionOutcome = reply[2] === undefined ? '' : String(reply[2]);
   if (reason === PAST_DEADLINE) throw new PastDeadlineError();
-  // The record's fields, in either form (redis-record-codec.ts); revocation has its own place in the reply.
-  const fields = Array.isArray(reply[1]) ? fieldsOf(reply[1] as unknown[]) : {};
+  // The record's fields after those three, in either form (redis-record-codec.ts); revocation has its own place.
+  const fields = fieldsOf(reply, 3);
   if (revokedAt) fields.revokedAt = revokedAt;
   const record = reason === UNREADABLE_RECORD ? undefined : readRecord(fields);
   if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };

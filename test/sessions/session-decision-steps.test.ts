@@ -187,5 +187,20 @@ for (const kind of ['memory', 'redis'] as const) {
       const again = await issueToken(instance.url, { streams: ['test'], viewerId: from });
       assert.deepEqual(await watch(instance, again.token, 'new'), [403, 'viewer_session_limit'], 'the old viewer still has one');
     });
+
+    test('a continuing session stays counted under its viewer when its stream and viewer id spell the viewer member of its stored JSON', async () => {
+      // The Redis script finds the viewer's hash in the session's JSON by a plain search for `"vh":"`: inside the
+      // JSON a value's quotes are escaped, so no stream or viewer id can put that text before the member itself.
+      const viewer = `v-${randomUUID()}","vh":"00`;
+      const stream = 'live","vh":"0000","x":"';
+      const { token } = await issueToken(instance.url, { streams: [stream], viewerId: viewer });
+      assert.deepEqual(await watch(instance, token, 'spelled', stream), [200, 'valid']);
+      instance.clock.advance(40_000);
+      assert.deepEqual(await watch(instance, token, 'spelled', stream), [200, 'valid'], 'the session goes on');
+      // Past the window of the start, within that of the continuing check: only the latter counts the viewer's one session.
+      instance.clock.advance(40_000);
+      const again = await issueToken(instance.url, { streams: ['test'], viewerId: viewer });
+      assert.deepEqual(await watch(instance, again.token, 'new'), [403, 'viewer_session_limit'], 'the continuing check renewed the count');
+    });
   });
 }
