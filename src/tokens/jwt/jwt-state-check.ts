@@ -1,5 +1,5 @@
 import { liveSessionCheck } from '../sessions/live-session-check.js';
-import type { SessionPart, SessionRegistry } from '../sessions/session-registry.js';
+import { sessionIdFor, type SessionPart, type SessionRegistry } from '../sessions/session-registry.js';
 import type { AccessRequest, TokenDenyReason } from '../token-verifier.js';
 import { viewerSessionKeyOf } from '../viewer-session.js';
 import type { JtiStore } from './jti-store.js';
@@ -7,6 +7,29 @@ import type { JwtClaims } from './jwt-claims.js';
 
 /** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
 const NO_EXP_STATE_MS = 10 * 365 * 86_400_000;
+
+/** How many live session ids of JWT viewer sessions are kept (see jwtSessionId), and the longest input kept. */
+const SESSION_IDS_KEPT = 4096;
+const SESSION_ID_INPUT_MAX_LENGTH = 256;
+const sessionIds = new Map<string, string>();
+
+/**
+ * sessionIdFor(tokenRef, sessionKey), remembered: a JWT is checked on every request of its viewer session (segments,
+ * playlist reloads), and each id costs a SHA-256 (issue 15). A function of its inputs alone, so one memo serves every
+ * verifier of the process. Bounded: emptied when full; long inputs and one-off anonymous sessions are not kept.
+ */
+function jwtSessionId(tokenRef: string, sessionKey: string): string {
+  const input = `${tokenRef}\n${sessionKey}`;
+  let id = sessionIds.get(input);
+  if (id === undefined) {
+    id = sessionIdFor(tokenRef, sessionKey);
+    if (input.length <= SESSION_ID_INPUT_MAX_LENGTH && !sessionKey.startsWith('anonymous:')) {
+      if (sessionIds.size >= SESSION_IDS_KEPT) sessionIds.clear();
+      sessionIds.set(input, id);
+    }
+  }
+  return id;
+}
 
 export interface JwtStateDeps {
   jtis: Pick<JtiStore, 'check'>;
@@ -64,6 +87,8 @@ function sessionPart(
   expiresAt: number,
 ): SessionPart | undefined {
   if (!deps.sessions || (!request.consume && claims.vid === undefined)) return undefined;
-  const check = liveSessionCheck(`jwt\n${tokenId}`, viewerSessionKeyOf(request, clientIp), clientIp, request);
+  const tokenRef = `jwt\n${tokenId}`;
+  const sessionKey = viewerSessionKeyOf(request, clientIp);
+  const check = liveSessionCheck(tokenRef, sessionKey, clientIp, request, jwtSessionId(tokenRef, sessionKey));
   return { check, token: { id: tokenId, viewerId: claims.vid, maxViewerSessions: claims.mvs, expiresAt } };
 }
