@@ -32,6 +32,8 @@ let port = Number(process.env.REDIS_PORT);
 if (!port) {
   port = await freePort();
   server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // Also when a part throws: the server must not outlive this run.
+  process.on('exit', () => server.kill('SIGTERM'));
   await new Promise((resolve) => setTimeout(resolve, 300));
 }
 let refused = 0;
