@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { metricsOn } from './define-metric.js';
+import { CellCounter } from './metric-cells.js';
 
 /** JWT key management metrics, registered in the app's own registry. Labels are small fixed sets. */
 export function createJwtMetrics(registry: Registry) {
@@ -9,7 +10,9 @@ export function createJwtMetrics(registry: Registry) {
       'trigger',
       'result',
     ]),
-    verifiedCache: counter(
+    // Counted on every JWT decision: bound cells (metric-cells.ts), not prom-client's per-call label lookup.
+    verifiedCache: new CellCounter(
+      registry,
       'wcs_auth_jwt_verified_cache_total',
       'JWT authentications by whether the signature check was skipped for a token verified before (hit) or made (miss).',
       ['result'],

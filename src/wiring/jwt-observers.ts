@@ -21,9 +21,11 @@ function instrumentJtiStore(store: JtiStore, metrics: Metrics): JtiStore {
 /** The JWT runtime's reports, counted in the app's registry (registers the JWT metrics: call once per registry). */
 export function jwtObservers(metrics: Metrics): JwtRuntimeObservers {
   const jwtMetrics = createJwtMetrics(metrics.registry);
+  const verifiedCacheHit = jwtMetrics.verifiedCache.at('hit');
+  const verifiedCacheMiss = jwtMetrics.verifiedCache.at('miss');
   return {
     onJwksFetch: (trigger, result) => jwtMetrics.jwksFetches.inc({ trigger, result }),
-    onVerifiedCacheLookup: (hit) => jwtMetrics.verifiedCache.inc({ result: hit ? 'hit' : 'miss' }),
+    onVerifiedCacheLookup: (hit) => (hit ? verifiedCacheHit : verifiedCacheMiss).inc(),
     onKeyReload: (ok) => jwtMetrics.keyReloads.inc({ result: ok ? 'ok' : 'error' }),
     wrapJtiStore: (store) => instrumentJtiStore(store, metrics),
   };

@@ -48,3 +48,30 @@ export interface JtiStore {
 export function jtiKeyPart(jti: string): string {
   return sha256Hex(jti);
 }
+
+/** How many jtis' keys a JtiKeys keeps, and the longest jti kept. */
+const JTI_KEYS_KEPT = 4096;
+const JTI_KEPT_MAX_LENGTH = 128;
+
+/**
+ * The keys of the jtis seen lately (`keyOf(jti)`, built on jtiKeyPart): a JWT is checked on every request of its
+ * session (segments, reloads), and each key costs a SHA-256 (issue 15). Bounded: emptied when full, and only short
+ * jtis are kept.
+ */
+export class JtiKeys {
+  private readonly keys = new Map<string, string>();
+
+  constructor(private readonly keyOf: (jti: string) => string) {}
+
+  of(jti: string): string {
+    let key = this.keys.get(jti);
+    if (key === undefined) {
+      key = this.keyOf(jti);
+      if (jti.length <= JTI_KEPT_MAX_LENGTH) {
+        if (this.keys.size >= JTI_KEYS_KEPT) this.keys.clear();
+        this.keys.set(jti, key);
+      }
+    }
+    return key;
+  }
+}

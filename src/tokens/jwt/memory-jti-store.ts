@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
 import { isPastDeadline, PastDeadlineError } from '../token-store.js';
-import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
+import { JtiKeys, jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 interface JtiEntry {
   revokedAt: number | null;
@@ -15,6 +15,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class MemoryJtiStore implements JtiStore {
   readonly kind = 'memory';
   private readonly entries = new Map<string, JtiEntry>();
+  /** Entries are keyed by the jti's SHA-256, as in Redis. */
+  private readonly keys = new JtiKeys(jtiKeyPart);
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -30,7 +32,7 @@ export class MemoryJtiStore implements JtiStore {
   async check(jti: string, use: JtiUse): Promise<JtiState> {
     const registry = use.session && this.sessions;
     if (use.session && !registry) throw new Error('this jti store was built without the session registry');
-    const key = jtiKeyPart(jti);
+    const key = this.keys.of(jti);
     const entry = this.live(key, use.now);
     if (entry?.revokedAt != null) return 'revoked';
     if (use.once && entry?.session != null && entry.session !== use.sessionId) return 'used';

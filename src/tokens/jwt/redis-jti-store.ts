@@ -7,7 +7,7 @@ import { SESSIONS_OFF, type RedisSessionRegistry } from '../sessions/redis-sessi
 import { SESSION_REFUSALS } from '../sessions/session-registry.js';
 import { PastDeadlineError } from '../token-store.js';
 import { JTI_CHECK_SCRIPT, JTI_REVOKE_SCRIPT } from './jti-scripts.js';
-import { jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
+import { JtiKeys, jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
 type JtiCommands = {
   wtaJtiCheck(key: string, ...args: string[]): Promise<unknown>;
@@ -15,10 +15,6 @@ type JtiCommands = {
 };
 
 const CHECK_SPEC: ScriptSpec = { keys: 1, lua: JTI_CHECK_SCRIPT };
-
-/** How many jtis' key names are kept (see RedisJtiStore.jtiKey), and the longest jti kept. */
-const JTI_KEYS_KEPT = 4096;
-const JTI_KEPT_MAX_LENGTH = 128;
 
 const STATES: ReadonlySet<string> = new Set<JtiState>(['ok', 'revoked', 'used', ...SESSION_REFUSALS]);
 
@@ -42,11 +38,8 @@ export class RedisJtiStore implements JtiStore {
   private readonly keepUntil = new IntegerText();
   private readonly deadline = new IntegerText();
   private readonly now = new IntegerText();
-  /**
-   * Key names of the jtis seen lately: a JWT is checked on every request of its session (segments, reloads), and
-   * each name costs a SHA-256 (issue 15). Bounded: emptied when full, and only short jtis are kept.
-   */
-  private readonly keys = new Map<string, string>();
+  /** Key names of the jtis seen lately (one SHA-256 less per decision). */
+  private readonly keys: JtiKeys;
 
   constructor(private readonly options: RedisJtiStoreOptions) {
     this.commands = defineScripts<JtiCommands>(options.redis, {
@@ -54,18 +47,11 @@ export class RedisJtiStore implements JtiStore {
       wtaJtiRevoke: { keys: 1, lua: JTI_REVOKE_SCRIPT },
     });
     this.checkScript = new ScriptSender(options.redis, 'wtaJtiCheck', CHECK_SPEC);
+    this.keys = new JtiKeys((jti) => `${options.keyPrefix}j:{${jtiKeyPart(jti)}}`);
   }
 
   jtiKey(jti: string): string {
-    let key = this.keys.get(jti);
-    if (key === undefined) {
-      key = `${this.options.keyPrefix}j:{${jtiKeyPart(jti)}}`;
-      if (jti.length <= JTI_KEPT_MAX_LENGTH) {
-        if (this.keys.size >= JTI_KEYS_KEPT) this.keys.clear();
-        this.keys.set(jti, key);
-      }
-    }
-    return key;
+    return this.keys.of(jti);
   }
 
   async check(jti: string, use: JtiUse): Promise<JtiState> {

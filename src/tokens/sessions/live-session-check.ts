@@ -1,10 +1,19 @@
 import type { AccessRequest } from '../token-verifier.js';
 import { sessionIdFor, type SessionCheck } from './session-registry.js';
 
-/** The registry's part of a decision: which live session it is and what the sessions API shows about it. */
-export function liveSessionCheck(tokenRef: string, sessionKey: string, clientIp: string | undefined, request: AccessRequest): SessionCheck {
+/**
+ * The registry's part of a decision: which live session it is and what the sessions API shows about it. `id`: the
+ * caller's sessionIdFor(tokenRef, sessionKey), when it has it already.
+ */
+export function liveSessionCheck(
+  tokenRef: string,
+  sessionKey: string,
+  clientIp: string | undefined,
+  request: AccessRequest,
+  id = sessionIdFor(tokenRef, sessionKey),
+): SessionCheck {
   return {
-    id: sessionIdFor(tokenRef, sessionKey),
+    id,
     stream: request.stream ?? '',
     appKey: request.appKey ?? '',
     clientIp: clientIp ?? '',

@@ -150,6 +150,8 @@ export const NO_SESSION_CHANGE: SessionOutcome = Object.freeze({ reason: null, s
 
 /** Reads the outcome string of the Lua scripts ('started,replaced:2,idle:1', 'continued', ''). */
 export function parseSessionOutcome(reason: string, text: string): SessionOutcome {
+  // Most checks see a live session again: that outcome changes nothing, and needs no parsing (issue 15).
+  if (reason === '' && (text === 'continued' || text === '')) return NO_SESSION_CHANGE;
   const parts = text.split(',');
   const count = (name: string) => Number(parts.find((part) => part.startsWith(`${name}:`))?.slice(name.length + 1) ?? 0);
   return {
