@@ -4,6 +4,7 @@ import { hashToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { SyncAuthorizer } from './sync-authorizer.js';
 import type { PolicyCheck, PolicyOutcome, TokenStore } from './token-store.js';
 import type { AccessRequest, TokenVerifier, Verdict } from './token-verifier.js';
+import { opaqueSessionIds } from './sessions/session-id-memo.js';
 import { liveSessionCheck } from './sessions/live-session-check.js';
 import { DEFAULT_SESSION_POLICY, viewerSessionKeyOf, type SessionPolicy } from './viewer-session.js';
 
@@ -53,7 +54,7 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       // Named rather than spread: one fixed-shape object per decision, no copy loop over the policy.
       viewerWindowMs: this.sessions.viewerWindowMs,
       recordedSessionsMax: this.sessions.recordedSessionsMax,
-      session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request),
+      session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request, opaqueSessionIds.idFor(tokenHash, sessionId)),
     };
   }
 }

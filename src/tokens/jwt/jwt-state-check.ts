@@ -1,5 +1,6 @@
 import { liveSessionCheck } from '../sessions/live-session-check.js';
-import { sessionIdFor, type SessionPart, type SessionRegistry } from '../sessions/session-registry.js';
+import { jwtSessionIds } from '../sessions/session-id-memo.js';
+import type { SessionPart, SessionRegistry } from '../sessions/session-registry.js';
 import type { AccessRequest, TokenDenyReason } from '../token-verifier.js';
 import { viewerSessionKeyOf } from '../viewer-session.js';
 import type { JtiStore } from './jti-store.js';
@@ -8,35 +9,9 @@ import type { JwtClaims } from './jwt-claims.js';
 /** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
 const NO_EXP_STATE_MS = 10 * 365 * 86_400_000;
 
-/** How many live session ids of JWT viewer sessions are kept (see jwtSessionId), and the longest inputs kept. */
-const SESSION_IDS_KEPT = 4096;
-const SESSION_ID_INPUT_MAX_LENGTH = 256;
-/** Ids by token id, then by viewer session key: two lookups of strings as they come, no key to build or hash. */
-const sessionIds = new Map<string, Map<string, string>>();
-let sessionIdsKept = 0;
-
-/**
- * The live session id of a JWT's viewer session, sessionIdFor(`jwt\n${tokenId}`, sessionKey), remembered: a JWT is
- * checked on every request of its viewer session (segments, playlist reloads), and each id costs a SHA-256 (issue
- * 15). A function of its inputs alone, so one memo serves every verifier of the process. Bounded: emptied when
- * full; long inputs and one-off anonymous sessions are not kept.
- */
+/** The live session id of a JWT's viewer session, sessionIdFor(`jwt\n${tokenId}`, sessionKey), remembered (SessionIdMemo). */
 export function jwtSessionId(tokenId: string, sessionKey: string): string {
-  let ids = sessionIds.get(tokenId);
-  let id = ids?.get(sessionKey);
-  if (id !== undefined) return id;
-  id = sessionIdFor(`jwt\n${tokenId}`, sessionKey);
-  if (tokenId.length + sessionKey.length <= SESSION_ID_INPUT_MAX_LENGTH && !sessionKey.startsWith('anonymous:')) {
-    if (sessionIdsKept >= SESSION_IDS_KEPT) {
-      sessionIds.clear();
-      sessionIdsKept = 0;
-      ids = undefined;
-    }
-    if (ids === undefined) sessionIds.set(tokenId, (ids = new Map()));
-    ids.set(sessionKey, id);
-    sessionIdsKept += 1;
-  }
-  return id;
+  return jwtSessionIds.idFor(tokenId, sessionKey);
 }
 
 export interface JwtStateDeps {
