@@ -11,31 +11,14 @@
 // REDIS_PORT: a redis-server to use (on loopback; keys under a random prefix), else one is started on a free port
 // and stopped at the end. PARTS=hs,es picks parts; ROUNDS (default 1000), REPS (default 10); PAIR=hs,opaque
 // compares two parts of one build instead.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { benchRedisPort, measure, median } from './paired-parts.mjs';
 import jwt from 'jsonwebtoken';
 import { destination } from 'pino';
 
 const dists = process.argv.length > 2 ? process.argv.slice(2) : [new URL('../dist', import.meta.url).pathname];
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-let server;
-let port = Number(process.env.REDIS_PORT);
-if (!port) {
-  port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  // Also when a part throws: the server must not outlive this run.
-  process.on('exit', () => server.kill('SIGTERM'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
+const port = await benchRedisPort();
 let refused = 0;
 const reasons = new Set();
 
@@ -102,15 +85,6 @@ async function partOf(imp, { store, env, tokens }) {
   return { batch, close };
 }
 
-/** µs of CPU per decision of `batch` (50 decisions) over `rounds` batches. */
-async function measure(batch, rounds) {
-  const start = process.cpuUsage();
-  for (let i = 0; i < rounds; i++) await batch(i);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / (rounds * 50);
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const rounds = Number(process.env.ROUNDS ?? 1000);
 const reps = Number(process.env.REPS ?? 10);
 const out = [];
@@ -143,6 +117,5 @@ for (const { name, arms } of comparisons) {
   const paired = arms.length === 2 ? ` diff=${median(diffs).toFixed(2)} [${quartile(0.25)}, ${quartile(0.75)}]` : '';
   out.push(`${name}=${medians.join('/')}${paired}`);
 }
-server?.kill('SIGTERM');
 if (refused > 0) throw new Error(`${refused} decisions refused (${[...reasons].join(', ')}): the measurement is not of the allow path`);
 console.log(out.join(' '));

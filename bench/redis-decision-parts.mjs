@@ -9,27 +9,12 @@
 // build's median µs per decision and the median of the paired differences (second minus first).
 // REDIS_PORT: a redis-server to use (on loopback; keys under a random prefix), else one is started on a free port
 // and stopped at the end. PARTS=opaque,jti,authorize picks parts; ROUNDS (default 1000), REPS (default 10).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { benchRedisPort, measure, median } from './paired-parts.mjs';
 
 const dists = process.argv.length > 2 ? process.argv.slice(2) : [new URL('../dist', import.meta.url).pathname];
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-let server;
-let port = Number(process.env.REDIS_PORT);
-if (!port) {
-  port = await freePort();
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
+const port = await benchRedisPort();
 let refused = 0;
 const reasons = new Set();
 
@@ -115,15 +100,6 @@ async function hookOf(imp, keyPrefix, requests) {
   return { authorize, close: () => services.close() };
 }
 
-/** µs of CPU per decision of `batch` (50 decisions) over `rounds` batches. */
-async function measure(batch, rounds) {
-  const start = process.cpuUsage();
-  for (let i = 0; i < rounds; i++) await batch(i);
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / (rounds * 50);
-}
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const builds = [];
 for (const dist of dists) builds.push(await setup(dist));
 const rounds = Number(process.env.ROUNDS ?? 1000);
@@ -144,6 +120,5 @@ for (const name of ['opaque', 'jti', 'authorize']) {
   out.push(`${name}=${medians.join('/')}${paired}`);
 }
 for (const build of builds) await build.close();
-server?.kill('SIGTERM');
 if (refused > 0) throw new Error(`${refused} decisions refused (${[...reasons].join(', ')}): the measurement is not of the allow path`);
 console.log(out.join(' '));
