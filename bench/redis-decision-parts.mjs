@@ -26,6 +26,7 @@ async function setup(dist) {
   const { OpaqueTokenVerifier } = await imp('tokens/opaque-token-verifier.js');
   const { issueToken } = await imp('tokens/issue-token.js');
   const { liveSessionCheck } = await imp('tokens/sessions/live-session-check.js');
+  const { sessionIdFor } = await imp('tokens/sessions/session-registry.js');
   const { systemClock } = await imp('shared/clock.js');
   const keyPrefix = `bench:${randomBytes(4).toString('hex')}:`;
   const sessions = { windowMs: 30_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events: [] };
@@ -44,7 +45,7 @@ async function setup(dist) {
     const request = requests[k];
     const now = Date.now();
     const tokenId = `jwt_${k}`;
-    const check = liveSessionCheck(`jwt\n${tokenId}`, request.viewerSessionId, request.clientIp, request);
+    const check = liveSessionCheck(sessionIdFor(`jwt\n${tokenId}`, request.viewerSessionId), request.clientIp, request);
     const token = { id: tokenId, viewerId: `viewer-${k}`, maxViewerSessions: undefined, expiresAt: now + 3_600_000 };
     return { once: true, consume: true, sessionId: request.viewerSessionId, keepUntil: now + 3_600_000, now, writeDeadline: now + 1000, session: { check, token } };
   };

@@ -54,7 +54,7 @@ export class OpaqueTokenVerifier implements TokenVerifier {
       // Named rather than spread: one fixed-shape object per decision, no copy loop over the policy.
       viewerWindowMs: this.sessions.viewerWindowMs,
       recordedSessionsMax: this.sessions.recordedSessionsMax,
-      session: liveSessionCheck(tokenHash, sessionId, clientIp?.text, request, opaqueSessionIds.idFor(tokenHash, sessionId)),
+      session: liveSessionCheck(opaqueSessionIds.idFor(tokenHash, sessionId), clientIp?.text, request),
     };
   }
 }

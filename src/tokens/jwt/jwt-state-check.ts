@@ -9,11 +9,6 @@ import type { JwtClaims } from './jwt-claims.js';
 /** How long one-time state is kept for a token without exp (JWT_REQUIRE_EXP=false): long enough to be forever. */
 const NO_EXP_STATE_MS = 10 * 365 * 86_400_000;
 
-/** The live session id of a JWT's viewer session, sessionIdFor(`jwt\n${tokenId}`, sessionKey), remembered (SessionIdMemo). */
-export function jwtSessionId(tokenId: string, sessionKey: string): string {
-  return jwtSessionIds.idFor(tokenId, sessionKey);
-}
-
 export interface JwtStateDeps {
   jtis: Pick<JtiStore, 'check'>;
   /** Absent: the live session registry is not consulted. */
@@ -71,6 +66,6 @@ function sessionPart(
 ): SessionPart | undefined {
   if (!deps.sessions || (!request.consume && claims.vid === undefined)) return undefined;
   const sessionKey = viewerSessionKeyOf(request, clientIp);
-  const check = liveSessionCheck(`jwt\n${tokenId}`, sessionKey, clientIp, request, jwtSessionId(tokenId, sessionKey));
+  const check = liveSessionCheck(jwtSessionIds.idFor(tokenId, sessionKey), clientIp, request);
   return { check, token: { id: tokenId, viewerId: claims.vid, maxViewerSessions: claims.mvs, expiresAt } };
 }

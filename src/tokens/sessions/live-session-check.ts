@@ -1,17 +1,11 @@
 import type { AccessRequest } from '../token-verifier.js';
-import { sessionIdFor, type SessionCheck } from './session-registry.js';
+import type { SessionCheck } from './session-registry.js';
 
 /**
- * The registry's part of a decision: which live session it is and what the sessions API shows about it. `id`: the
- * caller's sessionIdFor(tokenRef, sessionKey), when it has it already.
+ * The registry's part of a decision: which live session it is (`id`: sessionIdFor of the token and the viewer
+ * session key, from the token kind's SessionIdMemo) and what the sessions API shows about it.
  */
-export function liveSessionCheck(
-  tokenRef: string,
-  sessionKey: string,
-  clientIp: string | undefined,
-  request: AccessRequest,
-  id = sessionIdFor(tokenRef, sessionKey),
-): SessionCheck {
+export function liveSessionCheck(id: string, clientIp: string | undefined, request: AccessRequest): SessionCheck {
   return {
     id,
     stream: request.stream ?? '',

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { sessionIdFor } from '../../../src/tokens/sessions/session-registry.js';
 import { JtiKeys, jtiKeyPart } from '../../../src/tokens/jwt/jti-store.js';
-import { jwtSessionId } from '../../../src/tokens/jwt/jwt-state-check.js';
 
 /** Issue 15: both jti stores keep the keys of recent jtis (one SHA-256 less per decision); each must stay exact. */
 test('JtiKeys answers keyOf(jti), kept or not, also after it empties its list', () => {
@@ -20,25 +18,5 @@ test('JtiKeys answers keyOf(jti), kept or not, also after it empties its list', 
   for (let i = 0; i < 10_000; i++) {
     const jti = `jti-${i % 5000}`;
     assert.equal(keys.of(jti), sha(jti));
-  }
-});
-
-test('jwtSessionId answers sessionIdFor(jwt\\n<token id>, session key), kept or not, also after emptying its memo', () => {
-  const expected = (tokenId: string, sessionKey: string) => sessionIdFor(`jwt\n${tokenId}`, sessionKey);
-  const cases: Array<[string, string]> = [
-    ['jti-1', 'session-1'],
-    ['jti-1', 'session-2'],
-    ['jti-2', 'session-1'],
-    ['jwt:0123456789abcdef', 'ip:192.0.2.1/live'],
-    ['é😀', 'x'.repeat(200)],
-    ['j'.repeat(256), 'long'],
-    ['jti-3', 'anonymous:6f1c'],
-    ['', ''],
-  ];
-  for (let round = 0; round < 2; round++) for (const [tokenId, key] of cases) assert.equal(jwtSessionId(tokenId, key), expected(tokenId, key));
-  for (let i = 0; i < 10_000; i++) {
-    const tokenId = `jti-${i % 700}`;
-    const key = `session-${i % 13}`;
-    assert.equal(jwtSessionId(tokenId, key), expected(tokenId, key));
   }
 });
