@@ -121,10 +121,9 @@ function writeErrorSafely(res: ServerResponse, code: ErrorCode, message: string,
 /** Maps any error to the error table. 5xx bodies say nothing about internals; the log line keeps the details. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
+    // After the answer started, the last-resort path decides: logged, then the socket closed, or left alone when the
+    // answer was complete (writeErrorSafely).
+    if (res.headersSent) return answerUnhandled(logger, res, error, req.route?.path);
     if (error instanceof AppError) return writeErrorSafely(res, error.code, error.message, requestIdOf(res));
     // The router decodes path parameters; a malformed %-escape in them is the client's URL, not our failure.
     if (error instanceof URIError) {
