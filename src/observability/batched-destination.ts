@@ -1,7 +1,6 @@
 /**
- * Where a line goes once its turn is over: pino's synchronous sonic-boom (`destination({ sync: true })`), whose
- * `write` is one write(2) of what it is given, retried on EAGAIN and continued after a partial write (a pipe that
- * is full), and which drops its output on EPIPE (pino's broken-pipe filter) instead of throwing.
+ * Where a turn's lines go: stdout's fdSink (fd-sink.ts), one synchronous write(2) of what it is given, retried on
+ * EAGAIN, continued after a partial write (a pipe that is full), dropping its output on EPIPE instead of throwing.
  */
 export interface LineSink {
   write(text: string): unknown;

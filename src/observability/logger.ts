@@ -1,5 +1,6 @@
 import { destination, pino, type DestinationStream, type Logger } from 'pino';
 import { batchedDestination } from './batched-destination.js';
+import { fdSink } from './fd-sink.js';
 import { createErrorSerializer, createScrubber } from './log-redaction.js';
 
 /**
@@ -45,8 +46,7 @@ function isoTime(): string {
  */
 export function stdoutDestination(options: { async: boolean; batch?: boolean }): DestinationStream {
   if (options.async) return destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 1000 });
-  const perLine = destination({ fd: 1, sync: true });
-  return options.batch === false ? perLine : batchedDestination(perLine);
+  return options.batch === false ? destination({ fd: 1, sync: true }) : batchedDestination(fdSink(1));
 }
 
 /**
