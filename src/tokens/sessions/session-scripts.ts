@@ -1,39 +1,12 @@
 import { DEADLINE_LUA, PAST_DEADLINE } from '../redis-scripts.js';
 
 /**
- * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
- * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
- * script (redis-scripts.ts) and of a JWT's jti script (jwt/jti-scripts.ts), which call `sessionCheck` before any
- * write and `sessionCommit` after their own state changes: the decision and the viewer's session limit are one
- * atomic step, one round trip, and a refusal of either writes nothing.
- *
- * A continuing session stays under the viewer it started with (its `vh` in `d`), whatever the token says now.
- *
- * Keys (prefix + `{sess}:` omitted):
- *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
- *   ids      sorted set, all scores 0: session ids in lexical order (the listing's cursor)
- *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
- *   c        hash: session id → checks counted
- *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
- *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
- *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
- *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
- *
- * The script's own arguments are one JSON object, the LAST element of ARGV (so the token part's ARGV stays as
- * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
- * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
- * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
- * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms).
+ * What ends sessions and queues events: sessKeep, sessEnqueue, sessView, sessEnd and the keys' lifetimes. Pasted
+ * where it is needed (a script's top level, or the branch of sessionCommit/sessionTokenUsed that uses it) rather
+ * than in SESSION_PRELUDE: each `local function` is a closure made on every run that reaches it, with every
+ * upvalue looked up in the open-upvalue list, and a continuing session's decision needs none of them (issue 15).
  */
-export const SESSION_PRELUDE = `
-local S = cjson.decode(ARGV[#ARGV])
-local SK = S.p .. '{sess}:'
-local sNow = tonumber(S.now)
--- \`now\` as Redis gets it in a score. A number argument costs Redis a "%.17g" formatting on every redis.call; a
--- composing script that holds the same integer as text puts that here (the score is the same number either way).
-local sNowArg = sNow
-local sCutoff = sNow - tonumber(S.win)
-local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
+export const SESSION_HELPERS_LUA = `
 local ENDED_KEEP_MS = 86400000
 -- No key lives without a TTL: registry keys expire two days after the last session started or ended (the sweep
 -- moves it on while sessions go on), queue keys after the longest WEBHOOK_RETENTION_SECONDS.
@@ -88,7 +61,42 @@ local function sessEnd(id, cause)
     sessView(id, s, { cause = cause, endedAt = sNow, lastSeenAt = tonumber(last or s.at), checks = tonumber(checks or '1') }))
   return s.tid
 end
+`;
 
+/**
+ * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
+ * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
+ * script (redis-scripts.ts) and of a JWT's jti script (jwt/jti-scripts.ts), which call `sessionCheck` before any
+ * write and `sessionCommit` after their own state changes: the decision and the viewer's session limit are one
+ * atomic step, one round trip, and a refusal of either writes nothing.
+ *
+ * A continuing session stays under the viewer it started with (its `vh` in `d`), whatever the token says now.
+ *
+ * Keys (prefix + `{sess}:` omitted):
+ *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
+ *   ids      sorted set, all scores 0: session ids in lexical order (the listing's cursor)
+ *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
+ *   c        hash: session id → checks counted
+ *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
+ *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
+ *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
+ *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
+ *
+ * The script's own arguments are one JSON object, the LAST element of ARGV (so the token part's ARGV stays as
+ * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
+ * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
+ * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
+ * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms).
+ */
+export const SESSION_PRELUDE = `
+local S = cjson.decode(ARGV[#ARGV])
+local SK = S.p .. '{sess}:'
+local sNow = tonumber(S.now)
+-- \`now\` as Redis gets it in a score. A number argument costs Redis a "%.17g" formatting on every redis.call; a
+-- composing script that holds the same integer as text puts that here (the score is the same number either way).
+local sNowArg = sNow
+local sCutoff = sNow - tonumber(S.win)
+local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
 -- t: the token as the decision sees it ({id, viewerId, maxViewerSessions, expiresAt}). A reason refuses.
 local function sessionCheck(t)
   if S.off == 1 then return nil end
@@ -134,32 +142,39 @@ end
 
 local function sessionCommit(t)
   if S.off == 1 or S.c ~= 1 then return end
+  if sState.live then
+    -- A continuing session (never stale, nothing to replace): the writes below, without SESSION_HELPERS_LUA's closures.
+    redis.call('HINCRBY', SK .. 'c', S.id, '1')
+    sState.outcome = 'continued'
+    redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
+    if sState.vkey then
+      redis.call('ZADD', sState.vkey, sNowArg, S.id)
+      redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
+    end
+    return
+  end
+${SESSION_HELPERS_LUA}
   if sState.stale then sessEnd(S.id, 'idle') end
   for _ = 1, sState.replace do
     local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
     -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
     if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
   end
-  if sState.live then
-    redis.call('HINCRBY', SK .. 'c', S.id, '1')
-    sState.outcome = 'continued'
-  else
-    local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
-      exp = t.expiresAt }
-    redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
-    redis.call('HSET', SK .. 'c', S.id, '1')
-    redis.call('ZADD', SK .. 'ids', '0', S.id)
-    redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
-    -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
-    if S.ev ~= nil and S.ev['session.started'] == true then
-      sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
-    end
-    sState.outcome = 'started'
-    if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
-    if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
+  local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
+    exp = t.expiresAt }
+  redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
+  redis.call('HSET', SK .. 'c', S.id, '1')
+  redis.call('ZADD', SK .. 'ids', '0', S.id)
+  redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
+  -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
+  if S.ev ~= nil and S.ev['session.started'] == true then
+    sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
   end
+  sState.outcome = 'started'
+  if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
+  if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
   redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-  if not sState.live then sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams') end
+  sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNowArg, S.id)
     redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
@@ -170,6 +185,7 @@ end
 local function sessionTokenUsed(t, usesBefore, usesAfter)
   if S.off == 1 or type(t.maxUses) ~= 'number' then return end
   if usesBefore < t.maxUses and usesAfter >= t.maxUses then
+${SESSION_HELPERS_LUA}
     sessEnqueue('evt_' .. t.id .. '_exhausted', 'token.exhausted', { tokenId = t.id, maxUses = t.maxUses, at = sNow })
   end
 end
@@ -194,6 +210,7 @@ return { '', sState.outcome }
 
 /** Ends one session (kick, token revoked). ARGV: JSON with p, now, win, ev, and end = { id, cause }. Its token id, or ''. */
 export const SESSION_END_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 return sessEnd(S['end'].id, S['end'].cause) or ''
 `;
 
@@ -202,6 +219,7 @@ return sessEnd(S['end'].id, S['end'].cause) or ''
  * atomic, so with several instances sweeping each idle session ends exactly once. Returns the number ended.
  */
 export const SESSION_SWEEP_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 local idle = redis.call('ZRANGEBYSCORE', SK .. 'seen', '-inf', string.format('%.0f', sCutoff), 'LIMIT', 0, tonumber(S.n))
 for _, id in ipairs(idle) do
   if not sessEnd(id, 'idle') then redis.call('ZREM', SK .. 'seen', id) redis.call('ZREM', SK .. 'ids', id) end
@@ -217,6 +235,7 @@ return #idle
 
 /** Queues one event (token.revoked) unless an event with its id is queued already. */
 export const SESSION_ENQUEUE_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 sessEnqueue(S.event.id, S.event.type, S.event.data)
 return 1
 `;
