@@ -1,4 +1,4 @@
-import { RECORD_READ_LUA } from './redis-record-codec.js';
+import { RECORD_DECODE_LUA } from './redis-record-codec.js';
 
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
@@ -80,8 +80,9 @@ export const PAST_DEADLINE = 'past_deadline';
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
  * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
- * revoked), the session part's outcome ('' unless allowed), then the record's fields (flat: name, value, …; either
- * form: see redis-record-codec.ts)}; the reason is
+ * revoked), the session part's outcome ('' unless allowed), then the record by position: `data` alone, or `i`, `s`,
+ * `e`, `c` and, when the record has it, `x` (the two forms: see redis-record-codec.ts; readReply tells them apart by
+ * the reply's length)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -90,16 +91,31 @@ export const PAST_DEADLINE = 'past_deadline';
  * changes happen only at the end, only when the request is allowed and consumes.
  */
 export const AUTHORIZE_SCRIPT = `
-${RECORD_READ_LUA}
+${RECORD_DECODE_LUA}
 local A = cjson.decode(ARGV[1])
-local fields = hashFields(KEYS[1])
-if not hasRecord(fields) then return false end
-local revokedAt = fields.revokedAt
-local uses = tonumber(fields.uses or '0')
-local boundIp = fields.boundIp
-local r = decodeRecord(fields)
+-- The record's hash read into locals: a table of its fields (hashFields) cost Redis ~6k instructions more to make
+-- and fill (issue 15). A name the record does not use is skipped, as that table never read it.
+local flat = redis.call('HGETALL', KEYS[1])
+local data, id, streams, expires, created, extras, revokedAt, usesText, boundIp, rangesText
+for i = 1, #flat, 2 do
+  local name, value = flat[i], flat[i + 1]
+  if name == 'i' then id = value
+  elseif name == 's' then streams = value
+  elseif name == 'e' then expires = value
+  elseif name == 'c' then created = value
+  elseif name == 'uses' then usesText = value
+  elseif name == 'x' then extras = value
+  elseif name == 'revokedAt' then revokedAt = value
+  elseif name == 'boundIp' then boundIp = value
+  elseif name == 'ipRanges' then rangesText = value
+  elseif name == 'data' then data = value
+  end
+end
+if data == nil and id == nil then return false end
+local uses = tonumber(usesText or '0')
+local r = decodeFields(data, id, streams, expires, created, extras)
 local rangesOk, ranges = true, {}
-if fields.ipRanges then rangesOk, ranges = pcall(cjson.decode, fields.ipRanges) end
+if rangesText then rangesOk, ranges = pcall(cjson.decode, rangesText) end
 if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
   return {'${UNREADABLE_RECORD}', '', ''}
@@ -111,9 +127,12 @@ if now == sNow then sNowArg = A[1] end
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
 local retention = tonumber(A[13])
 if r.expiresAt + retention <= now then return false end
--- One flat reply table, made once with room for the record's fields (a nested table and its growth cost Redis
--- more to build and to encode: issue 15); answer() only sets its reason.
-local reply = recordReply(fields, {'', revokedAt or '', '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}, 3)
+-- One flat reply table, made once by one constructor (a nested table, growth, or the fields' names cost Redis
+-- more to build and to encode: issue 15); answer() only sets its reason. The record goes by position: \`data\`
+-- alone (4 elements: fromHash reads nothing else when it is there), or \`i\`, \`s\`, \`e\`, \`c\` and \`x\` when
+-- present (7 or 8: this far, all four were there).
+local reply
+if data then reply = {'', revokedAt or '', '', data} else reply = {'', revokedAt or '', '', id, streams, expires, created, extras} end
 local function answer(reason)
   reply[1] = reason
   return reply
