@@ -1,8 +1,8 @@
-import { DEADLINE_LUA, PAST_DEADLINE } from '../redis-scripts.js';
+import { DEADLINE_LUA, PAST_DEADLINE } from '../script-deadline.js';
 
 /**
  * What ends sessions and queues events: sessKeep, sessEnqueue, sessView, sessEnd and the keys' lifetimes. Pasted
- * where it is needed (a script's top level, or the branch of sessionCommit/sessionTokenUsed that uses it) rather
+ * where it is needed (a script's top level, or the branch of sessionCommit or of the decision script that uses it) rather
  * than in SESSION_PRELUDE: each `local function` is a closure made on every run that reaches it, with every
  * upvalue looked up in the open-upvalue list, and a continuing session's decision needs none of them (issue 15).
  */
@@ -107,7 +107,8 @@ local function sessionCheck(t)
   end
   if S.c ~= 1 then return nil end
   local last = redis.call('ZSCORE', SK .. 'seen', S.id)
-  sState.live = last ~= false and tonumber(last) > sCutoff
+  -- A score as Redis writes it: arithmetic converts it once, tonumber() would parse it twice (issue 15).
+  sState.live = last ~= false and last + 0 > sCutoff
   sState.stale = last ~= false and not sState.live
   if sState.live then
     -- A continuing session stays counted under the viewer it started with, whatever the token says now (a PATCH of
@@ -181,14 +182,6 @@ ${SESSION_HELPERS_LUA}
   end
 end
 
--- token.exhausted once, when a decision took a maxUses token's last use (usesBefore: the count it read).
-local function sessionTokenUsed(t, usesBefore, usesAfter)
-  if S.off == 1 or type(t.maxUses) ~= 'number' then return end
-  if usesBefore < t.maxUses and usesAfter >= t.maxUses then
-${SESSION_HELPERS_LUA}
-    sessEnqueue('evt_' .. t.id .. '_exhausted', 'token.exhausted', { tokenId = t.id, maxUses = t.maxUses, at = sNow })
-  end
-end
 `;
 
 /**
