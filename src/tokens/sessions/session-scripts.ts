@@ -86,7 +86,8 @@ end
  * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
  * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
  * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
- * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms).
+ * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms). Absent
+ * means the default: dmvs 0 (no limit), mode refuse, ev none, vid none, mvs none (sessionScriptArgs leaves them out).
  */
 export const SESSION_PRELUDE = `
 local S = cjson.decode(ARGV[#ARGV])
@@ -130,7 +131,7 @@ local function sessionCheck(t)
   sState.vid = vid
   sState.vh = redis.sha1hex(vid)
   sState.vkey = SK .. 'v:' .. sState.vh
-  local limit = tonumber(S.dmvs)
+  local limit = tonumber(S.dmvs or 0)
   if type(t.maxViewerSessions) == 'number' then limit = t.maxViewerSessions end
   if limit <= 0 then return nil end
   local count = redis.call('ZCOUNT', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf')
