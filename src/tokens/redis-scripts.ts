@@ -131,7 +131,6 @@ local function answer(reason)
   reply[1] = reason
   return reply
 end
-local function int(n) return string.format('%.0f', n) end
 -- The lists are decoded JSON arrays (no holes): a numeric for, not ipairs' C call per element.
 local function contains(list, value)
   if type(list) ~= 'table' then return false end
@@ -203,7 +202,7 @@ local cutoff = maxViewers and now - tonumber(A[11])
 if maxViewers then
   local score = redis.call('ZSCORE', KEYS[3], session)
   if not score or tonumber(score) <= cutoff then
-    if redis.call('ZCOUNT', KEYS[3], '(' .. int(cutoff), '+inf') >= maxViewers then return answer('viewer_limit_reached') end
+    if redis.call('ZCOUNT', KEYS[3], '(' .. string.format('%.0f', cutoff), '+inf') >= maxViewers then return answer('viewer_limit_reached') end
   end
 end
 
@@ -225,13 +224,13 @@ if A[10] == '1' then
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(A[12]) then
     redis.call('HSET', KEYS[2], session, A[1] .. '|' .. A[1] .. '|' .. A[8])
     usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', '1')
-    purge = int(r.expiresAt + retention)
+    purge = string.format('%.0f', r.expiresAt + retention)
     redis.call('PEXPIREAT', KEYS[2], purge)
   end
   if maxViewers then
-    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', cutoff))
     redis.call('ZADD', KEYS[3], A[1], session)
-    purge = purge or int(r.expiresAt + retention)
+    purge = purge or string.format('%.0f', r.expiresAt + retention)
     redis.call('PEXPIREAT', KEYS[3], purge)
   end
 end

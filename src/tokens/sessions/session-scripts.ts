@@ -1,12 +1,12 @@
 import { DEADLINE_LUA, PAST_DEADLINE } from '../script-deadline.js';
 
 /**
- * What ends sessions and queues events: sessKeep, sessEnqueue, sessView, sessEnd and the keys' lifetimes. Pasted
- * where it is needed (a script's top level, or the branch of sessionCommit or of the decision script that uses it) rather
- * than in SESSION_PRELUDE: each `local function` is a closure made on every run that reaches it, with every
- * upvalue looked up in the open-upvalue list, and a continuing session's decision needs none of them (issue 15).
+ * The keys' lifetimes and sessKeep. With SESSION_ENDING_LUA, pasted where it is needed (a script's top level, or the
+ * branch of sessionCommit or of the decision script that uses it) rather than in SESSION_PRELUDE: each `local
+ * function` is a closure made on every run that reaches it, with every upvalue looked up in the open-upvalue list,
+ * and a continuing session's decision needs none of them (issue 15).
  */
-export const SESSION_HELPERS_LUA = `
+export const SESSION_KEEP_LUA = `
 local ENDED_KEEP_MS = 86400000
 -- No key lives without a TTL: registry keys expire two days after the last session started or ended (the sweep
 -- moves it on while sessions go on), queue keys after the longest WEBHOOK_RETENTION_SECONDS.
@@ -16,9 +16,17 @@ local function sessKeep(ms, ...)
   -- An integer is formatted once for all the keys (the digits Redis's own "%.17g" of a number argument gives).
   local text = ms
   if ms % 1 == 0 and math.abs(ms) < 2 ^ 53 then text = string.format('%.0f', ms) end
-  for _, name in ipairs({...}) do redis.call('PEXPIRE', SK .. name, text) end
+  local names = {...}
+  for i = 1, #names do redis.call('PEXPIRE', SK .. names[i], text) end
 end
 
+`;
+
+/**
+ * What ends sessions and queues events: sessEnqueue, sessView and sessEnd (after SESSION_KEEP_LUA); a new session's
+ * commit makes them only when it ends one or queues session.started.
+ */
+export const SESSION_ENDING_LUA = `
 local function sessEnqueue(id, kind, data)
   if S.ev == nil or S.ev[kind] ~= true then return end
   local event = cjson.encode({ id = id, type = kind, at = sNow, data = data, attempt = 0 })
@@ -62,6 +70,9 @@ local function sessEnd(id, cause)
   return s.tid
 end
 `;
+
+/** SESSION_KEEP_LUA and SESSION_ENDING_LUA: every helper, for a script's top level. */
+export const SESSION_HELPERS_LUA = `${SESSION_KEEP_LUA}${SESSION_ENDING_LUA}`;
 
 /**
  * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
@@ -145,7 +156,7 @@ end
 local function sessionCommit(t)
   if S.off == 1 or S.c ~= 1 then return end
   if sState.live then
-    -- A continuing session (never stale, nothing to replace): the writes below, without SESSION_HELPERS_LUA's closures.
+    -- A continuing session (never stale, nothing to replace): the writes below, without the helpers' closures.
     redis.call('HINCRBY', SK .. 'c', S.id, '1')
     sState.outcome = 'continued'
     redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
@@ -155,12 +166,15 @@ local function sessionCommit(t)
     end
     return
   end
-${SESSION_HELPERS_LUA}
-  if sState.stale then sessEnd(S.id, 'idle') end
-  for _ = 1, sState.replace do
-    local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
-    -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
-    if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+${SESSION_KEEP_LUA}
+  if sState.stale or sState.replace > 0 then
+${SESSION_ENDING_LUA}
+    if sState.stale then sessEnd(S.id, 'idle') end
+    for _ = 1, sState.replace do
+      local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
+      -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
+      if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+    end
   end
   local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
     exp = t.expiresAt }
@@ -170,6 +184,7 @@ ${SESSION_HELPERS_LUA}
   redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
   -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
   if S.ev ~= nil and S.ev['session.started'] == true then
+${SESSION_ENDING_LUA}
     sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
   end
   sState.outcome = 'started'
