@@ -148,9 +148,9 @@ if type(r.appKeys) == 'table' and (A[3] ~= '1' or not contains(r.appKeys, A[4]))
   return answer('app_not_allowed')
 end
 if A[5] == '1' then
-  local matched, streams = false, r.streams
-  for i = 1, #streams do
-    if streams[i] == A[6] then
+  local matched, patterns = false, r.streams
+  for i = 1, #patterns do
+    if patterns[i] == A[6] then
       matched = true
       break
     end
