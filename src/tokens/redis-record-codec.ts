@@ -64,13 +64,38 @@ export function writtenFingerprintOf(record: TokenRecord): string {
 const HASH_FIELDS = [...RECORD_FIELDS, 'revokedAt', 'uses', 'boundIp', 'ipRanges'];
 
 /**
- * The scripts' reading of a record of either form (as fromHash): the `data` JSON written before issue 15, or the
- * compact fields `i`, `s`, `e`, `c` and optional `x`. Defines hashFields(key), hasRecord(f), decodeRecord(f) (a
- * table, or nil when it does not decode; no script reads its createdAt, which stays as the hash has it) and
- * recordReply(f, reply, n) (puts the record's fields, flat, into reply after its n-th element; returns reply).
- * RECORD_LUA adds fingerprint(f).
+ * The scripts' decoding of a record of either form (as fromHash), from its fields' values (nil when absent): the
+ * `data` JSON written before issue 15, or the compact fields `i`, `s`, `e`, `c` and optional `x`. Defines
+ * decodeFields(data, i, s, e, c, x): a table, or nil when it does not decode; no script reads its createdAt, which
+ * stays as the hash has it. Positional, so the decision script reads the hash into locals (see AUTHORIZE_SCRIPT).
  */
-export const RECORD_READ_LUA = `
+export const RECORD_DECODE_LUA = `
+local function decodeFields(data, i, s, e, c, x)
+  if data then
+    local ok, r = pcall(cjson.decode, data)
+    if ok and type(r) == 'table' then return r end
+    return nil
+  end
+  if not (i and s and e and c) then return nil end
+  local ok, streams = pcall(cjson.decode, s)
+  if not ok then return nil end
+  -- Without \`x\` (the usual token), one constructor: the table is made at its size, not grown field by field.
+  if not x then return {id = i, streams = streams, expiresAt = tonumber(e), actions = {'play'}} end
+  local extras
+  ok, extras = pcall(cjson.decode, x)
+  if not ok or type(extras) ~= 'table' then return nil end
+  local r = extras
+  r.id, r.streams, r.expiresAt = i, streams, tonumber(e)
+  if r.actions == nil then r.actions = {'play'} end
+  return r
+end
+`;
+
+/**
+ * RECORD_DECODE_LUA and the admin scripts' reading of a record's hash: hashFields(key) (a table of its fields),
+ * hasRecord(f) and decodeRecord(f) (decodeFields of f). RECORD_LUA adds fingerprint(f).
+ */
+export const RECORD_READ_LUA = `${RECORD_DECODE_LUA}
 local RECORD_FIELDS = {${RECORD_FIELDS.map((name) => `'${name}'`).join(', ')}}
 local function hashFields(key)
   local flat = redis.call('HGETALL', key)
@@ -80,31 +105,7 @@ local function hashFields(key)
   return f
 end
 local function hasRecord(f) return f.data ~= nil or f.i ~= nil end
-local function decodeRecord(f)
-  if f.data then
-    local ok, r = pcall(cjson.decode, f.data)
-    if ok and type(r) == 'table' then return r end
-    return nil
-  end
-  if not (f.i and f.s and f.e and f.c) then return nil end
-  local ok, streams = pcall(cjson.decode, f.s)
-  if not ok then return nil end
-  -- Without \`x\` (the usual token), one constructor: the table is made at its size, not grown field by field.
-  if not f.x then return {id = f.i, streams = streams, expiresAt = tonumber(f.e), actions = {'play'}} end
-  local extras
-  ok, extras = pcall(cjson.decode, f.x)
-  if not ok or type(extras) ~= 'table' then return nil end
-  local r = extras
-  r.id, r.streams, r.expiresAt = f.i, streams, tonumber(f.e)
-  if r.actions == nil then r.actions = {'play'} end
-  return r
-end
-local function recordReply(f, reply, n)
-  for _, name in ipairs(RECORD_FIELDS) do
-    if f[name] then reply[n + 1] = name; reply[n + 2] = f[name]; n = n + 2 end
-  end
-  return reply
-end
+local function decodeRecord(f) return decodeFields(f.data, f.i, f.s, f.e, f.c, f.x) end
 `;
 
 /** RECORD_READ_LUA and fingerprint(f) (as fingerprintOf), for the admin scripts' compare-and-write. */

@@ -1,4 +1,8 @@
-import { RECORD_READ_LUA } from './redis-record-codec.js';
+import { RECORD_DECODE_LUA } from './redis-record-codec.js';
+import { DEADLINE_LUA, PAST_DEADLINE } from './script-deadline.js';
+import { SESSION_HELPERS_LUA } from './sessions/session-scripts.js';
+
+export { DEADLINE_LUA, PAST_DEADLINE };
 
 /**
  * The Lua scripts of the Redis store. Each script touches only keys of one token — `t:{<hash>}` and keys that
@@ -56,21 +60,8 @@ local function glob(pattern, name)
 end
 `;
 
-/**
- * Refuses to change state once the decision's write deadline (ARGV: wall-clock ms, Date.now() scale) has passed by
- * Redis's clock: by then the service has answered without the store (issue 13: a script queued behind a stalled
- * Redis must not burn the token of a request that was refused). Defines `late()`.
- */
-export const DEADLINE_LUA = `
-local function late(deadline)
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= tonumber(deadline)
-end
-`;
-
 /** Outcomes of the decision script that are not deny reasons. */
 export const UNREADABLE_RECORD = 'unreadable_record';
-export const PAST_DEADLINE = 'past_deadline';
 
 /**
  * One decision. KEYS: 1 record hash, 2 session ledger (hash: session → "first|last|ip"), 3 active viewers
@@ -80,8 +71,9 @@ export const PAST_DEADLINE = 'past_deadline';
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
  * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
- * revoked), the session part's outcome ('' unless allowed), then the record's fields (flat: name, value, …; either
- * form: see redis-record-codec.ts)}; the reason is
+ * revoked), the session part's outcome ('' unless allowed), then the record by position: `data` alone, or `i`, `s`,
+ * `e`, `c` and, when the record has it, `x` (the two forms: see redis-record-codec.ts; readReply tells them apart by
+ * the reply's length)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
@@ -90,38 +82,59 @@ export const PAST_DEADLINE = 'past_deadline';
  * changes happen only at the end, only when the request is allowed and consumes.
  */
 export const AUTHORIZE_SCRIPT = `
-${RECORD_READ_LUA}
+${RECORD_DECODE_LUA}
 local A = cjson.decode(ARGV[1])
-local fields = hashFields(KEYS[1])
-if not hasRecord(fields) then return false end
-local revokedAt = fields.revokedAt
-local uses = tonumber(fields.uses or '0')
-local boundIp = fields.boundIp
-local r = decodeRecord(fields)
+-- The record's hash read into locals: a table of its fields (hashFields) cost Redis ~6k instructions more to make
+-- and fill (issue 15). A name the record does not use is skipped, as that table never read it.
+local flat = redis.call('HGETALL', KEYS[1])
+local data, id, streams, expires, created, extras, revokedAt, usesText, boundIp, rangesText
+for i = 1, #flat, 2 do
+  local name, value = flat[i], flat[i + 1]
+  if name == 'i' then id = value
+  elseif name == 's' then streams = value
+  elseif name == 'e' then expires = value
+  elseif name == 'c' then created = value
+  elseif name == 'uses' then usesText = value
+  elseif name == 'x' then extras = value
+  elseif name == 'revokedAt' then revokedAt = value
+  elseif name == 'boundIp' then boundIp = value
+  elseif name == 'ipRanges' then rangesText = value
+  elseif name == 'data' then data = value
+  end
+end
+if data == nil and id == nil then return false end
+-- No \`uses\` field until the first use: 0 without parsing a '0'.
+local uses = 0
+if usesText then uses = tonumber(usesText) end
+local r = decodeFields(data, id, streams, expires, created, extras)
 local rangesOk, ranges = true, {}
-if fields.ipRanges then rangesOk, ranges = pcall(cjson.decode, fields.ipRanges) end
+if rangesText then rangesOk, ranges = pcall(cjson.decode, rangesText) end
 if type(r) ~= 'table' or type(r.expiresAt) ~= 'number' or type(r.actions) ~= 'table'
   or type(r.streams) ~= 'table' or not rangesOk or type(ranges) ~= 'table' or not uses then
   return {'${UNREADABLE_RECORD}', '', ''}
 end
-local now = tonumber(A[1])
+-- A's integers are redisInteger's decimal text: arithmetic converts each once (see late()).
+local now = A[1] + 0
 -- A[1] and the session part's \`now\` are the same integer (decisionArgsJson, recordDecisionArgs): its text as it came.
 if now == sNow then sNowArg = A[1] end
 -- Past expiry + retention by the service's clock the token is gone, as in the memory store, whether or not
 -- Redis's clock has expired the key yet (the TTL only frees the memory).
-local retention = tonumber(A[13])
+local retention = A[13] + 0
 if r.expiresAt + retention <= now then return false end
--- One flat reply table, made once with room for the record's fields (a nested table and its growth cost Redis
--- more to build and to encode: issue 15); answer() only sets its reason.
-local reply = recordReply(fields, {'', revokedAt or '', '', nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}, 3)
+-- One flat reply table, made once by one constructor (a nested table, growth, or the fields' names cost Redis
+-- more to build and to encode: issue 15); answer() only sets its reason. The record goes by position: \`data\`
+-- alone (4 elements: fromHash reads nothing else when it is there), or \`i\`, \`s\`, \`e\`, \`c\` and \`x\` when
+-- present (7 or 8: this far, all four were there).
+local reply
+if data then reply = {'', revokedAt or '', '', data} else reply = {'', revokedAt or '', '', id, streams, expires, created, extras} end
 local function answer(reason)
   reply[1] = reason
   return reply
 end
-local function int(n) return string.format('%.0f', n) end
+-- The lists are decoded JSON arrays (no holes): a numeric for, not ipairs' C call per element.
 local function contains(list, value)
   if type(list) ~= 'table' then return false end
-  for _, v in ipairs(list) do if v == value then return true end end
+  for i = 1, #list do if list[i] == value then return true end end
   return false
 end
 ${DEADLINE_LUA}
@@ -135,9 +148,9 @@ if type(r.appKeys) == 'table' and (A[3] ~= '1' or not contains(r.appKeys, A[4]))
   return answer('app_not_allowed')
 end
 if A[5] == '1' then
-  local matched = false
-  for _, pattern in ipairs(r.streams) do
-    if pattern == A[6] then
+  local matched, patterns = false, r.streams
+  for i = 1, #patterns do
+    if patterns[i] == A[6] then
       matched = true
       break
     end
@@ -189,7 +202,7 @@ local cutoff = maxViewers and now - tonumber(A[11])
 if maxViewers then
   local score = redis.call('ZSCORE', KEYS[3], session)
   if not score or tonumber(score) <= cutoff then
-    if redis.call('ZCOUNT', KEYS[3], '(' .. int(cutoff), '+inf') >= maxViewers then return answer('viewer_limit_reached') end
+    if redis.call('ZCOUNT', KEYS[3], '(' .. string.format('%.0f', cutoff), '+inf') >= maxViewers then return answer('viewer_limit_reached') end
   end
 end
 
@@ -201,12 +214,9 @@ if sessionRefusal then return answer(sessionRefusal) end
 local usesAfter = uses
 if A[10] == '1' then
   if late(A[14]) then return answer('${PAST_DEADLINE}') end
-  -- Session keys live exactly as long as the record (formatted only when a key's life is set: string.format costs).
+  -- Session keys live exactly as long as the record (formatted only when a key's life is set, and once: string.format
+  -- costs; no closure for it: each is made on every run that reaches it).
   local purge
-  local function purgeAt()
-    purge = purge or int(r.expiresAt + retention)
-    return purge
-  end
   if r.bindIpOnFirstUse == true and not boundIp then redis.call('HSET', KEYS[1], 'boundIp', A[8]) end
   if known then
     local first, _, firstIp = string.match(known, '^(%d+)|(%d+)|(.*)$')
@@ -214,17 +224,24 @@ if A[10] == '1' then
   elseif maxUses or redis.call('HLEN', KEYS[2]) < tonumber(A[12]) then
     redis.call('HSET', KEYS[2], session, A[1] .. '|' .. A[1] .. '|' .. A[8])
     usesAfter = redis.call('HINCRBY', KEYS[1], 'uses', '1')
-    redis.call('PEXPIREAT', KEYS[2], purgeAt())
+    purge = string.format('%.0f', r.expiresAt + retention)
+    redis.call('PEXPIREAT', KEYS[2], purge)
   end
   if maxViewers then
-    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', string.format('%.0f', cutoff))
     redis.call('ZADD', KEYS[3], A[1], session)
-    redis.call('PEXPIREAT', KEYS[3], purgeAt())
+    purge = purge or string.format('%.0f', r.expiresAt + retention)
+    redis.call('PEXPIREAT', KEYS[3], purge)
   end
 end
 if A[10] == '1' then
   sessionCommit(r)
-  sessionTokenUsed(r, uses, usesAfter)
+  -- token.exhausted once, when this decision took a maxUses token's last use (here, not a prelude function: no
+  -- closure on the decisions that take none).
+  if S.off ~= 1 and maxUses and uses < maxUses and usesAfter >= maxUses then
+    ${SESSION_HELPERS_LUA}
+    sessEnqueue('evt_' .. r.id .. '_exhausted', 'token.exhausted', { tokenId = r.id, maxUses = maxUses, at = sNow })
+  end
 end
 reply[3] = sState.outcome
 return answer('')

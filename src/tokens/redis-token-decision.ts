@@ -1,6 +1,6 @@
 import { batchDecisionWrites } from '../shared/redis-client.js';
 import { ScriptSender } from '../shared/redis-script-sender.js';
-import { fieldsOf, readRecord } from './redis-record-codec.js';
+import { readRecord } from './redis-record-codec.js';
 import { decisionArgsJson, IntegerText } from './redis-script-args.js';
 import { PAST_DEADLINE, UNREADABLE_RECORD } from './redis-scripts.js';
 import { AUTHORIZE_SPEC, type RedisTokenContext } from './redis-token-context.js';
@@ -96,10 +96,24 @@ function readReply(reply: unknown): { outcome: PolicyOutcome; sessionOutcome: st
   const revokedAt = reply[1] === undefined ? '' : String(reply[1]);
   const sessionOutcome = reply[2] === undefined ? '' : String(reply[2]);
   if (reason === PAST_DEADLINE) throw new PastDeadlineError();
-  // The record's fields after those three, in either form (redis-record-codec.ts); revocation has its own place.
-  const fields = fieldsOf(reply, 3);
+  // The record after those three, by position (see AUTHORIZE_SCRIPT): `data` alone, or the compact fields with `x`
+  // last when the record has it; revocation has its own place.
+  const fields = recordFieldsAt(reply);
   if (revokedAt) fields.revokedAt = revokedAt;
   const record = reason === UNREADABLE_RECORD ? undefined : readRecord(fields);
   if (!record) return { outcome: { record: null, reason: 'unreadable_record' }, sessionOutcome };
   return { outcome: { record, reason: reason ? (reason as TokenDenyReason) : null }, sessionOutcome };
+}
+
+/** The record's fields as AUTHORIZE_SCRIPT replies them: 4 elements, `data`; 7 or 8, `i`, `s`, `e`, `c` and `x`. */
+function recordFieldsAt(reply: unknown[]): Record<string, string> {
+  if (reply.length === 4) return { data: String(reply[3]) };
+  const fields: Record<string, string> = {};
+  if (reply.length < 7) return fields;
+  fields.i = String(reply[3]);
+  fields.s = String(reply[4]);
+  fields.e = String(reply[5]);
+  fields.c = String(reply[6]);
+  if (reply.length > 7) fields.x = String(reply[7]);
+  return fields;
 }

@@ -33,11 +33,30 @@ test('a decision sends the session scripts the object they read, whatever its st
       const decision = { ...settings, now, id: check.id, c: consume ? 1 : 0, st: stream, ak: check.appKey, ip: check.clientIp, m: check.method };
       assert.deepEqual(JSON.parse(registry.recordDecisionArgs(check, consume, now)), decision);
       for (const token of tokens) {
-        const jwt = { ...decision, tid: token.id, vid: token.viewerId ?? '', mvs: token.maxViewerSessions ?? 0, exp: token.expiresAt };
+        // No viewer id or limit of its own: left out (the scripts read absent as none).
+        const jwt = {
+          ...decision,
+          tid: token.id,
+          ...(token.viewerId !== undefined && { vid: token.viewerId }),
+          ...(token.maxViewerSessions !== undefined && { mvs: token.maxViewerSessions }),
+          exp: token.expiresAt,
+        };
         assert.deepEqual(JSON.parse(registry.tokenDecisionArgs({ check, token }, consume, now)), jwt);
         assert.deepEqual(JSON.parse(registry.tokenDecisionArgs({ check, token }, consume, now, { dl: '7' })), { ...jwt, dl: '7' });
       }
     }
   }
+  redis.disconnect();
+});
+
+test('settings at their defaults are left out of the decision JSON (the scripts read absent as the default)', () => {
+  const redis = new Redis({ lazyConnect: true });
+  const registry = new RedisSessionRegistry(redis, 'wta:', { windowMs: 60_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events: [] });
+  const check = { id: 'ls_1', stream: 's1', appKey: 'defaultApp', clientIp: '192.0.2.7', method: 'playHLS' };
+  const now = 1_796_000_000_123;
+  const decision = { p: 'wta:', win: 60_000, now, id: 'ls_1', c: 1, st: 's1', ak: 'defaultApp', ip: '192.0.2.7', m: 'playHLS' };
+  assert.deepEqual(JSON.parse(registry.recordDecisionArgs(check, true, now)), decision);
+  const token = { id: 'tok_1', viewerId: '', maxViewerSessions: 0, expiresAt: 5 };
+  assert.deepEqual(JSON.parse(registry.tokenDecisionArgs({ check, token }, true, now)), { ...decision, tid: 'tok_1', exp: 5 });
   redis.disconnect();
 });

@@ -22,7 +22,8 @@ local A = cjson.decode(ARGV[1])
 if not string.match(A[4], '^%d+$') then return redis.error_reply('ERR keep-until must be an integer') end
 if not string.match(A[6], '^%d+$') then return redis.error_reply('ERR now must be an integer') end
 ${DEADLINE_LUA}
-local now = tonumber(A[6])
+-- Digits only (checked above): arithmetic converts them once, tonumber() would parse them twice (issue 15).
+local now = A[6] + 0
 -- The session part's \`now\` as text when it is A[6]'s integer (see sNowArg in session-scripts.ts).
 if now == sNow then sNowArg = A[6] end
 local state = redis.call('HMGET', KEYS[1], 'revokedAt', 'session', 'until')

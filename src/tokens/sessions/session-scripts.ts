@@ -1,39 +1,12 @@
-import { DEADLINE_LUA, PAST_DEADLINE } from '../redis-scripts.js';
+import { DEADLINE_LUA, PAST_DEADLINE } from '../script-deadline.js';
 
 /**
- * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
- * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
- * script (redis-scripts.ts) and of a JWT's jti script (jwt/jti-scripts.ts), which call `sessionCheck` before any
- * write and `sessionCommit` after their own state changes: the decision and the viewer's session limit are one
- * atomic step, one round trip, and a refusal of either writes nothing.
- *
- * A continuing session stays under the viewer it started with (its `vh` in `d`), whatever the token says now.
- *
- * Keys (prefix + `{sess}:` omitted):
- *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
- *   ids      sorted set, all scores 0: session ids in lexical order (the listing's cursor)
- *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
- *   c        hash: session id → checks counted
- *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
- *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
- *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
- *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
- *
- * The script's own arguments are one JSON object, the LAST element of ARGV (so the token part's ARGV stays as
- * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
- * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
- * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
- * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms).
+ * The keys' lifetimes and sessKeep. With SESSION_ENDING_LUA, pasted where it is needed (a script's top level, or the
+ * branch of sessionCommit or of the decision script that uses it) rather than in SESSION_PRELUDE: each `local
+ * function` is a closure made on every run that reaches it, with every upvalue looked up in the open-upvalue list,
+ * and a continuing session's decision needs none of them (issue 15).
  */
-export const SESSION_PRELUDE = `
-local S = cjson.decode(ARGV[#ARGV])
-local SK = S.p .. '{sess}:'
-local sNow = tonumber(S.now)
--- \`now\` as Redis gets it in a score. A number argument costs Redis a "%.17g" formatting on every redis.call; a
--- composing script that holds the same integer as text puts that here (the score is the same number either way).
-local sNowArg = sNow
-local sCutoff = sNow - tonumber(S.win)
-local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
+export const SESSION_KEEP_LUA = `
 local ENDED_KEEP_MS = 86400000
 -- No key lives without a TTL: registry keys expire two days after the last session started or ended (the sweep
 -- moves it on while sessions go on), queue keys after the longest WEBHOOK_RETENTION_SECONDS.
@@ -43,9 +16,17 @@ local function sessKeep(ms, ...)
   -- An integer is formatted once for all the keys (the digits Redis's own "%.17g" of a number argument gives).
   local text = ms
   if ms % 1 == 0 and math.abs(ms) < 2 ^ 53 then text = string.format('%.0f', ms) end
-  for _, name in ipairs({...}) do redis.call('PEXPIRE', SK .. name, text) end
+  local names = {...}
+  for i = 1, #names do redis.call('PEXPIRE', SK .. names[i], text) end
 end
 
+`;
+
+/**
+ * What ends sessions and queues events: sessEnqueue, sessView and sessEnd (after SESSION_KEEP_LUA); a new session's
+ * commit makes them only when it ends one or queues session.started.
+ */
+export const SESSION_ENDING_LUA = `
 local function sessEnqueue(id, kind, data)
   if S.ev == nil or S.ev[kind] ~= true then return end
   local event = cjson.encode({ id = id, type = kind, at = sNow, data = data, attempt = 0 })
@@ -88,7 +69,46 @@ local function sessEnd(id, cause)
     sessView(id, s, { cause = cause, endedAt = sNow, lastSeenAt = tonumber(last or s.at), checks = tonumber(checks or '1') }))
   return s.tid
 end
+`;
 
+/** SESSION_KEEP_LUA and SESSION_ENDING_LUA: every helper, for a script's top level. */
+export const SESSION_HELPERS_LUA = `${SESSION_KEEP_LUA}${SESSION_ENDING_LUA}`;
+
+/**
+ * The Lua of the live session registry (Redis). All its keys share the `{sess}` hash tag, so every script below
+ * runs on one slot; outside Redis Cluster, SESSION_PRELUDE is also composed in front of the token's authorize
+ * script (redis-scripts.ts) and of a JWT's jti script (jwt/jti-scripts.ts), which call `sessionCheck` before any
+ * write and `sessionCommit` after their own state changes: the decision and the viewer's session limit are one
+ * atomic step, one round trip, and a refusal of either writes nothing.
+ *
+ * A continuing session stays under the viewer it started with (its `vh` in `d`), whatever the token says now.
+ *
+ * Keys (prefix + `{sess}:` omitted):
+ *   d        hash: session id → JSON of what does not change (token, viewer, stream, appKey, ip, method, start)
+ *   ids      sorted set, all scores 0: session ids in lexical order (the listing's cursor)
+ *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
+ *   c        hash: session id → checks counted
+ *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
+ *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
+ *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
+ *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
+ *
+ * The script's own arguments are one JSON object, the LAST element of ARGV (so the token part's ARGV stays as
+ * it is): p prefix, id session id, c consume (1/0), now, win (viewer window ms), tid/vid/mvs/exp (the token's id,
+ * viewer id, per-viewer limit and expiry, for tokens that are not a stored record: JWTs), dmvs (VIEWER_MAX_SESSIONS),
+ * mode (refuse|replace), st, ak, ip, m (method), ev (event types to queue, as an object type → true), off (1: the
+ * registry is not part of this script), dl (SESSION_DECISION_SCRIPT: the write deadline, wall-clock ms). Absent
+ * means the default: dmvs 0 (no limit), mode refuse, ev none, vid none, mvs none (sessionScriptArgs leaves them out).
+ */
+export const SESSION_PRELUDE = `
+local S = cjson.decode(ARGV[#ARGV])
+local SK = S.p .. '{sess}:'
+local sNow = tonumber(S.now)
+-- \`now\` as Redis gets it in a score. A number argument costs Redis a "%.17g" formatting on every redis.call; a
+-- composing script that holds the same integer as text puts that here (the score is the same number either way).
+local sNowArg = sNow
+local sCutoff = sNow - tonumber(S.win)
+local sState = { live = false, stale = false, replace = 0, vkey = nil, vh = '', vid = '', outcome = '' }
 -- t: the token as the decision sees it ({id, viewerId, maxViewerSessions, expiresAt}). A reason refuses.
 local function sessionCheck(t)
   if S.off == 1 then return nil end
@@ -99,7 +119,8 @@ local function sessionCheck(t)
   end
   if S.c ~= 1 then return nil end
   local last = redis.call('ZSCORE', SK .. 'seen', S.id)
-  sState.live = last ~= false and tonumber(last) > sCutoff
+  -- A score as Redis writes it: arithmetic converts it once, tonumber() would parse it twice (issue 15).
+  sState.live = last ~= false and last + 0 > sCutoff
   sState.stale = last ~= false and not sState.live
   if sState.live then
     -- A continuing session stays counted under the viewer it started with, whatever the token says now (a PATCH of
@@ -121,7 +142,7 @@ local function sessionCheck(t)
   sState.vid = vid
   sState.vh = redis.sha1hex(vid)
   sState.vkey = SK .. 'v:' .. sState.vh
-  local limit = tonumber(S.dmvs)
+  local limit = tonumber(S.dmvs or 0)
   if type(t.maxViewerSessions) == 'number' then limit = t.maxViewerSessions end
   if limit <= 0 then return nil end
   local count = redis.call('ZCOUNT', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf')
@@ -134,45 +155,49 @@ end
 
 local function sessionCommit(t)
   if S.off == 1 or S.c ~= 1 then return end
-  if sState.stale then sessEnd(S.id, 'idle') end
-  for _ = 1, sState.replace do
-    local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
-    -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
-    if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
-  end
   if sState.live then
+    -- A continuing session (never stale, nothing to replace): the writes below, without the helpers' closures.
     redis.call('HINCRBY', SK .. 'c', S.id, '1')
     sState.outcome = 'continued'
-  else
-    local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
-      exp = t.expiresAt }
-    redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
-    redis.call('HSET', SK .. 'c', S.id, '1')
-    redis.call('ZADD', SK .. 'ids', '0', S.id)
-    redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
-    -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
-    if S.ev ~= nil and S.ev['session.started'] == true then
-      sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+    redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
+    if sState.vkey then
+      redis.call('ZADD', sState.vkey, sNowArg, S.id)
+      redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
     end
-    sState.outcome = 'started'
-    if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
-    if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
+    return
   end
+${SESSION_KEEP_LUA}
+  if sState.stale or sState.replace > 0 then
+${SESSION_ENDING_LUA}
+    if sState.stale then sessEnd(S.id, 'idle') end
+    for _ = 1, sState.replace do
+      local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
+      -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
+      if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+    end
+  end
+  local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
+    exp = t.expiresAt }
+  redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
+  redis.call('HSET', SK .. 'c', S.id, '1')
+  redis.call('ZADD', SK .. 'ids', '0', S.id)
+  redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
+  -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
+  if S.ev ~= nil and S.ev['session.started'] == true then
+${SESSION_ENDING_LUA}
+    sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+  end
+  sState.outcome = 'started'
+  if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
+  if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
   redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-  if not sState.live then sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams') end
+  sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNowArg, S.id)
     redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
   end
 end
 
--- token.exhausted once, when a decision took a maxUses token's last use (usesBefore: the count it read).
-local function sessionTokenUsed(t, usesBefore, usesAfter)
-  if S.off == 1 or type(t.maxUses) ~= 'number' then return end
-  if usesBefore < t.maxUses and usesAfter >= t.maxUses then
-    sessEnqueue('evt_' .. t.id .. '_exhausted', 'token.exhausted', { tokenId = t.id, maxUses = t.maxUses, at = sNow })
-  end
-end
 `;
 
 /**
@@ -194,6 +219,7 @@ return { '', sState.outcome }
 
 /** Ends one session (kick, token revoked). ARGV: JSON with p, now, win, ev, and end = { id, cause }. Its token id, or ''. */
 export const SESSION_END_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 return sessEnd(S['end'].id, S['end'].cause) or ''
 `;
 
@@ -202,6 +228,7 @@ return sessEnd(S['end'].id, S['end'].cause) or ''
  * atomic, so with several instances sweeping each idle session ends exactly once. Returns the number ended.
  */
 export const SESSION_SWEEP_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 local idle = redis.call('ZRANGEBYSCORE', SK .. 'seen', '-inf', string.format('%.0f', sCutoff), 'LIMIT', 0, tonumber(S.n))
 for _, id in ipairs(idle) do
   if not sessEnd(id, 'idle') then redis.call('ZREM', SK .. 'seen', id) redis.call('ZREM', SK .. 'ids', id) end
@@ -217,6 +244,7 @@ return #idle
 
 /** Queues one event (token.revoked) unless an event with its id is queued already. */
 export const SESSION_ENQUEUE_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
 sessEnqueue(S.event.id, S.event.type, S.event.data)
 return 1
 `;
