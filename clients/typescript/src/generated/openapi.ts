@@ -1178,8 +1178,13 @@ export interface operations {
              */
             204: {
                 headers: {
-                    /** @description The public id of the token that allowed the request (absent when the store failed and STORE_FAILURE_POLICY=allow let it through). */
-                    "X-Auth-Token-Id"?: components["schemas"]["TokenId"];
+                    /**
+                     * @description Which token allowed the request: an opaque token's public id (`tok_…`), a JWT's `jti` (1-256
+                     *     characters), or `jwt:` and 16 hex digits of the token's SHA-256 for a JWT without one. Absent when the
+                     *     store failed and STORE_FAILURE_POLICY=allow let the request through, and when a `jti` holds a character
+                     *     a header cannot carry (outside tab and printable ASCII).
+                     */
+                    "X-Auth-Token-Id"?: string;
                     /**
                      * @description Playlists only, with `EDGE_SIGNING_SECRET` set: the query parameters nginx adds to the playlist's
                      *     segment URIs (`wta_exp`, `wta_tid`, `wta_ip`, `wta_sig`), read with
