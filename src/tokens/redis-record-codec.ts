@@ -165,10 +165,10 @@ export function entryFromHash(fields: Record<string, string>): TokenEntry | unde
   return { record, usage };
 }
 
-/** A flat HGETALL-style reply ([field, value, …], from its `from`-th element) as an object. */
-export function fieldsOf(reply: unknown[], from = 0): Record<string, string> {
+/** A flat HGETALL-style reply ([field, value, …]) as an object. */
+export function fieldsOf(reply: unknown[]): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (let i = from; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
   return fields;
 }
 
