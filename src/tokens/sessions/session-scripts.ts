@@ -156,42 +156,39 @@ end
 local function sessionCommit(t)
   if S.off == 1 or S.c ~= 1 then return end
   if sState.live then
-    -- A continuing session (never stale, nothing to replace): the writes below, without the helpers' closures.
+    -- A continuing session (never stale, nothing to replace): no helper made, so no closure.
     redis.call('HINCRBY', SK .. 'c', S.id, '1')
     sState.outcome = 'continued'
     redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-    if sState.vkey then
-      redis.call('ZADD', sState.vkey, sNowArg, S.id)
-      redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
-    end
-    return
-  end
+  else
 ${SESSION_KEEP_LUA}
-  if sState.stale or sState.replace > 0 then
+    if sState.stale or sState.replace > 0 then
 ${SESSION_ENDING_LUA}
-    if sState.stale then sessEnd(S.id, 'idle') end
-    for _ = 1, sState.replace do
-      local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
-      -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
-      if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+      if sState.stale then sessEnd(S.id, 'idle') end
+      for _ = 1, sState.replace do
+        local oldest = redis.call('ZRANGEBYSCORE', sState.vkey, '(' .. string.format('%.0f', sCutoff), '+inf', 'LIMIT', 0, 1)
+        -- A member without its session (ended meanwhile) is dropped, so the loop never ends the same one twice.
+        if oldest[1] and not sessEnd(oldest[1], 'replaced') then redis.call('ZREM', sState.vkey, oldest[1]) end
+      end
     end
-  end
-  local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
-    exp = t.expiresAt }
-  redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
-  redis.call('HSET', SK .. 'c', S.id, '1')
-  redis.call('ZADD', SK .. 'ids', '0', S.id)
-  redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
-  -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
-  if S.ev ~= nil and S.ev['session.started'] == true then
+    local s = { tid = t.id, vid = sState.vid, vh = sState.vh, st = S.st, ak = S.ak, ip = S.ip, m = S.m, at = sNow,
+      exp = t.expiresAt }
+    redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
+    redis.call('HSET', SK .. 'c', S.id, '1')
+    redis.call('ZADD', SK .. 'ids', '0', S.id)
+    redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
+    -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
+    if S.ev ~= nil and S.ev['session.started'] == true then
 ${SESSION_ENDING_LUA}
-    sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+      sessEnqueue('evt_' .. S.id .. '_' .. string.format('%.0f', sNow) .. '_started', 'session.started', sessView(S.id, s))
+    end
+    sState.outcome = 'started'
+    if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
+    if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
+    -- After the ZADD: PEXPIRE on a key that does not exist yet would leave it without a TTL.
+    redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
+    sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
   end
-  sState.outcome = 'started'
-  if sState.replace > 0 then sState.outcome = 'started,replaced:' .. sState.replace end
-  if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
-  redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-  sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNowArg, S.id)
     redis.call('PEXPIRE', sState.vkey, tonumber(S.win) + 60000)
