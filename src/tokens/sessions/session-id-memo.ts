@@ -5,7 +5,7 @@ const SESSION_IDS_KEPT = 4096;
 const SESSION_ID_INPUT_MAX_LENGTH = 256;
 
 /**
- * Live session ids, sessionIdFor(`${refPrefix}${token}`, sessionKey), remembered: a token is checked on every
+ * Live session ids, `idOf(token, sessionKey)` (built on sessionIdFor), remembered: a token is checked on every
  * request of its viewer session (segments, playlist reloads), and each id costs a SHA-256 (issue 15). Ids are kept
  * by token (an opaque token's hash, a JWT's id), then by viewer session key: two lookups of the strings as they
  * come, no key to build or hash. A function of its inputs alone, so one memo serves every verifier of the process.
@@ -16,13 +16,13 @@ export class SessionIdMemo {
   private readonly ids = new Map<string, Map<string, string>>();
   private kept = 0;
 
-  constructor(private readonly refPrefix: string) {}
+  constructor(private readonly idOf: (token: string, sessionKey: string) => string) {}
 
   idFor(token: string, sessionKey: string): string {
     let ids = this.ids.get(token);
     let id = ids?.get(sessionKey);
     if (id !== undefined) return id;
-    id = sessionIdFor(`${this.refPrefix}${token}`, sessionKey);
+    id = this.idOf(token, sessionKey);
     if (token.length + sessionKey.length <= SESSION_ID_INPUT_MAX_LENGTH && !sessionKey.startsWith('anonymous:')) {
       if (this.kept >= SESSION_IDS_KEPT) {
         this.ids.clear();
@@ -38,5 +38,5 @@ export class SessionIdMemo {
 }
 
 /** The ids of opaque tokens' sessions (by the token's hash) and of JWTs' sessions (by the JWT's id). */
-export const opaqueSessionIds = new SessionIdMemo('');
-export const jwtSessionIds = new SessionIdMemo('jwt\n');
+export const opaqueSessionIds = new SessionIdMemo(sessionIdFor);
+export const jwtSessionIds = new SessionIdMemo((tokenId, sessionKey) => sessionIdFor(`jwt\n${tokenId}`, sessionKey));
