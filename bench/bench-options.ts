@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { LoadGenerator } from './run-load.js';
+import { wrkAvailable } from './run-load-wrk.js';
 
 export interface BenchOptions {
   quick: boolean;
@@ -15,6 +17,8 @@ export interface BenchOptions {
   /** Another build's main.js: every chosen service target also runs from it, for before/after ratios. */
   compare: string | undefined;
   logLevel: string;
+  /** What sends the load (run-load.ts): wrk when installed, unless asked otherwise. */
+  loadGenerator: LoadGenerator;
   pin: boolean;
   outDir: string;
 }
@@ -32,6 +36,8 @@ const USAGE = `npm run bench [-- options]
   --compare=<main.js>     also run each chosen service target from another build (e.g. main's dist/main.js),
                           interleaved with this one, as <target>@compare: before/after in one run
   --log-level=<level>     LOG_LEVEL of the service under test (default info: the decision log line is part of the cost)
+  --load-generator=<name> wrk (the default when installed: Debian's package wrk) or autocannon; see "Load
+                          generator" in bench/README.md for why the choice moves the ratios to the echo
   --no-pin                do not pin processes to cores with taskset
   --out=<dir>             where the raw JSON goes (default bench/results)
 `;
@@ -50,6 +56,13 @@ function numberList(name: string, value: string | undefined, fallback: number[])
   return list;
 }
 
+function loadGeneratorOf(value: string | undefined): LoadGenerator {
+  if (value === undefined) return wrkAvailable() ? 'wrk' : 'autocannon';
+  if (value !== 'wrk' && value !== 'autocannon') throw new Error(`--load-generator must be wrk or autocannon, got ${value}`);
+  if (value === 'wrk' && !wrkAvailable()) throw new Error('--load-generator=wrk: wrk is not installed (apt-get install -y wrk)');
+  return value;
+}
+
 export function parseBenchOptions(argv: string[]): BenchOptions | { help: string } {
   const { values } = parseArgs({
     args: argv,
@@ -63,6 +76,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
       only: { type: 'string' },
       compare: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'load-generator': { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results' },
       help: { type: 'boolean', default: false },
@@ -83,6 +97,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | { help: string
     only: values.only ? values.only.split(',').map((name) => name.trim()).filter(Boolean) : [],
     compare: values.compare,
     logLevel: values['log-level'] ?? 'info',
+    loadGenerator: loadGeneratorOf(values['load-generator']),
     pin: !(values['no-pin'] ?? false),
     outDir: values.out ?? 'bench/results',
   };

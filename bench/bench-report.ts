@@ -15,7 +15,7 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
   const scaling = summary.filter((r) => r.group === 'scaling');
   const parts = [
     table(
-      ['target', 'conns', 'req/s', 'CPU µs/req', '× node', 'CPU × node', '× express', 'p50 ms', 'p99 ms', 'p50 × node', 'p99 × node', 'errors', 'redis cmd/dec', 'redis reads/dec', 'redis µs/dec'],
+      ['target', 'conns', 'req/s', 'CPU µs/req', '× node', 'CPU × node', '× express', 'p50 ms', 'p99 ms', 'p50 × node', 'p99 × node', 'errors', 'redis cmd/dec', 'redis reads/dec', 'redis µs/dec', 'wake-ups/req'],
       main.map((r) => [
         r.target,
         String(r.connections),
@@ -32,6 +32,7 @@ export function formatSummary(summary: readonly SummaryRow[]): string {
         num(r.redisCommandsPerDecision, 2),
         num(r.redisReadsPerDecision, 2),
         num(r.redisCpuUsPerDecision, 1),
+        num(r.wakeupsPerRequest, 2),
       ]),
     ),
   ];

@@ -17,6 +17,8 @@ export interface Measurement {
   serverCpuMs: number | null;
   /** CPU time redis-server used during the run. */
   redisCpuMs: number | null;
+  /** Cross-CPU wake-ups on the whole machine during the run (wakeups.ts); null where /proc/interrupts is missing. */
+  wakeups: number | null;
   /** Share of one core the bench process (autocannon) used: near 1, the load generator limits the run. */
   loadGeneratorCpuShare: number;
   /** 1-minute load average when the run started: how busy the machine was. */
@@ -52,6 +54,11 @@ export interface SummaryRow {
   reference: string | null;
   /** redis-server CPU time per decision, microseconds: what one Redis core can take is 1e6 / this. */
   redisCpuUsPerDecision: number | null;
+  /**
+   * Median over repetitions of the machine's cross-CPU wake-ups per request (wakeups.ts): near 0, the load generator
+   * never waited for this server; near 1, it waited and was woken for almost every answer, at the server's cost.
+   */
+  wakeupsPerRequest: number | null;
   /** Largest share of a core the load generator used in these runs. */
   loadGeneratorCpuShare: number;
   /**
@@ -145,6 +152,7 @@ export function summarize(measurements: readonly Measurement[]): SummaryRow[] {
       cpuUsPerRequest: cpuKnown && requests > 0 ? (serverCpuMs * 1000) / requests : null,
       cpuRatio: cpuKnown && references.length ? pairedRatio(rows, references, cpuPerRequest) : null,
       redisCpuUsPerDecision: perDecision(redisCpuMs * 1000),
+      wakeupsPerRequest: rows.every((m) => m.wakeups !== null) ? median(rows.map((m) => (m.wakeups ?? 0) / Math.max(1, m.load.requests))) : null,
       loadGeneratorCpuShare: Math.max(...rows.map((m) => m.loadGeneratorCpuShare)),
       reference: references.length ? reference : null,
       vsRedisFloor:

@@ -10,6 +10,7 @@ import { pinSelf, planCpuLayout } from './cpu-layout.js';
 import { processTreeCpuMs } from './process-cpu.js';
 import { runLoad } from './run-load.js';
 import { verifyRequests } from './wcs-requests.js';
+import { wakeupInterrupts } from './wakeups.js';
 
 interface Started {
   spec: TargetSpec;
@@ -42,14 +43,18 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
   const redisBefore = spec.usesRedis && redis ? await redis.snapshot() : null;
   const serverCpuBefore = processTreeCpuMs(running.process.pid);
   const redisCpuBefore = spec.usesRedis && redis ? processTreeCpuMs(redis.pid) : null;
+  const wakeupsBefore = wakeupInterrupts();
   const ownCpuBefore = process.cpuUsage();
   const load = await runLoad({
     baseUrl: running.baseUrl,
     requests: running.requests,
     connections,
     durationSeconds: options.durationSeconds,
+    generator: options.loadGenerator,
   });
   const ownCpu = process.cpuUsage(ownCpuBefore);
+  // Before the pause below: the load has stopped, the wake-ups counted are those of the measured requests.
+  const wakeupsAfter = wakeupInterrupts();
   // Requests cut off when the run stops may still be answered by the server: let them finish before counting.
   await sleep(150);
   const serverCpuAfter = processTreeCpuMs(running.process.pid);
@@ -67,6 +72,7 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
     redis: redisBefore && redisAfter ? redisActivity(redisBefore, redisAfter) : null,
     serverCpuMs: serverCpuBefore !== null && serverCpuAfter !== null ? serverCpuAfter - serverCpuBefore : null,
     redisCpuMs: redisCpuBefore !== null && redisCpuAfter !== null ? redisCpuAfter - redisCpuBefore : null,
+    wakeups: wakeupsBefore !== null && wakeupsAfter !== null ? wakeupsAfter - wakeupsBefore : null,
     loadGeneratorCpuShare: (ownCpu.user + ownCpu.system) / 1000 / (load.durationSeconds * 1000),
     loadAverage,
   };
@@ -75,6 +81,7 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
     `  ${spec.name.padEnd(15)} c=${String(connections).padEnd(3)} #${repetition + 1}  ${load.requestsPerSecond.toFixed(0).padStart(6)} req/s` +
       (measurement.serverCpuMs === null ? '' : `  ${((measurement.serverCpuMs * 1000) / Math.max(1, load.requests)).toFixed(0).padStart(4)} µs CPU/req`) +
       `  p50 ${load.latencyMs.p50.toFixed(3)} ms  p99 ${load.latencyMs.p99.toFixed(3)} ms` +
+      (measurement.wakeups === null ? '' : `  wake-ups/req ${(measurement.wakeups / Math.max(1, load.requests)).toFixed(2)}`) +
       `${failed ? `  ${failed} errors (statuses ${JSON.stringify(load.statuses)}, decisions ${JSON.stringify(measurement.decisionsByReason)})` : ''}`,
   );
   return measurement;
@@ -95,7 +102,7 @@ async function main(): Promise<number> {
   say(`wcs-token-auth bench: ${layout.cores} cores; ${layout.notes.join('; ')}`);
   say(
     `  ${options.durationSeconds} s per run, ${options.repetitions} interleaved repetition(s), priming ${options.primeSeconds} s, warm-up ${options.warmupSeconds} s, ` +
-      `connections ${options.connections.join('/')}, service LOG_LEVEL=${options.logLevel}`,
+      `connections ${options.connections.join('/')}, service LOG_LEVEL=${options.logLevel}, load from ${options.loadGenerator}`,
   );
   if ((loadAtStart[0] ?? 0) > layout.cores * 0.5) {
     say(`  note: load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} on ${layout.cores} cores: other work is running, absolute figures are noisy (ratios less so)`);
@@ -122,7 +129,7 @@ async function main(): Promise<number> {
     // at PRIME_CONNECTIONS, as a long-running service has; the per-concurrency warm-up below still follows.
     say(`priming: ${options.primeSeconds} s at ${PRIME_CONNECTIONS} connections per server`);
     for (const { running } of started) {
-      await runLoad({ baseUrl: running.baseUrl, requests: running.requests, connections: PRIME_CONNECTIONS, durationSeconds: options.primeSeconds });
+      await runLoad({ baseUrl: running.baseUrl, requests: running.requests, connections: PRIME_CONNECTIONS, durationSeconds: options.primeSeconds, generator: options.loadGenerator });
     }
     const groups: { targets: Started[]; connections: number[] }[] = [
       { targets: started.filter((s) => s.spec.group !== 'scaling'), connections: options.connections },
@@ -133,7 +140,7 @@ async function main(): Promise<number> {
       for (const connections of group.connections) {
         say(`${connections} connection(s): warming up`);
         for (const target of group.targets) {
-          await runLoad({ baseUrl: target.running.baseUrl, requests: target.running.requests, connections, durationSeconds: options.warmupSeconds });
+          await runLoad({ baseUrl: target.running.baseUrl, requests: target.running.requests, connections, durationSeconds: options.warmupSeconds, generator: options.loadGenerator });
         }
         for (let repetition = 0; repetition < options.repetitions; repetition++) {
           for (const target of rotated(group.targets, repetition)) {

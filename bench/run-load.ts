@@ -1,4 +1,12 @@
 import autocannon from 'autocannon';
+import { runWrk } from './run-load-wrk.js';
+
+/**
+ * Which program sends the load. wrk (C) answers far faster than any server measured here, so it waits for every
+ * server alike; autocannon (Node.js) is slower per answer than the bare echo, so the echo never leaves it idle while
+ * the service does, and the service alone pays for waking it (wakeups.ts; issue 15, tenth pass in bench/README.md).
+ */
+export type LoadGenerator = 'wrk' | 'autocannon';
 
 export interface BenchRequest {
   /** What the request stands for, e.g. `allow`, `unknown_token`. */
@@ -49,7 +57,7 @@ class LatencyRecorder {
 }
 
 /**
- * Runs autocannon for a fixed time. Every connection cycles through `requests` in order, so a mix of allowed and
+ * Runs the load for a fixed time: autocannon unless `generator` says wrk (run-load-wrk.ts). Every connection cycles through `requests` in order, so a mix of allowed and
  * denied requests keeps its proportions. Latencies are taken from autocannon's per-response event, in
  * fractional milliseconds: its own histogram keeps whole milliseconds, too coarse for a sub-millisecond hook.
  */
@@ -58,7 +66,9 @@ export async function runLoad(options: {
   requests: readonly BenchRequest[];
   connections: number;
   durationSeconds: number;
+  generator?: LoadGenerator;
 }): Promise<LoadResult> {
+  if (options.generator === 'wrk') return runWrk(options, (statuses) => unexpectedAnswers(options.requests, statuses, options.connections));
   const latencies = new LatencyRecorder();
   const statuses: Record<string, number> = {};
   let errors = 0;

@@ -2,7 +2,7 @@
 # Installs the real programs the test suite talks to, from Debian's packages, when they are missing:
 # redis-server (required), and nginx, ffmpeg, openssl, envsubst (gettext-base), prometheus and chromium (for the
 # end-to-end and observability suites, which skip with a message naming the missing program only if it cannot be
-# installed here).
+# installed here), and wrk (the load generator of `npm run bench`; its test fails without it).
 # Run as root on Debian/Ubuntu; elsewhere it only reports what is missing.
 set -uo pipefail
 need=()
@@ -14,6 +14,7 @@ command -v prometheus >/dev/null || need+=(prometheus)
 command -v envsubst >/dev/null || need+=(gettext-base)
 # The player example's end-to-end test drives Debian's Chromium through playwright-core (no browser download).
 command -v chromium >/dev/null || need+=(chromium)
+command -v wrk >/dev/null || need+=(wrk)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing: ${need[*]}"

@@ -4,6 +4,7 @@ import { TARGETS, type RunningTarget } from '../../bench/bench-targets.js';
 import type { BenchRedis } from '../../bench/bench-redis.js';
 import { checkTargets, connectionScaling, summarize, type Measurement } from '../../bench/bench-summary.js';
 import { formatSummary } from '../../bench/bench-report.js';
+import { parseWakeupInterrupts } from '../../bench/wakeups.js';
 import { verifyRequests } from '../../bench/wcs-requests.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -57,6 +58,7 @@ function measurement(target: string, group: Measurement['group'], rps: number, c
     redis: null,
     serverCpuMs: cpuMs,
     redisCpuMs: null,
+    wakeups: null,
     loadGeneratorCpuShare: 0.5,
     loadAverage: 1,
   };
@@ -101,4 +103,36 @@ test('200 vs 50 connections is reported for every target, baselines included, an
   // A memory-store configuration is held to the memory goals (0.6 x the echo, CPU <= 1.8 x).
   assert.match(checks.find((c) => c.goal.startsWith('memory-headers: throughput at 50'))?.goal ?? '', />= 0\.6 x/);
   assert.ok(checks.some((c) => c.goal.startsWith('memory-headers: CPU per request at 50 connections <= 1.8')));
+});
+
+test('cross-CPU wake-ups are read from /proc/interrupts (RES and CAL, every CPU) and reported per request', () => {
+  const interrupts = [
+    '           CPU0       CPU1       ',
+    '  0:         45          0   IO-APIC   2-edge      timer',
+    'LOC:     231642     177975   Local timer interrupts',
+    'RES:      28198      42157   Rescheduling interrupts',
+    'CAL:     714629    1745624   Function call interrupts',
+    'TLB:          0          0   TLB shootdowns',
+  ].join('\n');
+  assert.equal(parseWakeupInterrupts(interrupts), 28198 + 42157 + 714629 + 1745624);
+  // Only the per-CPU columns count, not numbers in the description; no CPU header or no such line: unknown.
+  assert.equal(parseWakeupInterrupts(interrupts.replace('Function call interrupts', 'Function call 99 interrupts')), 28198 + 42157 + 714629 + 1745624);
+  assert.equal(parseWakeupInterrupts(interrupts.split('\n').slice(1).join('\n')), null);
+  assert.equal(parseWakeupInterrupts(interrupts.split('\n').filter((l) => !/RES|CAL/.test(l)).join('\n')), null);
+
+  const withWakeups = (m: Measurement, wakeups: number | null, repetition: number): Measurement => ({ ...m, wakeups, repetition });
+  const summary = summarize([
+    withWakeups(measurement('node-http', 'baseline', 10_000, 300), 200, 0),
+    withWakeups(measurement('memory', 'main', 6_000, 390), 5_400, 0),
+    withWakeups(measurement('memory', 'main', 6_000, 390), 4_800, 1),
+    withWakeups(measurement('memory', 'main', 6_000, 390), 6_000, 2),
+    withWakeups(measurement('express', 'baseline', 4_000, 400), null, 0),
+  ]);
+  assert.equal(summary.find((r) => r.target === 'node-http')?.wakeupsPerRequest, 0.02);
+  assert.equal(summary.find((r) => r.target === 'memory')?.wakeupsPerRequest, 0.9);
+  assert.equal(summary.find((r) => r.target === 'express')?.wakeupsPerRequest, null);
+  const table = formatSummary(summary);
+  assert.match(table.split('\n')[0] ?? '', /\| wake-ups\/req \|$/);
+  assert.match(table, /^\| memory .*\| +0\.90 \|$/m);
+  assert.match(table, /^\| express .*\| +– \|$/m);
 });
