@@ -9,6 +9,7 @@ import { selectTargets, type RunningTarget, type TargetSpec } from './bench-targ
 import { pinSelf, planCpuLayout } from './cpu-layout.js';
 import { processTreeCpuMs } from './process-cpu.js';
 import { runLoad } from './run-load.js';
+import { wrkAvailable } from './run-load-wrk.js';
 import { verifyRequests } from './wcs-requests.js';
 import { wakeupInterrupts } from './wakeups.js';
 
@@ -104,6 +105,9 @@ async function main(): Promise<number> {
     `  ${options.durationSeconds} s per run, ${options.repetitions} interleaved repetition(s), priming ${options.primeSeconds} s, warm-up ${options.warmupSeconds} s, ` +
       `connections ${options.connections.join('/')}, service LOG_LEVEL=${options.logLevel}, load from ${options.loadGenerator}`,
   );
+  if (options.loadGenerator === 'autocannon' && !wrkAvailable()) {
+    say('  note: wrk is not installed (apt-get install -y wrk), so autocannon sends the load: the echo then runs without waking its client, and ratios to it come out higher (bench/README.md, "Load generator")');
+  }
   if ((loadAtStart[0] ?? 0) > layout.cores * 0.5) {
     say(`  note: load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} on ${layout.cores} cores: other work is running, absolute figures are noisy (ratios less so)`);
   }
