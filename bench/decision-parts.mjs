@@ -78,7 +78,8 @@ function recordNow(answer, request, requestId, started) {
 }
 
 const parts = {
-  // The whole decision as the hook handler runs it after parsing: authorizePlayback, then the line and metrics.
+  // The whole decision as the hook handler runs it after parsing: authorizePlayback, then the line (one write(2)
+  // each, see `line`) and metrics.
   decision: async (i) => {
     await Promise.all(Array.from({ length: 50 }, (_, j) => decideOnce(i + j, `req-${i}-${j}`)));
   },
@@ -102,7 +103,8 @@ const parts = {
     }
     await Promise.all(pending);
   },
-  // The decision line and its two metric cells, written to /dev/null as the bench's service does.
+  // The decision line and its two metric cells, written to /dev/null with one write(2) per line (LOG_BATCH=false).
+  // The service by default writes a turn's lines with one write(2): that cost is log-batch.mjs's (bench/README.md).
   line: (i) => {
     for (let j = 0; j < 50; j++) {
       const r = requests[(i + j) % 64];
