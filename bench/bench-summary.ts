@@ -19,7 +19,7 @@ export interface Measurement {
   redisCpuMs: number | null;
   /** Cross-CPU wake-ups on the whole machine during the run (wakeups.ts); null where /proc/interrupts is missing. */
   wakeups: number | null;
-  /** Share of one core the bench process (autocannon) used: near 1, the load generator limits the run. */
+  /** Share of one core the load generator (the bench process, plus wrk when it sends the load) used: near 1, it limits the run. */
   loadGeneratorCpuShare: number;
   /** 1-minute load average when the run started: how busy the machine was. */
   loadAverage: number;

@@ -74,7 +74,7 @@ async function measure(target: Started, redis: BenchRedis | undefined, options: 
     serverCpuMs: serverCpuBefore !== null && serverCpuAfter !== null ? serverCpuAfter - serverCpuBefore : null,
     redisCpuMs: redisCpuBefore !== null && redisCpuAfter !== null ? redisCpuAfter - redisCpuBefore : null,
     wakeups: wakeupsBefore !== null && wakeupsAfter !== null ? wakeupsAfter - wakeupsBefore : null,
-    loadGeneratorCpuShare: (ownCpu.user + ownCpu.system) / 1000 / (load.durationSeconds * 1000),
+    loadGeneratorCpuShare: ((ownCpu.user + ownCpu.system) / 1000 + (load.generatorCpuMs ?? 0)) / (load.durationSeconds * 1000),
     loadAverage,
   };
   const failed = load.errors + load.timeouts + load.unexpected;

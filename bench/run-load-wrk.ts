@@ -71,6 +71,15 @@ end
 `;
 }
 
+/** The CPU time (user + system, ms) of bash's children from the last line `times` printed ("0m1.250s 0m0.375s"). */
+export function childCpuMs(stdout: string): number | undefined {
+  const lines = stdout.trimEnd().split('\n');
+  const match = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(lines.at(-1) ?? '');
+  if (!match) return undefined;
+  const [, um, us, sm, ss] = match.map(Number) as [number, number, number, number, number];
+  return (um * 60 + us + sm * 60 + ss) * 1000;
+}
+
 interface WrkResult {
   durationUs: number;
   statuses: Record<string, number>;
@@ -105,9 +114,13 @@ export async function runWrk(
   try {
     const script = join(dir, 'requests.lua');
     writeFileSync(script, wrkScript(options.requests));
-    const args = ['-t1', `-c${options.connections}`, `-d${options.durationSeconds}s`, '--timeout', '10s', '-s', script, options.baseUrl];
+    // wrk takes whole seconds only (`-d0.5s` is a usage error): a fractional duration (a --quick warm-up) is rounded.
+    const wholeSeconds = Math.max(1, Math.round(options.durationSeconds));
+    const args = ['-t1', `-c${options.connections}`, `-d${wholeSeconds}s`, '--timeout', '10s', '-s', script, options.baseUrl];
+    // Through bash, whose `times` then prints wrk's CPU time (its children's line): the load generator's share of
+    // its core, which autocannon's runs take from the bench process itself.
     const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['-c', 'wrk "$@" || exit $?; times', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
@@ -117,6 +130,7 @@ export async function runWrk(
       child.on('close', () => (stderrText = err));
     });
     const result = parseWrkOutput(stdout, stderrText);
+    const generatorCpuMs = childCpuMs(stdout);
     const answered = Object.values(result.statuses).reduce((sum, n) => sum + n, 0);
     const seconds = result.durationUs / 1e6;
     return {
@@ -129,6 +143,7 @@ export async function runWrk(
       errors: result.connectErrors + result.readErrors + result.writeErrors,
       timeouts: result.timeouts,
       unexpected: unexpectedAnswers(result.statuses),
+      ...(generatorCpuMs === undefined ? {} : { generatorCpuMs }),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface LoadResult {
   /** Connection errors and timeouts. */
   errors: number;
   timeouts: number;
+  /** CPU time (ms) of a load generator that runs as its own process (wrk); autocannon's is the bench process's. */
+  generatorCpuMs?: number;
   /** Answers whose status is not the one expected for the request sent (allowed-vs-denied mix checked by count). */
   unexpected: number;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { luaString, wrkAvailable, wrkScript } from '../../bench/run-load-wrk.js';
+import { childCpuMs, luaString, wrkAvailable, wrkScript } from '../../bench/run-load-wrk.js';
 import { runLoad, type BenchRequest } from '../../bench/run-load.js';
 
 /**
@@ -48,6 +48,11 @@ describe('bench load generators', () => {
     assert.match(script, /\["content-type"\] = "application\/json"/);
   });
 
+  test("wrk's CPU time is read from the `times` line bash prints after it", () => {
+    assert.equal(childCpuMs('WRK_RESULT {}\n0m0.004s 0m0.013s\n1m2.500s 0m0.250s\n'), 62_750);
+    assert.equal(childCpuMs('WRK_RESULT {}\n'), undefined);
+  });
+
   for (const generator of ['wrk', 'autocannon'] as const) {
     test(`${generator} sends each request as given and counts the statuses`, async (t) => {
       if (generator === 'wrk' && !wrkAvailable()) {
@@ -61,8 +66,19 @@ describe('bench load generators', () => {
       assert.equal(result.errors + result.timeouts, 0);
       for (const status of ['200', '204', '403']) assert.ok(Math.abs((result.statuses[status] ?? 0) - result.requests / 3) <= 10, JSON.stringify(result.statuses));
       assert.ok(result.latencyMs.p50 > 0 && result.latencyMs.p50 <= result.latencyMs.p99);
+      // wrk's own CPU time comes back with its result (its share of the load generator's core); autocannon's is the
+      // bench process's, measured there.
+      if (generator === 'wrk') assert.ok(result.generatorCpuMs !== undefined && result.generatorCpuMs > 0 && result.generatorCpuMs < 2_000, String(result.generatorCpuMs));
+      else assert.equal(result.generatorCpuMs, undefined);
     });
   }
+
+  test('wrk takes a fractional duration (a --quick warm-up) as whole seconds', async (t) => {
+    if (!wrkAvailable()) assert.fail('wrk is not installed: run scripts/install-system-deps.sh (apt-get install -y wrk)');
+    const result = await runLoad({ baseUrl, requests: REQUESTS, connections: 2, durationSeconds: 0.5, generator: 'wrk' });
+    t.diagnostic(`${result.durationSeconds} s`);
+    assert.ok(result.requests > 0 && result.durationSeconds >= 0.9 && result.durationSeconds < 2);
+  });
 
   test('a status the mix does not expect is counted as unexpected', async () => {
     const wrong = REQUESTS.map((request) => (request.kind === 'deny' ? { ...request, expectStatus: 200 } : request));
