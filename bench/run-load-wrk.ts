@@ -110,7 +110,6 @@ export async function runWrk(
   unexpectedAnswers: (statuses: Record<string, number>) => number,
 ): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'wta-wrk-'));
-  let stderrText = '';
   try {
     const script = join(dir, 'requests.lua');
     writeFileSync(script, wrkScript(options.requests));
@@ -119,17 +118,17 @@ export async function runWrk(
     const args = ['-t1', `-c${options.connections}`, `-d${wholeSeconds}s`, '--timeout', '10s', '-s', script, options.baseUrl];
     // Through bash, whose `times` then prints wrk's CPU time (its children's line): the load generator's share of
     // its core, which autocannon's runs take from the bench process itself.
-    const stdout = await new Promise<string>((resolve, reject) => {
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn('bash', ['-c', 'wrk "$@" || exit $?; times', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
       child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${err || out}`))));
-      child.on('close', () => (stderrText = err));
+      child.on('close', (code) => (code === 0 ? resolve({ stdout: out, stderr: err }) : reject(new Error(`wrk exited with ${code}: ${err || out}`))));
     });
-    const result = parseWrkOutput(stdout, stderrText);
+    // A Lua error in the script does not fail wrk: it shows as a missing result line, with wrk's stderr to say why.
+    const result = parseWrkOutput(stdout, stderr);
     const generatorCpuMs = childCpuMs(stdout);
     const answered = Object.values(result.statuses).reduce((sum, n) => sum + n, 0);
     const seconds = result.durationUs / 1e6;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { childCpuMs, luaString, wrkAvailable, wrkScript } from '../../bench/run-load-wrk.js';
+import { childCpuMs, luaString, parseWrkOutput, wrkAvailable, wrkScript } from '../../bench/run-load-wrk.js';
 import { runLoad, type BenchRequest } from '../../bench/run-load.js';
 
 /**
@@ -46,6 +46,11 @@ describe('bench load generators', () => {
     const script = wrkScript([{ ...REQUESTS[0]!, headers: { 'Content-Length': '9', host: 'x', 'content-type': 'application/json' } }]);
     assert.doesNotMatch(script, /length|host/i);
     assert.match(script, /\["content-type"\] = "application\/json"/);
+  });
+
+  test("a script error (wrk still exits 0) is an error naming wrk's complaint, not a run without answers", () => {
+    assert.throws(() => parseWrkOutput('Running 1s test\n', 'requests.lua:4: invalid escape sequence'), /no result line[\s\S]*invalid escape sequence/);
+    assert.equal(parseWrkOutput('x\nWRK_RESULT {"durationUs":5,"statuses":{"200":1}}\n').durationUs, 5);
   });
 
   test("wrk's CPU time is read from the `times` line bash prints after it", () => {
