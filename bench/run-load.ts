@@ -59,9 +59,10 @@ class LatencyRecorder {
 }
 
 /**
- * Runs the load for a fixed time: autocannon unless `generator` says wrk (run-load-wrk.ts). Every connection cycles through `requests` in order, so a mix of allowed and
- * denied requests keeps its proportions. Latencies are taken from autocannon's per-response event, in
- * fractional milliseconds: its own histogram keeps whole milliseconds, too coarse for a sub-millisecond hook.
+ * Runs the load for a fixed time: autocannon unless `generator` says wrk (run-load-wrk.ts, whose connections share
+ * one cycle through `requests`). With autocannon every connection cycles through `requests` in order; either way a
+ * mix of allowed and denied requests keeps its proportions. autocannon's latencies are taken from its per-response
+ * event, in fractional milliseconds: its own histogram keeps whole milliseconds, too coarse for a sub-millisecond hook.
  */
 export async function runLoad(options: {
   baseUrl: string;
