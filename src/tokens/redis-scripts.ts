@@ -64,6 +64,12 @@ end
 export const UNREADABLE_RECORD = 'unreadable_record';
 
 /**
+ * The reply's session part when the registry is not in the script (SESSIONS_OFF) and this decision took a maxUses
+ * token's last use: the service queues token.exhausted itself (Redis Cluster, RedisTokenDecision.authorizeInSteps).
+ */
+export const TOKEN_EXHAUSTED_MARK = 'token_exhausted';
+
+/**
  * One decision. KEYS: 1 record hash, 2 session ledger (hash: session → "first|last|ip"), 3 active viewers
  * (sorted set: session → last check). ARGV: 1 the decision's values as one JSON array of strings, `A` in the script
  * (see decisionArgsJson), 2 the session scripts' JSON (session-scripts.ts). A: 1 now, 2 action, 3 has appKey (1/0), 4 appKey, 5 has stream (1/0),
@@ -71,7 +77,7 @@ export const UNREADABLE_RECORD = 'unreadable_record';
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
  * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
- * revoked), the session part's outcome ('' unless allowed), then the record by position: `data` alone, or `i`, `s`,
+ * revoked), the session part's outcome ('' unless allowed; TOKEN_EXHAUSTED_MARK, see there), then the record by position: `data` alone, or `i`, `s`,
  * `e`, `c` and, when the record has it, `x` (the two forms: see redis-record-codec.ts; readReply tells them apart by
  * the reply's length)}; the reason is
  * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
@@ -237,10 +243,15 @@ end
 if A[10] == '1' then
   sessionCommit(r)
   -- token.exhausted once, when this decision took a maxUses token's last use (here, not a prelude function: no
-  -- closure on the decisions that take none).
-  if S.off ~= 1 and maxUses and uses < maxUses and usesAfter >= maxUses then
-    ${SESSION_HELPERS_LUA}
-    sessEnqueue('evt_' .. r.id .. '_exhausted', 'token.exhausted', { tokenId = r.id, maxUses = maxUses, at = sNow })
+  -- closure on the decisions that take none). Without the registry in this script (Redis Cluster: its keys are in
+  -- another slot) the session part of the reply says so, and the service queues the event (TOKEN_EXHAUSTED_MARK).
+  if maxUses and uses < maxUses and usesAfter >= maxUses then
+    if S.off ~= 1 then
+      ${SESSION_HELPERS_LUA}
+      sessEnqueue('evt_' .. r.id .. '_exhausted', 'token.exhausted', { tokenId = r.id, maxUses = maxUses, at = sNow })
+    else
+      sState.outcome = '${TOKEN_EXHAUSTED_MARK}'
+    end
   end
 end
 reply[3] = sState.outcome

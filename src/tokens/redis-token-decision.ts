@@ -2,7 +2,7 @@ import { batchDecisionWrites } from '../shared/redis-client.js';
 import { ScriptSender } from '../shared/redis-script-sender.js';
 import { readRecord } from './redis-record-codec.js';
 import { decisionArgsJson, IntegerText } from './redis-script-args.js';
-import { PAST_DEADLINE, UNREADABLE_RECORD } from './redis-scripts.js';
+import { PAST_DEADLINE, TOKEN_EXHAUSTED_MARK, UNREADABLE_RECORD } from './redis-scripts.js';
 import { AUTHORIZE_SPEC, type RedisTokenContext } from './redis-token-context.js';
 import { SESSIONS_OFF, type RedisSessionRegistry } from './sessions/redis-session-registry.js';
 import { sessionTokenOf } from './sessions/session-registry.js';
@@ -43,14 +43,21 @@ export class RedisTokenDecision {
    * Redis Cluster: the token is checked without a state change, then the session is decided (and recorded when
    * allowed), then a consuming request takes its use: a session refusal spends nothing. Three round trips for a
    * consuming check, two otherwise. Should the token's state change between the first and the last step (another
-   * viewer took the last use), this request is refused with its session recorded; token.exhausted is not sent.
+   * viewer took the last use), this request is refused with its session recorded. The step that takes a token's last
+   * use queues token.exhausted on the registry's slot afterwards (not awaited: the use is taken either way).
    */
   private async authorizeInSteps(sessions: RedisSessionRegistry, tokenHash: string, request: AccessRequest, check: PolicyCheck): Promise<PolicyOutcome | undefined> {
     const peeked = readReply(await this.send(tokenHash, request, check, false, SESSIONS_OFF))?.outcome;
     if (!peeked?.record || peeked.reason !== null || !check.session) return peeked;
     const { reason } = await sessions.decide(check.session, sessionTokenOf(peeked.record), request.consume, check.now, check.writeDeadline);
     if (reason) return { record: peeked.record, reason };
-    return request.consume ? readReply(await this.send(tokenHash, request, check, true, SESSIONS_OFF))?.outcome : peeked;
+    if (!request.consume) return peeked;
+    const taken = readReply(await this.send(tokenHash, request, check, true, SESSIONS_OFF));
+    const record = taken?.outcome.record;
+    if (taken?.sessionOutcome === TOKEN_EXHAUSTED_MARK && record?.maxUses !== undefined) {
+      void sessions.tokenExhausted(record.id, record.maxUses, check.now);
+    }
+    return taken?.outcome;
   }
 
   /** Sends the decision script; a plain function, not async: the caller's await is the only one (one promise less). */

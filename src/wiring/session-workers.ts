@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';
+import { storeErrorKind } from '../observability/timed-store-operation.js';
 import type { Clock } from '../shared/clock.js';
 import type { SessionRegistry } from '../tokens/sessions/session-registry.js';
 import { SessionSweeper } from '../webhooks/session-sweeper.js';
@@ -26,6 +27,9 @@ export function buildSessionWorkers(
     if (outcome.started) metrics.sessionsStarted.inc();
     if (outcome.replaced > 0) metrics.sessionsEnded.inc({ cause: 'replaced' }, outcome.replaced);
     if (outcome.idle > 0) metrics.sessionsEnded.inc({ cause: 'idle' }, outcome.idle);
+  };
+  sessions.onEventLost = (type, tokenId, error) => {
+    logger.warn({ event: 'webhook_event_lost', type, tokenId, kind: storeErrorKind(error) }, 'could not queue a webhook event');
   };
   const sweeper = new SessionSweeper({
     registry: sessions,

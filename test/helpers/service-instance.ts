@@ -113,7 +113,11 @@ export function serviceOnRedis(
  * a password: both get REDIS_CLUSTER_NODES (two of the nodes, so that either can be down at start), REDIS_PASSWORD
  * and `env`, and are ready (connected to the cluster) before `use` receives them and the cluster.
  */
-export function servicesOnRedisCluster(env: Record<string, string>, use: (instances: [ServiceInstance, ServiceInstance], cluster: RedisClusterGroup) => void): void {
+/** `env` may be a function, read once the test's earlier `before` hooks ran (a webhook receiver's URL, say). */
+export function servicesOnRedisCluster(
+  env: Record<string, string> | (() => Record<string, string>),
+  use: (instances: [ServiceInstance, ServiceInstance], cluster: RedisClusterGroup) => void,
+): void {
   const password = 'cluster-test-password';
   let cluster: RedisClusterGroup | undefined;
   const instances: ServiceInstance[] = [];
@@ -123,7 +127,7 @@ export function servicesOnRedisCluster(env: Record<string, string>, use: (instan
       TOKEN_STORE: 'redis',
       REDIS_CLUSTER_NODES: cluster.nodeList.split(',').slice(0, 2).join(','),
       REDIS_PASSWORD: password,
-      ...env,
+      ...(typeof env === 'function' ? env() : env),
     };
     for (let i = 0; i < 2; i++) instances.push(await startServiceInstance(clusterEnv));
     for (const instance of instances) {

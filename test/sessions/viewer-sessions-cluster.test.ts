@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { issueToken } from '../helpers/hook-client.js';
+import { after, before, describe, test } from 'node:test';
+import { eventually, issueToken } from '../helpers/hook-client.js';
 import { hashToken } from '../../src/tokens/opaque-token.js';
 import { sessionIdFor } from '../../src/tokens/sessions/session-registry.js';
 import type { RedisClusterGroup } from '../helpers/redis-topology.js';
 import { servicesOnRedisCluster, type ServiceInstance } from '../helpers/service-instance.js';
 import { allSessions, kickSession, listSessions, viewerTokens, watch } from '../helpers/session-client.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { generateTestKeys, keyDir, mintJwt, seconds } from '../tokens/jwt/jwt-fixtures.js';
 
 /**
@@ -18,19 +19,30 @@ const keys = generateTestKeys();
 const files = keyDir();
 after(() => files.cleanup());
 const LIMIT = 3;
+const WEBHOOK_SECRET = `whsec_${Buffer.from('a cluster secret of thirty-two b').toString('base64')}`;
 
 describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
   let cluster: RedisClusterGroup;
   let a: ServiceInstance;
   let b: ServiceInstance;
+  let receiver: WebhookReceiver;
+
+  // Before the instances start (hooks run in order): they are told its URL. Only token.exhausted is queued.
+  before(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  after(async () => receiver.close());
 
   servicesOnRedisCluster(
-    {
+    () => ({
       REDIS_KEY_PREFIX: PREFIX,
       STORE_TIMEOUT_MS: '3000',
       VIEWER_MAX_SESSIONS: String(LIMIT),
       JWT_KEYS: `ec:ES256=file:${files.write('ec.pem', keys.ec256.publicPem)}`,
-    },
+      WEBHOOK_URL: receiver.url,
+      WEBHOOK_SECRET,
+      WEBHOOK_EVENTS: 'token.exhausted',
+    }),
     (instances, started) => {
       [a, b] = instances;
       cluster = started;
@@ -85,5 +97,33 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
     for (const session of live.slice(0, 2)) assert.equal(await kickSession(a, session.id), 204);
     assert.deepEqual(await watch(a, token, 'later', 'once'), [200, 'valid'], 'the maxUses use was not spent');
     assert.deepEqual(await watch(a, jwt, 'later-jwt', 'once'), [200, 'valid'], 'the one-time JWT was not claimed');
+  });
+
+  test('token.exhausted once, from the step that took the last use, whichever instance took it', async () => {
+    const tokens = await Promise.all([1, 2, 3].map(() => issueToken(a.url, { streams: ['ex'], maxUses: 2 })));
+    for (const [i, { token }] of tokens.entries()) {
+      // Two viewers take the two uses on the two instances; a third is refused and queues nothing more.
+      assert.deepEqual(await watch(i % 2 === 0 ? a : b, token, `e-${i}-1`, 'ex'), [200, 'valid']);
+      assert.deepEqual(await watch(i % 2 === 0 ? b : a, token, `e-${i}-2`, 'ex'), [200, 'valid']);
+      assert.deepEqual(await watch(a, token, `e-${i}-3`, 'ex'), [403, 'use_limit_reached']);
+      // A session seen again takes no use, and its token gives no second event.
+      assert.deepEqual(await watch(b, token, `e-${i}-2`, 'ex'), [200, 'valid']);
+    }
+    const ids = tokens.map(({ id }) => `evt_${id}_exhausted`).sort();
+    const delivered = () => receiver.verifiedEvents(WEBHOOK_SECRET).filter((event) => ids.includes(event.id));
+    await eventually(async () => delivered().length >= ids.length, 'token.exhausted delivered for each token');
+    // The earlier tests' maxUses token gave its last use too: only this test's tokens are counted, each once.
+    const events = delivered();
+    assert.deepEqual(events.map((event) => event.id).sort(), ids);
+    for (const event of events) {
+      assert.equal(event.type, 'token.exhausted');
+      assert.equal(event.data.maxUses, 2);
+      assert.ok(tokens.some(({ id }) => id === event.data.tokenId));
+    }
+    const holding = [];
+    for (const node of cluster.nodes) {
+      if (((await node.client.call('KEYS', `${PREFIX}{sess}:q*`)) as string[]).length > 0) holding.push(node.port);
+    }
+    assert.ok(holding.length <= 1, 'the queue keys are on the one node of the {sess} slot');
   });
 });

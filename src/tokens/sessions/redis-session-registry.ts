@@ -23,6 +23,7 @@ import {
   type SessionRegistry,
   type SessionSettings,
   type SessionToken,
+  type WebhookEventType,
 } from './session-registry.js';
 
 /** The JSON object the session scripts read from their last argument (see session-scripts.ts). */
@@ -70,6 +71,7 @@ export const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
 export class RedisSessionRegistry implements SessionRegistry {
   readonly kind = 'redis';
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
+  onEventLost?: ((type: WebhookEventType, tokenId: string, error: unknown) => void) | undefined;
   private readonly key: (name: string) => string;
   private readonly scripts: SessionScripts;
   private readonly listing: ListingKeys;
@@ -145,6 +147,23 @@ export class RedisSessionRegistry implements SessionRegistry {
   async end(id: string, cause: SessionEndCause, now: number): Promise<string | undefined> {
     const tokenId = await this.scripts.wtaSessionEnd(this.key('d'), this.args(now, { end: { id, cause } }));
     return typeof tokenId === 'string' && tokenId !== '' ? tokenId : undefined;
+  }
+
+  /**
+   * token.exhausted, for a decision that took a token's last use outside a script of the registry's (Redis Cluster;
+   * elsewhere the decision script queues it). Never rejects: the use is taken whatever happens here, so a failure
+   * goes to onEventLost and the decision stands.
+   */
+  async tokenExhausted(tokenId: string, maxUses: number, now: number): Promise<void> {
+    if (!this.settings.events.includes('token.exhausted')) return;
+    try {
+      await this.scripts.wtaSessionEnqueue(
+        this.key('q'),
+        this.args(now, { event: { id: `evt_${tokenId}_exhausted`, type: 'token.exhausted', data: { tokenId, maxUses, at: now } } }),
+      );
+    } catch (error) {
+      this.onEventLost?.('token.exhausted', tokenId, error);
+    }
   }
 
   async tokenRevoked(tokenId: string, now: number): Promise<number> {

@@ -122,6 +122,8 @@ export interface SessionRegistry {
   settle(id: string, next: QueuedEvent | undefined, dueAt: number): Promise<void>;
   /** Told what each decision did to the registry (for metrics). */
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
+  /** Told of an event a decision could not queue (Redis Cluster's token.exhausted, queued after the decision). */
+  onEventLost?: ((type: WebhookEventType, tokenId: string, error: unknown) => void) | undefined;
 }
 
 /** A decision refused for its viewer session. */
