@@ -77,10 +77,9 @@ export const TOKEN_EXHAUSTED_MARK = 'token_exhausted';
  * 11 viewer window ms, 12 sessions recorded at most without maxUses, 13 retention ms (keys live until
  * expiresAt + retention, like the record), 14 write deadline (wall-clock ms).
  * Returns false (no such token, or past expiry + retention by ARGV 1) or {reason ('' = allow), revokedAt ('' = not
- * revoked), the session part's outcome ('' unless allowed; TOKEN_EXHAUSTED_MARK, see there), then the record by position: `data` alone, or `i`, `s`,
- * `e`, `c` and, when the record has it, `x` (the two forms: see redis-record-codec.ts; readReply tells them apart by
- * the reply's length)}; the reason is
- * 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
+ * revoked), the session part's outcome ('' unless allowed; see TOKEN_EXHAUSTED_MARK), then the record by position:
+ * `data` alone, or `i`, `s`, `e`, `c` and, when the record has it, `x` (the two forms: see redis-record-codec.ts;
+ * readReply tells them apart by the reply's length)}; the reason is 'unreadable_record' for a record that does not decode to the expected shape (refused, never a store failure that
  * STORE_FAILURE_POLICY could turn into an allow), 'past_deadline' for an allowed, consuming request that came
  * after its deadline (nothing written).
  *

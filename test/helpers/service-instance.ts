@@ -111,9 +111,9 @@ export function serviceOnRedis(
 /**
  * The hooks of a describe block whose tests run against two service instances on a real 3-master Redis Cluster with
  * a password: both get REDIS_CLUSTER_NODES (two of the nodes, so that either can be down at start), REDIS_PASSWORD
- * and `env`, and are ready (connected to the cluster) before `use` receives them and the cluster.
+ * and `env`, and are ready (connected to the cluster) before `use` receives them and the cluster. `env` may be a
+ * function, read once the test's earlier `before` hooks ran (a webhook receiver's URL, say).
  */
-/** `env` may be a function, read once the test's earlier `before` hooks ran (a webhook receiver's URL, say). */
 export function servicesOnRedisCluster(
   env: Record<string, string> | (() => Record<string, string>),
   use: (instances: [ServiceInstance, ServiceInstance], cluster: RedisClusterGroup) => void,

@@ -52,6 +52,20 @@ describe('token.exhausted queued outside the decision script (Redis Cluster path
     }
   });
 
+  test('not configured, it sends nothing at all: no round trip for an event that would be dropped', async () => {
+    // A closed client fails any command at once, so a command sent would show in onEventLost.
+    const closed = client();
+    closed.disconnect();
+    const lost = (events: readonly WebhookEventType[]) => {
+      const registry = new RedisSessionRegistry(closed, `${redis.keyPrefix}closed:`, settings(events), false);
+      const seen: unknown[] = [];
+      registry.onEventLost = (...args) => seen.push(args);
+      return registry.tokenExhausted('tok_d', 1, 1_000).then(() => seen.length);
+    };
+    assert.equal(await lost(['session.started']), 0);
+    assert.equal(await lost(['token.exhausted']), 1, 'the same client reports a command it was given');
+  });
+
   test('a Redis that fails the write is reported to onEventLost, and the call still resolves', async () => {
     // The queue's hash is a string here: Redis fails the script (WRONGTYPE), as it would any broken write.
     const prefix = `${redis.keyPrefix}broken:`;

@@ -120,10 +120,5 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
       assert.equal(event.data.maxUses, 2);
       assert.ok(tokens.some(({ id }) => id === event.data.tokenId));
     }
-    const holding = [];
-    for (const node of cluster.nodes) {
-      if (((await node.client.call('KEYS', `${PREFIX}{sess}:q*`)) as string[]).length > 0) holding.push(node.port);
-    }
-    assert.ok(holding.length <= 1, 'the queue keys are on the one node of the {sess} slot');
   });
 });

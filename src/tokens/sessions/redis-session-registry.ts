@@ -155,22 +155,22 @@ export class RedisSessionRegistry implements SessionRegistry {
    * goes to onEventLost and the decision stands.
    */
   async tokenExhausted(tokenId: string, maxUses: number, now: number): Promise<void> {
+    // sessEnqueue would drop it too; not configured, it costs no round trip.
     if (!this.settings.events.includes('token.exhausted')) return;
     try {
-      await this.scripts.wtaSessionEnqueue(
-        this.key('q'),
-        this.args(now, { event: { id: `evt_${tokenId}_exhausted`, type: 'token.exhausted', data: { tokenId, maxUses, at: now } } }),
-      );
+      await this.enqueue(`evt_${tokenId}_exhausted`, 'token.exhausted', { tokenId, maxUses, at: now }, now);
     } catch (error) {
       this.onEventLost?.('token.exhausted', tokenId, error);
     }
   }
 
+  /** Queues one event unless an event with its id is queued already (sessEnqueue, which also applies WEBHOOK_EVENTS). */
+  private async enqueue(id: string, type: WebhookEventType, data: Record<string, unknown>, now: number): Promise<void> {
+    await this.scripts.wtaSessionEnqueue(this.key('q'), this.args(now, { event: { id, type, data } }));
+  }
+
   async tokenRevoked(tokenId: string, now: number): Promise<number> {
-    await this.scripts.wtaSessionEnqueue(
-      this.key('q'),
-      this.args(now, { event: { id: `evt_${tokenId}_revoked`, type: 'token.revoked', data: { tokenId, revokedAt: now } } }),
-    );
+    await this.enqueue(`evt_${tokenId}_revoked`, 'token.revoked', { tokenId, revokedAt: now }, now);
     // Revoking is rare and admin-paced: reading the registry once is cheaper than an index per token on every decision.
     let ended = 0;
     let cursor = '0';
