@@ -121,4 +121,31 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
       assert.ok(tokens.some(({ id }) => id === event.data.tokenId));
     }
   });
+
+  // Last: it breaks the registry's queue for a moment.
+  test('a token.exhausted that Redis cannot queue is logged as webhook_event_lost, and the decision that took the last use stands', async () => {
+    const queueKey = `${PREFIX}{sess}:qd`;
+    // The node that serves the {sess} slot answers TYPE; the others answer MOVED.
+    const owners = [];
+    for (const node of cluster.nodes) {
+      if (await node.client.type(queueKey).then(() => true, () => false)) owners.push(node);
+    }
+    assert.equal(owners.length, 1);
+    const owner = owners[0]!;
+    await owner.client.del(queueKey);
+    await owner.client.set(queueKey, 'not a hash');
+    try {
+      const { token, id } = await issueToken(a.url, { streams: ['lost'], maxUses: 1 });
+      assert.deepEqual(await watch(a, token, 'l-1', 'lost'), [200, 'valid']);
+      await eventually(async () => a.logs.lines.some((line) => line.event === 'webhook_event_lost' && line.tokenId === id), 'the lost event is logged');
+      const line = a.logs.lines.find((entry) => entry.event === 'webhook_event_lost' && entry.tokenId === id)!;
+      assert.equal(line.level, 40);
+      assert.equal(line.type, 'token.exhausted');
+      assert.equal(line.kind, 'other');
+      assert.ok(!JSON.stringify(line).includes(token), 'the token itself is not logged');
+      assert.deepEqual(await watch(b, token, 'l-2', 'lost'), [403, 'use_limit_reached'], 'the use was taken');
+    } finally {
+      await owner.client.del(queueKey);
+    }
+  });
 });
