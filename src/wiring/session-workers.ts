@@ -29,6 +29,7 @@ export function buildSessionWorkers(
     if (outcome.idle > 0) metrics.sessionsEnded.inc({ cause: 'idle' }, outcome.idle);
   };
   sessions.onEventLost = (type, tokenId, error) => {
+    metrics.webhookEventsLost.inc({ type });
     logger.warn({ event: 'webhook_event_lost', type, tokenId, kind: storeErrorKind(error) }, 'could not queue a webhook event');
   };
   const sweeper = new SessionSweeper({

@@ -183,6 +183,13 @@ describe('a real Prometheus scraping the service evaluates every dashboard and a
       await sleep(1200);
     }
 
+    // The webhook queue's hash becomes a string: a revocation is stored but its token.revoked cannot be queued
+    // (the lost-events alert and panel).
+    await redis.client.set(`${redis.keyPrefix}{sess}:qd`, 'not a hash');
+    const lostEvent = await issue([STREAM]);
+    assert.equal((await admin('DELETE', `/v1/tokens/${lostEvent.id}`)).status, 200);
+    await sleep(1200);
+
     // Redis stalls: decisions wait STORE_TIMEOUT_MS and get the failure policy (slow denials, timeouts).
     redis.stall();
     try {

@@ -14,7 +14,7 @@ function settings(events: readonly WebhookEventType[]): SessionSettings {
   return { windowMs: 30_000, defaultMaxViewerSessions: 0, limitMode: 'refuse', events };
 }
 
-describe('token.exhausted queued outside the decision script (Redis Cluster path)', { timeout: 60_000 }, () => {
+describe('events queued outside the decision script: token.exhausted (Redis Cluster path) and token.revoked', { timeout: 60_000 }, () => {
   let redis: TestRedis;
   const clients: Redis[] = [];
   /** A client of its own per registry, closed before the server stops. */
@@ -77,5 +77,25 @@ describe('token.exhausted queued outside the decision script (Redis Cluster path
     assert.equal(lost.length, 1);
     assert.deepEqual(lost[0]!.slice(0, 2), ['token.exhausted', 'tok_c']);
     assert.match(String(lost[0]![2]), /WRONGTYPE/);
+  });
+
+  test('token.revoked that Redis fails to queue is reported to onEventLost and rejects; not configured, nothing is lost', async () => {
+    const prefix = `${redis.keyPrefix}revoked:`;
+    await redis.client.set(`${prefix}{sess}:qd`, 'not a hash');
+    const lostWith = async (events: readonly WebhookEventType[]) => {
+      const registry = new RedisSessionRegistry(client(), prefix, settings(events), false);
+      const lost: [WebhookEventType, string, unknown][] = [];
+      registry.onEventLost = (...args) => lost.push(args);
+      const result = await registry.tokenRevoked('tok_r', 1_000).then(
+        (ended) => ({ ended }),
+        (error: unknown) => ({ error }),
+      );
+      return { lost, result };
+    };
+    const configured = await lostWith(['token.revoked']);
+    assert.deepEqual(configured.lost.map((args) => args.slice(0, 2)), [['token.revoked', 'tok_r']]);
+    assert.match(String('error' in configured.result ? configured.result.error : ''), /WRONGTYPE/);
+    // Not configured, the event is not sent, so the broken queue costs nothing: no sessions, none ended.
+    assert.deepEqual(await lostWith(['token.exhausted']), { lost: [], result: { ended: 0 } });
   });
 });

@@ -123,7 +123,7 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
   });
 
   // Last: it breaks the registry's queue for a moment.
-  test('a token.exhausted that Redis cannot queue is logged as webhook_event_lost, and the decision that took the last use stands', async () => {
+  test('a token.exhausted that Redis cannot queue is counted and logged as webhook_event_lost, and the decision that took the last use stands', async () => {
     const queueKey = `${PREFIX}{sess}:qd`;
     // The node that serves the {sess} slot answers TYPE; the others answer MOVED.
     const owners = [];
@@ -143,6 +143,7 @@ describe('viewer sessions on Redis Cluster', { timeout: 120_000 }, () => {
       assert.equal(line.type, 'token.exhausted');
       assert.equal(line.kind, 'other');
       assert.ok(!JSON.stringify(line).includes(token), 'the token itself is not logged');
+      assert.equal(await a.metric('wcs_auth_webhook_events_lost_total', { type: 'token.exhausted' }), 1);
       assert.deepEqual(await watch(b, token, 'l-2', 'lost'), [403, 'use_limit_reached'], 'the use was taken');
     } finally {
       await owner.client.del(queueKey);

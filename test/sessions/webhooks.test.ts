@@ -203,3 +203,38 @@ describe('webhooks across a restart (Redis)', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('webhook events the store fails to queue (Redis)', { timeout: 60_000 }, () => {
+  let redis: TestRedis;
+  let receiver: WebhookReceiver;
+  before(async () => {
+    redis = await startTestRedis();
+    receiver = await startWebhookReceiver();
+  });
+  after(async () => {
+    await receiver?.close();
+    await redis?.stop();
+  });
+
+  test('a revocation whose token.revoked Redis cannot queue still stands; the lost event is counted and logged', async () => {
+    const prefix = `${redis.keyPrefix}lost:`;
+    const instance = await startServiceInstance({ TOKEN_STORE: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, ...webhookEnv(receiver, { WEBHOOK_EVENTS: 'token.revoked' }) });
+    try {
+      const { token, id } = await issueToken(instance.url, { streams: ['s'] });
+      assert.deepEqual(await watch(instance, token, 'x-1', 's'), [200, 'valid']);
+      // The queue's hash is a string now: Redis fails the event's script (WRONGTYPE), as it would any broken write.
+      await redis.client.set(`${prefix}{sess}:qd`, 'not a hash');
+      assert.equal((await revokeToken(instance.url, id)).status, 200);
+      assert.deepEqual(await watch(instance, token, 'x-2', 's'), [403, 'revoked'], 'the revocation stands');
+      const lost = () => instance.metric('wcs_auth_webhook_events_lost_total', { type: 'token.revoked' });
+      await eventually(async () => (await lost()) === 1, 'the lost event is counted');
+      const lines = instance.logs.lines.filter((line) => line.tokenId === id);
+      assert.ok(lines.some((line) => line.event === 'webhook_event_lost' && line.type === 'token.revoked' && line.level === 40));
+      assert.ok(lines.some((line) => line.event === 'revoked_sessions_failed'), 'and that the sessions were not ended');
+      assert.ok(!instance.logs.text().includes(token), 'the token itself is not logged');
+      assert.equal(await instance.metric('wcs_auth_webhook_events_lost_total', { type: 'token.exhausted' }), 0);
+    } finally {
+      await instance.close();
+    }
+  });
+});

@@ -170,7 +170,16 @@ export class RedisSessionRegistry implements SessionRegistry {
   }
 
   async tokenRevoked(tokenId: string, now: number): Promise<number> {
-    await this.enqueue(`evt_${tokenId}_revoked`, 'token.revoked', { tokenId, revokedAt: now }, now);
+    // Not configured, the event costs no round trip (sessEnqueue would drop it), and a failure loses nothing.
+    if (this.settings.events.includes('token.revoked')) {
+      try {
+        await this.enqueue(`evt_${tokenId}_revoked`, 'token.revoked', { tokenId, revokedAt: now }, now);
+      } catch (error) {
+        // The revocation itself is stored already; the caller reports that the sessions were not ended.
+        this.onEventLost?.('token.revoked', tokenId, error);
+        throw error;
+      }
+    }
     // Revoking is rare and admin-paced: reading the registry once is cheaper than an index per token on every decision.
     let ended = 0;
     let cursor = '0';

@@ -122,7 +122,7 @@ export interface SessionRegistry {
   settle(id: string, next: QueuedEvent | undefined, dueAt: number): Promise<void>;
   /** Told what each decision did to the registry (for metrics). */
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
-  /** Told of an event a decision could not queue (Redis Cluster's token.exhausted, queued after the decision). */
+  /** Told of an event the store failed to queue (Redis Cluster's token.exhausted, queued after the decision; token.revoked). */
   onEventLost?: ((type: WebhookEventType, tokenId: string, error: unknown) => void) | undefined;
 }
 
