@@ -9,10 +9,11 @@ import {
   QUEUE_SETTLE_SCRIPT,
   SESSION_DECISION_SCRIPT,
   SESSION_END_SCRIPT,
+  SESSION_REVOKE_SCRIPT,
   SESSION_ENQUEUE_SCRIPT,
   SESSION_SWEEP_SCRIPT,
 } from './session-scripts.js';
-import { listLiveSessions, streamCounts, type ListingKeys, type StoredSession } from './redis-session-listing.js';
+import { listLiveSessions, streamCounts, type ListingKeys } from './redis-session-listing.js';
 import {
   parseSessionOutcome,
   type QueuedEvent,
@@ -64,6 +65,9 @@ function decisionJson(head: string, check: SessionCheck, consume: boolean, now: 
   return `${head}${member('now', now)}${member('id', check.id)},"c":${consume ? 1 : 0}${member('st', check.stream)}${member('ak', check.appKey)}${member('ip', check.clientIp)}${member('m', check.method)}${tail}}`;
 }
 
+/** Sessions one revoke script ends at most: each call is short, so decisions on the registry's slot wait little. */
+const REVOKE_BATCH = 200;
+
 /** The session scripts' argument when the registry is not part of a token's or jti's script. */
 export const SESSIONS_OFF = JSON.stringify({ off: 1, p: '', now: 0, win: 0 });
 
@@ -96,6 +100,7 @@ export class RedisSessionRegistry implements SessionRegistry {
       ...withKeys(1, {
         wtaSessionDecide: SESSION_DECISION_SCRIPT,
         wtaSessionEnd: SESSION_END_SCRIPT,
+        wtaSessionRevoke: SESSION_REVOKE_SCRIPT,
         wtaSessionSweep: SESSION_SWEEP_SCRIPT,
         wtaSessionEnqueue: SESSION_ENQUEUE_SCRIPT,
       }),
@@ -180,18 +185,14 @@ export class RedisSessionRegistry implements SessionRegistry {
         throw error;
       }
     }
-    // Revoking is rare and admin-paced: reading the registry once is cheaper than an index per token on every decision.
+    // The token's own set of live sessions (kept by the scripts that start and end them), in batches: a revocation
+    // costs what the token's sessions cost, not a read of every session in the registry.
     let ended = 0;
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.redis.hscan(this.key('d'), cursor, 'COUNT', 500);
-      cursor = next;
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const stored = JSON.parse(flat[i + 1] ?? '{}') as StoredSession;
-        if (stored.tid === tokenId && (await this.end(flat[i] ?? '', 'token_revoked', now))) ended++;
-      }
-    } while (cursor !== '0');
-    return ended;
+    for (;;) {
+      const [count, taken] = (await this.scripts.wtaSessionRevoke(this.key('d'), this.args(now, { tid: tokenId, n: REVOKE_BATCH }))) as [number, number];
+      ended += count;
+      if (taken < REVOKE_BATCH) return ended;
+    }
   }
 
   async sweep(now: number, max: number): Promise<number> {
@@ -219,6 +220,7 @@ export class RedisSessionRegistry implements SessionRegistry {
 type SessionScripts = {
   wtaSessionDecide(key: string, args: string): Promise<unknown>;
   wtaSessionEnd(key: string, args: string): Promise<unknown>;
+  wtaSessionRevoke(key: string, args: string): Promise<unknown>;
   wtaSessionSweep(key: string, args: string): Promise<unknown>;
   wtaSessionEnqueue(key: string, args: string): Promise<unknown>;
   wtaQueueClaim(queue: string, data: string, now: string, max: string, leaseMs: string): Promise<unknown>;

@@ -55,6 +55,7 @@ local function sessEnd(id, cause)
   redis.call('HDEL', SK .. 'c', id)
   redis.call('ZREM', SK .. 'seen', id)
   redis.call('ZREM', SK .. 'ids', id)
+  redis.call('ZREM', SK .. 't:' .. redis.sha1hex(s.tid), id)
   if s.vh ~= '' then redis.call('ZREM', SK .. 'v:' .. s.vh, id) end
   local skey = cjson.encode({ s.ak, s.st })
   if tonumber(redis.call('ZINCRBY', SK .. 'streams', -1, skey)) <= 0 then redis.call('ZREM', SK .. 'streams', skey) end
@@ -89,6 +90,10 @@ export const SESSION_HELPERS_LUA = `${SESSION_KEEP_LUA}${SESSION_ENDING_LUA}`;
  *   seen     sorted set: session id → last check (ms); the sweep reads the idle ones from its low end
  *   c        hash: session id → checks counted
  *   v:<sha1> sorted set per viewer id: session id → last check (the per-viewer limit counts these)
+ *   t:<sha1> sorted set per token id (an opaque token's id, a JWT's jti or fingerprint), all scores 0: its live
+ *            session ids, so that a revocation ends them without reading the whole registry (a sorted set, not a
+ *            set: Redis 7.0 keeps a small one as a listpack, ~3 times smaller for a token with one session, and
+ *            ZPOPMIN takes a batch); expires with the registry keys, from the token's last new session
  *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
  *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
  *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
@@ -176,6 +181,8 @@ ${SESSION_ENDING_LUA}
     redis.call('HSET', SK .. 'd', S.id, cjson.encode(s))
     redis.call('HSET', SK .. 'c', S.id, '1')
     redis.call('ZADD', SK .. 'ids', '0', S.id)
+    local tokenSessions = 't:' .. redis.sha1hex(t.id)
+    redis.call('ZADD', SK .. tokenSessions, '0', S.id)
     redis.call('ZINCRBY', SK .. 'streams', '1', cjson.encode({ S.ak, S.st }))
     -- The event's id and view only when the event is queued (sessEnqueue's own test, made first: formatting costs).
     if S.ev ~= nil and S.ev['session.started'] == true then
@@ -187,7 +194,7 @@ ${SESSION_ENDING_LUA}
     if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
     -- After the ZADD: PEXPIRE on a key that does not exist yet would leave it without a TTL.
     redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-    sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
+    sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams', tokenSessions)
   end
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNowArg, S.id)
@@ -212,6 +219,22 @@ if reason then return { reason, '' } end
 if S.c == 1 and late(S.dl) then return { '${PAST_DEADLINE}', '' } end
 sessionCommit(t)
 return { '', sState.outcome }
+`;
+
+/**
+ * Ends up to `n` live sessions of one token (cause token_revoked), taken from its sorted set `t:<sha1 of tid>`. ARGV: JSON
+ * with p, now, win, ev, tid and n. Returns {ended, taken}: taken < n once the set is empty. A member whose session
+ * is gone (ended meanwhile) is dropped with the rest.
+ */
+export const SESSION_REVOKE_SCRIPT = `${SESSION_PRELUDE}
+${SESSION_HELPERS_LUA}
+-- Member, score, member, score, …
+local taken = redis.call('ZPOPMIN', SK .. 't:' .. redis.sha1hex(S.tid), tonumber(S.n))
+local ended = 0
+for i = 1, #taken, 2 do
+  if sessEnd(taken[i], 'token_revoked') then ended = ended + 1 end
+end
+return { ended, #taken / 2 }
 `;
 
 /** Ends one session (kick, token revoked). ARGV: JSON with p, now, win, ev, and end = { id, cause }. Its token id, or ''. */
