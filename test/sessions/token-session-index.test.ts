@@ -63,6 +63,22 @@ describe("a token's set of live sessions (Redis)", { timeout: 60_000 }, () => {
     assert.deepEqual(listed.items.map((session) => session.id), ['b1']);
   });
 
+  test("the set lasts as long as its token could keep a session going (two days at the least, 400 days at most)", async () => {
+    const { sessions, setOf } = registry();
+    const now = Date.now();
+    const DAY = 86_400_000;
+    const ttlDays = async (expiresAt: number, id: string) => {
+      assert.equal((await sessions.decide(check(`${id}-s`), { id, expiresAt }, true, now)).started, true);
+      return (await redis.client.pttl(setOf(id))) / DAY;
+    };
+    const short = await ttlDays(now + 600_000, 'tok_short');
+    assert.ok(short > 2 && short <= 2 + WINDOW_MS / DAY, `a 10-minute token's set: the registry's two days (${short})`);
+    const long = await ttlDays(now + 10 * DAY, 'tok_long');
+    assert.ok(long > 10 && long <= 10 + WINDOW_MS / DAY, `a 10-day token's set outlives its token (${long})`);
+    const far = await ttlDays(now + 1e15, 'tok_far');
+    assert.ok(far > 399 && far <= 400, `an expiry far out is held to 400 days (${far})`);
+  });
+
   test('a revocation ends every session of the token, over several batches, and none of another token', async () => {
     const { sessions, setOf } = registry();
     const now = 2_000_000;

@@ -93,7 +93,8 @@ export const SESSION_HELPERS_LUA = `${SESSION_KEEP_LUA}${SESSION_ENDING_LUA}`;
  *   t:<sha1> sorted set per token id (an opaque token's id, a JWT's jti or fingerprint), all scores 0: its live
  *            session ids, so that a revocation ends them without reading the whole registry (a sorted set, not a
  *            set: Redis 7.0 keeps a small one as a listpack, ~3 times smaller for a token with one session, and
- *            ZPOPMIN takes a batch); expires with the registry keys, from the token's last new session
+ *            ZPOPMIN takes a batch); expires when the token does (plus the window), two days after the token's
+ *            last new session at the least
  *   streams  sorted set: JSON `[appKey, stream]` (either may hold any character) → sessions started and not ended
  *   x, xe    ended sessions (kicked, replaced, token revoked): hash id → cause, sorted set id → kept until (ms)
  *   q, qd    the webhook queue: sorted set event id → next attempt (ms), hash event id → event JSON
@@ -194,7 +195,11 @@ ${SESSION_ENDING_LUA}
     if sState.stale then sState.outcome = sState.outcome .. ',idle:1' end
     -- After the ZADD: PEXPIRE on a key that does not exist yet would leave it without a TTL.
     redis.call('ZADD', SK .. 'seen', sNowArg, S.id)
-    sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams', tokenSessions)
+    sessKeep(REGISTRY_KEEP_MS, 'd', 'c', 'ids', 'seen', 'streams')
+    -- The token's set outlives every session it lists: a session lasts at most as long as its token (checked every
+    -- few seconds, none refreshes the set), and the registry's keep time is only two days. 400 days at most.
+    local tokenKeep = math.min(math.max(REGISTRY_KEEP_MS, tonumber(t.expiresAt) - sNow + tonumber(S.win)), 400 * ENDED_KEEP_MS)
+    redis.call('PEXPIRE', SK .. tokenSessions, string.format('%.0f', tokenKeep))
   end
   if sState.vkey then
     redis.call('ZADD', sState.vkey, sNowArg, S.id)
