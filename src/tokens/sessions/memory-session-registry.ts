@@ -33,6 +33,12 @@ export class MemorySessionRegistry implements SessionRegistry {
   readonly kind = 'memory';
   onOutcome?: ((outcome: SessionOutcome) => void) | undefined;
   private readonly live = new Map<string, Live>();
+  /**
+   * Session ids by the viewer each started under, and by token: a viewer's limit and a token's revocation read only
+   * their own sessions, never the whole registry (as the Redis scripts read `v:` and `t:`).
+   */
+  private readonly byViewer = new Map<string, Set<string>>();
+  private readonly byToken = new Map<string, Set<string>>();
   private readonly ended = new Map<string, { cause: SessionEndCause; until: number }>();
   private readonly queue = new Map<string, { event: QueuedEvent; dueAt: number }>();
   private pending: { check: SessionCheck; token: SessionToken; stale: boolean; live: boolean; replace: number } | undefined;
@@ -75,8 +81,10 @@ export class MemorySessionRegistry implements SessionRegistry {
     const { check } = pending;
     if (pending.stale) this.endSession(check.id, 'idle', now);
     const viewerId = token.viewerId ?? '';
-    const oldest = this.viewerSessions(viewerId, now - this.settings.windowMs).sort((a, b) => a.session.lastSeenAt - b.session.lastSeenAt);
-    for (const victim of oldest.slice(0, pending.replace)) this.endSession(victim.session.id, 'replaced', now);
+    if (pending.replace > 0) {
+      const oldest = this.viewerSessions(viewerId, now - this.settings.windowMs).sort((a, b) => a.session.lastSeenAt - b.session.lastSeenAt);
+      for (const victim of oldest.slice(0, pending.replace)) this.endSession(victim.session.id, 'replaced', now);
+    }
     const current = this.live.get(check.id);
     if (current && pending.live) {
       current.session.lastSeenAt = now;
@@ -95,6 +103,8 @@ export class MemorySessionRegistry implements SessionRegistry {
         checks: 1,
       };
       this.live.set(check.id, { session, viewerId, expiresAt: token.expiresAt });
+      if (viewerId !== '') addTo(this.byViewer, viewerId, check.id);
+      addTo(this.byToken, token.id, check.id);
       this.enqueue(`evt_${check.id}_${now}_started`, 'session.started', eventView(session), now);
     }
     if (token.maxUses !== undefined && usesBefore < token.maxUses && usesAfter >= token.maxUses) {
@@ -138,16 +148,20 @@ export class MemorySessionRegistry implements SessionRegistry {
   async tokenRevoked(tokenId: string, now: number): Promise<number> {
     this.enqueue(`evt_${tokenId}_revoked`, 'token.revoked', { tokenId, revokedAt: now }, now);
     let ended = 0;
-    for (const { session } of [...this.live.values()]) if (session.tokenId === tokenId && this.endSession(session.id, 'token_revoked', now)) ended++;
+    for (const id of [...(this.byToken.get(tokenId) ?? [])]) if (this.endSession(id, 'token_revoked', now)) ended++;
     return ended;
   }
 
   async sweep(now: number, max: number): Promise<number> {
     const cutoff = now - this.settings.windowMs;
-    const idle = [...this.live.values()].filter(({ session }) => session.lastSeenAt <= cutoff).slice(0, max);
-    for (const { session } of idle) this.endSession(session.id, 'idle', now);
+    let ended = 0;
+    // Without a copy of the registry: a Map may lose the entry being visited.
+    for (const [id, { session }] of this.live) {
+      if (ended >= max) break;
+      if (session.lastSeenAt <= cutoff && this.endSession(id, 'idle', now)) ended++;
+    }
     for (const [id, mark] of this.ended) if (mark.until <= now) this.ended.delete(id);
-    return idle.length;
+    return ended;
   }
 
   async activeCount(now: number): Promise<number> {
@@ -174,14 +188,20 @@ export class MemorySessionRegistry implements SessionRegistry {
   }
 
   private viewerSessions(viewerId: string, cutoff: number): Live[] {
-    if (viewerId === '') return [];
-    return [...this.live.values()].filter((item) => item.viewerId === viewerId && item.session.lastSeenAt > cutoff);
+    const found: Live[] = [];
+    for (const id of this.byViewer.get(viewerId) ?? []) {
+      const item = this.live.get(id);
+      if (item !== undefined && item.session.lastSeenAt > cutoff) found.push(item);
+    }
+    return found;
   }
 
   private endSession(id: string, cause: SessionEndCause, now: number): boolean {
     const item = this.live.get(id);
     if (!item) return false;
     this.live.delete(id);
+    removeFrom(this.byViewer, item.viewerId, id);
+    removeFrom(this.byToken, item.session.tokenId, id);
     if (cause !== 'idle') {
       const until = Math.max(Math.min(item.expiresAt, now + ENDED_KEEP_MS), now + this.settings.windowMs);
       this.ended.set(id, { cause, until });
@@ -194,6 +214,17 @@ export class MemorySessionRegistry implements SessionRegistry {
     if (!this.settings.events.includes(type) || this.queue.has(id)) return;
     this.queue.set(id, { event: { id, type, at: now, data, attempt: 0 }, dueAt: now });
   }
+}
+
+function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids === undefined) index.set(key, new Set([id]));
+  else ids.add(id);
+}
+
+function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (ids?.delete(id) === true && ids.size === 0) index.delete(key);
 }
 
 /** The session as events carry it (the same fields as the Redis scripts write). */
