@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import { checkGrant, type Grant } from './grant.js';
 import { IpRangeList } from '../shared/ip-address.js';
-import { listPosition } from './token-list.js';
+import { ListOrder } from './memory-list-order.js';
 import { checkSessions, newEntry, recordSession, snapshot, type MemoryTokenEntry } from './memory-token-entry.js';
 import type { TokenRecord, ViewerSession } from './token-record.js';
 import {
@@ -33,6 +33,8 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
   readonly kind = 'memory';
   private readonly byHash = new Map<string, MemoryTokenEntry>();
   private readonly hashById = new Map<string, string>();
+  /** The tokens in listing order, for scan. */
+  private readonly order = new ListOrder();
   private readonly sweeper: NodeJS.Timeout;
 
   /** @param retentionMs how long a record is kept after it expires, so decisions can still say `expired`. */
@@ -64,6 +66,7 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
     for (const entry of entries) {
       this.byHash.set(entry.hash, entry);
       this.hashById.set(entry.record.id, entry.hash);
+      this.order.add(entry.record.createdAt, entry.record.id);
     }
   }
 
@@ -134,18 +137,17 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
     return entry.record;
   }
 
+  /** `count` slots of the listing order, newest first, as the Redis index is read: the gone ones are skipped. */
   async scan(after: string | undefined, count: number): Promise<ScanBatch> {
-    this.sweep();
-    const ordered = [...this.byHash.values()]
-      .map((entry) => ({ position: listPosition(entry.record), entry }))
-      .filter(({ position }) => after === undefined || position < after)
-      .sort((a, b) => (a.position < b.position ? 1 : a.position > b.position ? -1 : 0));
-    const page = ordered.slice(0, count);
-    return {
-      entries: page.map(({ position, entry }) => ({ position, entry: snapshot(entry) })),
-      last: page.at(-1)?.position,
-      done: ordered.length <= count,
-    };
+    const entries: ScanBatch['entries'] = [];
+    let last: string | undefined;
+    let slot = this.order.startBefore(after);
+    for (const end = slot - count; slot > end && slot >= 0; slot--) {
+      last = this.order.positionAt(slot);
+      const entry = this.entryById(this.order.idAt(slot));
+      if (entry !== undefined && entry.record.createdAt === this.order.createdAtOf(slot)) entries.push({ position: last, entry: snapshot(entry) });
+    }
+    return { entries, last, done: slot < 0 };
   }
 
   async listSessions(id: string): Promise<ViewerSession[] | undefined> {
@@ -178,5 +180,9 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
 
   private sweep(): void {
     for (const hash of this.byHash.keys()) this.live(hash);
+    this.order.keep((id, createdAt) => {
+      const hash = this.hashById.get(id);
+      return hash !== undefined && this.byHash.get(hash)?.record.createdAt === createdAt;
+    });
   }
 }

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { issueToken, issueTokens } from '../../src/tokens/issue-token.js';
+import { MemoryTokenStore } from '../../src/tokens/memory-token-store.js';
+import { listPosition, listTokens } from '../../src/tokens/token-list.js';
+import type { TokenRecord } from '../../src/tokens/token-record.js';
+
+/**
+ * The memory store keeps its tokens in listing order as they are created (memory-list-order.ts) instead of sorting
+ * them all for every page: the pages must be what sorting gave, whatever order the tokens came in.
+ */
+test('the memory store lists newest first, page by page, whatever order tokens were created in; gone ones are skipped', async () => {
+  const clock = new ManualClock();
+  const retentionMs = 60_000;
+  const store = new MemoryTokenStore(clock, retentionMs);
+  const start = clock.now();
+  const deps = () => ({ store, now: clock.now(), defaultTtlSeconds: 3600, maxTtlSeconds: 86_400 });
+  const records: TokenRecord[] = [];
+  try {
+    // Creation times going forward, back (a clock set back), repeated within one millisecond, and a batch.
+    for (const offset of [0, 5_000, 2_000, 2_000, 2_000, 9_000, 1, 9_000, 0, 7_500]) {
+      clock.set(start + offset);
+      records.push((await issueToken({ streams: ['live'] }, deps())).record);
+    }
+    clock.set(start + 4_000);
+    records.push(...(await issueTokens([{ streams: ['a'] }, { streams: ['b'] }, { streams: ['c'] }], deps())).map(({ record }) => record));
+    // Two that expire soon, gone once past expiry plus retention.
+    clock.set(start + 3_000);
+    const shortLived = (await issueTokens([{ streams: ['x'], ttlSeconds: 1 }, { streams: ['y'], ttlSeconds: 1 }], deps())).map(({ record }) => record);
+    records.push(...shortLived);
+
+    const byPosition = (list: readonly TokenRecord[]) =>
+      [...list].sort((a, b) => (listPosition(a) < listPosition(b) ? 1 : -1)).map((record) => record.id);
+    const allPages = async (limit: number, stream?: string) => {
+      const ids: string[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const { items, nextCursor } = await listTokens(store, { limit, after, ...(stream ? { stream } : {}) }, clock.now());
+        ids.push(...items.map((item) => item.record.id));
+        if (nextCursor === null) return ids;
+        after = Buffer.from(nextCursor, 'base64url').toString('utf8');
+      }
+      throw new Error('the pages did not end');
+    };
+    for (const limit of [1, 3, 4, 50]) assert.deepEqual(await allPages(limit), byPosition(records), `pages of ${limit}`);
+    assert.deepEqual(await allPages(2, 'live'), byPosition(records.slice(0, 10)), 'a filtered listing');
+
+    clock.set(start + 3_000 + 1_000 + retentionMs);
+    const left = records.filter((record) => !shortLived.includes(record));
+    for (const limit of [1, 3, 50]) assert.deepEqual(await allPages(limit), byPosition(left), `after two expired, pages of ${limit}`);
+    // The store's periodic sweep drops the gone tokens' slots; the order of the rest stays.
+    (store as unknown as { sweep(): void }).sweep();
+    assert.equal((store as unknown as { order: { size: number } }).order.size, left.length, 'the sweep dropped the gone slots');
+    assert.deepEqual(await allPages(3), byPosition(left), 'after the sweep');
+    // A new token, at the newest end.
+    const newest = (await issueToken({ streams: ['new'] }, deps())).record;
+    assert.deepEqual(await allPages(5), [newest.id, ...byPosition(left)]);
+  } finally {
+    await store.close();
+  }
+});
