@@ -49,13 +49,41 @@ test('the memory store lists newest first, page by page, whatever order tokens w
     clock.set(start + 3_000 + 1_000 + retentionMs);
     const left = records.filter((record) => !shortLived.includes(record));
     for (const limit of [1, 3, 50]) assert.deepEqual(await allPages(limit), byPosition(left), `after two expired, pages of ${limit}`);
-    // The store's periodic sweep drops the gone tokens' slots; the order of the rest stays.
-    (store as unknown as { sweep(): void }).sweep();
-    assert.equal((store as unknown as { order: { size: number } }).order.size, left.length, 'the sweep dropped the gone slots');
-    assert.deepEqual(await allPages(3), byPosition(left), 'after the sweep');
     // A new token, at the newest end.
     const newest = (await issueToken({ streams: ['new'] }, deps())).record;
     assert.deepEqual(await allPages(5), [newest.id, ...byPosition(left)]);
+  } finally {
+    await store.close();
+  }
+});
+
+/** What the store's periodic sweep reaches into (private: the timer runs it once a minute). */
+interface SweptStore {
+  sweep(): void;
+  byHash: Map<string, unknown>;
+  order: { size: number };
+}
+
+test('the sweep drops the tokens whose interval has ended, not one whose expiry a change moved on, and then their list slots', async () => {
+  const clock = new ManualClock();
+  const store = new MemoryTokenStore(clock, 0);
+  const internals = store as unknown as SweptStore;
+  const deps = { store, now: clock.now(), defaultTtlSeconds: 3600, maxTtlSeconds: 86_400 };
+  try {
+    const short = await issueTokens(Array.from({ length: 10 }, (_, i) => ({ streams: [`s${i}`], ttlSeconds: 1 })), deps);
+    const long = await issueTokens([{ streams: ['l1'] }, { streams: ['l2'] }], { ...deps, defaultTtlSeconds: 86_400 });
+    // One short token is given a day more before it expires.
+    const moved = short[0]!.record;
+    await store.update(moved.id, (current) => ({ ...current.record, expiresAt: clock.now() + 86_400_000 }));
+    internals.sweep();
+    assert.equal(internals.byHash.size, 12, 'nothing is gone yet');
+    clock.advance(120_001);
+    internals.sweep();
+    assert.equal(internals.byHash.size, 3, 'nine gone, without a decision or a listing touching them');
+    assert.equal(internals.order.size, 3, 'more than half were gone: their list slots are dropped');
+    assert.ok(await store.findById(moved.id), 'the one whose expiry moved on stays');
+    const { items } = await listTokens(store, { limit: 50, after: undefined }, clock.now());
+    assert.deepEqual(items.map((item) => item.record.id).sort(), [moved.id, ...long.map(({ record }) => record.id)].sort());
   } finally {
     await store.close();
   }
