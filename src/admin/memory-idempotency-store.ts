@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.js';
+import { ExpirySchedule } from '../shared/expiry-schedule.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.js';
 
 interface Entry {
@@ -21,6 +22,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
   private readonly sweeper: NodeJS.Timeout;
+  /** Ids by their `expiresAt`: the sweep visits only those whose time has come. */
+  private readonly expiring = new ExpirySchedule<string>(SWEEP_INTERVAL_MS);
 
   constructor(
     private readonly clock: Clock,
@@ -34,7 +37,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const entry = this.live(id);
     if (entry?.sealed != null) return { kind: 'done', fingerprint: entry.fingerprint, sealed: entry.sealed };
     if (entry) return { kind: 'pending', fingerprint: entry.fingerprint };
-    this.entries.set(id, { fingerprint, owner, sealed: null, expiresAt: this.clock.now() + pendingMs });
+    this.keep(id, { fingerprint, owner, sealed: null, expiresAt: this.clock.now() + pendingMs });
     return { kind: 'claimed' };
   }
 
@@ -43,7 +46,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     if (!entry || entry.owner !== owner) return false;
     // Re-inserted so that the Map's order stays the order answers were stored in (oldest first for eviction).
     this.entries.delete(id);
-    this.entries.set(id, { fingerprint: entry.fingerprint, owner: null, sealed, expiresAt: this.clock.now() + keepMs });
+    this.keep(id, { fingerprint: entry.fingerprint, owner: null, sealed, expiresAt: this.clock.now() + keepMs });
     this.bytes += sealed.length;
     this.evict();
     return true;
@@ -78,7 +81,12 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     }
   }
 
+  private keep(id: string, entry: Entry): void {
+    this.entries.set(id, entry);
+    this.expiring.add(id, entry.expiresAt);
+  }
+
   private sweep(): void {
-    for (const id of this.entries.keys()) this.live(id);
+    this.expiring.takeDue(this.clock.now(), (id) => this.live(id));
   }
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import { checkGrant, type Grant } from './grant.js';
 import { IpRangeList } from '../shared/ip-address.js';
+import { ExpirySchedule } from '../shared/expiry-schedule.js';
 import { ListOrder } from './memory-list-order.js';
 import { checkSessions, newEntry, recordSession, snapshot, type MemoryTokenEntry } from './memory-token-entry.js';
 import type { TokenRecord, ViewerSession } from './token-record.js';
@@ -35,12 +36,8 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
   private readonly hashById = new Map<string, string>();
   /** The tokens in listing order, for scan. */
   private readonly order = new ListOrder();
-  /**
-   * Tokens by the sweep interval in which they are gone (`expiresAt` + retention), so a sweep visits only those:
-   * visiting every token held the event loop for ~0.7 s a minute at a million tokens. A changed expiry adds the
-   * token again under its new interval; a visit skips a token whose expiry has moved on.
-   */
-  private readonly expiring = new Map<number, MemoryTokenEntry[]>();
+  /** Tokens by when they are gone (`expiresAt` + retention): the sweep visits only those whose time has come. */
+  private readonly expiring = new ExpirySchedule<MemoryTokenEntry>(SWEEP_INTERVAL_MS);
   private readonly sweeper: NodeJS.Timeout;
 
   /** @param retentionMs how long a record is kept after it expires, so decisions can still say `expired`. */
@@ -188,23 +185,15 @@ export class MemoryTokenStore implements TokenStore, SyncAuthorizer {
     return entry;
   }
 
-  /** Files the token under the sweep interval in which it is gone. */
   private expireLater(entry: MemoryTokenEntry): void {
-    const interval = Math.floor((entry.record.expiresAt + this.retentionMs) / SWEEP_INTERVAL_MS);
-    const due = this.expiring.get(interval);
-    if (due === undefined) this.expiring.set(interval, [entry]);
-    else due.push(entry);
+    this.expiring.add(entry, entry.record.expiresAt + this.retentionMs);
   }
 
-  /** Drops the tokens gone in the intervals that have ended: each is visited once, when its interval is over. */
+  /** Drops the tokens that are gone; one whose expiry a change moved on is filed again and stays. */
   private sweep(): void {
-    const current = Math.floor(this.clock.now() / SWEEP_INTERVAL_MS);
-    for (const [interval, entries] of this.expiring) {
-      if (interval >= current) continue;
-      this.expiring.delete(interval);
-      // Gone by now, unless a change moved the expiry on (then it is filed again under the new interval).
-      for (const entry of entries) if (this.byHash.get(entry.hash) === entry) this.live(entry.hash);
-    }
+    this.expiring.takeDue(this.clock.now(), (entry) => {
+      if (this.byHash.get(entry.hash) === entry) this.live(entry.hash);
+    });
     this.order.compact((entry) => this.byHash.get(entry.hash) === entry);
   }
 }

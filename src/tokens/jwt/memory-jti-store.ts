@@ -1,5 +1,6 @@
 import type { Clock } from '../../shared/clock.js';
 import type { MemorySessionRegistry } from '../sessions/memory-session-registry.js';
+import { ExpirySchedule } from '../../shared/expiry-schedule.js';
 import { isPastDeadline, PastDeadlineError } from '../token-store.js';
 import { JtiKeys, jtiKeyPart, type JtiState, type JtiStore, type JtiUse } from './jti-store.js';
 
@@ -18,6 +19,8 @@ export class MemoryJtiStore implements JtiStore {
   /** Entries are keyed by the jti's SHA-256, as in Redis. */
   private readonly keys = new JtiKeys(jtiKeyPart);
   private readonly sweeper: NodeJS.Timeout;
+  /** Keys by their `keepUntil`: the sweep visits only those whose time has come. */
+  private readonly expiring = new ExpirySchedule<string>(SWEEP_INTERVAL_MS);
 
   constructor(
     private readonly clock: Clock,
@@ -41,7 +44,7 @@ export class MemoryJtiStore implements JtiStore {
     if (refusal) return refusal;
     const records = registry !== undefined && use.consume;
     if ((claim || records) && isPastDeadline(use.writeDeadline)) throw new PastDeadlineError();
-    if (claim) this.entries.set(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
+    if (claim) this.keep(key, { revokedAt: null, session: use.sessionId, keepUntil: Math.max(entry?.keepUntil ?? 0, use.keepUntil) });
     if (records && use.session) registry?.commit(use.session.token, use.now, 0, 0);
     return 'ok';
   }
@@ -50,7 +53,7 @@ export class MemoryJtiStore implements JtiStore {
     const key = jtiKeyPart(jti);
     const entry = this.live(key, revokedAt);
     const fresh = entry?.revokedAt == null;
-    this.entries.set(key, {
+    this.keep(key, {
       revokedAt: entry?.revokedAt ?? revokedAt,
       session: entry?.session ?? null,
       keepUntil: Math.max(entry?.keepUntil ?? 0, keepUntil),
@@ -71,7 +74,12 @@ export class MemoryJtiStore implements JtiStore {
     return entry;
   }
 
+  private keep(key: string, entry: JtiEntry): void {
+    this.entries.set(key, entry);
+    this.expiring.add(key, entry.keepUntil);
+  }
+
   private sweep(): void {
-    for (const key of this.entries.keys()) this.live(key);
+    this.expiring.takeDue(this.clock.now(), (key) => this.live(key));
   }
 }
