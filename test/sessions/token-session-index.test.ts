@@ -86,23 +86,34 @@ describe("a token's set of live sessions (Redis)", { timeout: 60_000 }, () => {
     const other = { id: 'tok_other', expiresAt: now + 600_000 };
     for (let i = 0; i < 450; i++) await sessions.decide(check(`m${i}`), many, true, now);
     await sessions.decide(check('o1'), other, true, now);
+    // Listed by token, in pages that follow the cursor: all 450 in id order, and none of the other token.
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await sessions.list({ tokenId: many.id }, cursor, 100, now + 1);
+      listed.push(...page.items.map((session) => session.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    assert.deepEqual(listed, Array.from({ length: 450 }, (_, i) => `m${i}`).sort());
     assert.equal(await sessions.tokenRevoked(many.id, now + 1), 450);
     assert.equal(await redis.client.exists(setOf(many.id)), 0);
     assert.deepEqual((await sessions.list({}, undefined, 500, now + 1)).items.map((session) => session.id), ['o1']);
+    assert.deepEqual((await sessions.list({ tokenId: many.id }, undefined, 500, now + 1)).items, []);
     // Each is remembered as ended by the revocation: its next check is refused.
     assert.equal((await sessions.decide(check('m7'), many, true, now + 2)).reason, 'session_ended');
     assert.equal(await sessions.tokenRevoked(many.id, now + 3), 0, 'a second revocation finds nothing more');
   });
 
-  test('a revocation reads the set, not the registry: a session the set does not list (started by an older version) ends as idle later', async () => {
+  test('a revocation and a listing by token read the set, not the registry: a session the set does not list (started by an older version) ends as idle later', async () => {
     const { sessions, setOf } = registry();
     const now = 3_000_000;
     const token = { id: 'tok_old', expiresAt: now + 600_000 };
     await sessions.decide(check('old'), token, true, now);
     await redis.client.zrem(setOf(token.id), 'old');
     assert.equal(await sessions.tokenRevoked(token.id, now + 1), 0);
-    assert.deepEqual((await sessions.list({ tokenId: token.id }, undefined, 10, now + 1)).items.map((session) => session.id), ['old']);
+    assert.deepEqual((await sessions.list({}, undefined, 10, now + 1)).items.map((session) => session.id), ['old']);
+    assert.deepEqual((await sessions.list({ tokenId: token.id }, undefined, 10, now + 1)).items, [], 'a listing by token reads the set too');
     assert.equal(await sessions.sweep(now + WINDOW_MS + 1, 100), 1);
-    assert.deepEqual((await sessions.list({ tokenId: token.id }, undefined, 10, now + WINDOW_MS + 1)).items, []);
+    assert.deepEqual((await sessions.list({}, undefined, 10, now + WINDOW_MS + 1)).items, []);
   });
 });

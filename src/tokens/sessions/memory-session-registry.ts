@@ -117,7 +117,9 @@ export class MemorySessionRegistry implements SessionRegistry {
 
   async list(filter: SessionFilter, cursor: string | undefined, limit: number, now: number): Promise<Page<LiveSession>> {
     const cutoff = now - this.settings.windowMs;
-    const all = [...this.live.values()]
+    // With a token, only its own sessions are read (as the Redis registry reads its set).
+    const candidates = filter.tokenId === undefined ? [...this.live.values()] : [...(this.byToken.get(filter.tokenId) ?? [])].map((id) => this.live.get(id) as Live);
+    const all = candidates
       .map(({ session }) => session)
       .filter((session) => session.lastSeenAt > cutoff && (cursor === undefined || session.id > cursor) && matches(session, filter))
       .sort((a, b) => (a.id < b.id ? -1 : 1));

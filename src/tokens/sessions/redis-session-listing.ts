@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from '../../shared/redis-client.js';
 import { matches, type LiveSession, type Page, type SessionFilter, type StreamCount } from './session-registry.js';
 
@@ -24,7 +25,7 @@ export interface StoredSession {
   at: number;
 }
 
-/** GET /v1/sessions: live sessions in id order, filtered, one page. */
+/** GET /v1/sessions: live sessions in id order, filtered, one page; with `tokenId`, read from the token's own set. */
 export async function listLiveSessions(
   { redis, key, windowMs }: ListingKeys,
   filter: SessionFilter,
@@ -34,10 +35,12 @@ export async function listLiveSessions(
 ): Promise<Page<LiveSession>> {
   const items: LiveSession[] = [];
   let after = cursor;
+  // A token's own sessions are in its sorted set (session-scripts.ts), in the same id order as all of them.
+  const source = filter.tokenId === undefined ? key('ids') : key(`t:${createHash('sha1').update(filter.tokenId, 'utf8').digest('hex')}`);
   // Filters are applied here, batch by batch in id order; a page stops after LIST_SCAN_BUDGET ids even when it
   // is not full, so one request stays bounded (the cursor then resumes where it stopped).
   for (let scanned = 0; items.length < limit && scanned < LIST_SCAN_BUDGET; ) {
-    const ids = await redis.zrangebylex(key('ids'), after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, LIST_BATCH);
+    const ids = await redis.zrangebylex(source, after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, LIST_BATCH);
     if (ids.length === 0) return { items, nextCursor: null };
     const [stored, seen, checks] = await Promise.all([
       redis.hmget(key('d'), ...ids),
