@@ -163,7 +163,7 @@ for (const store of ['redis', 'memory'] as const) {
   });
 }
 
-describe('webhooks across a restart (Redis)', { timeout: 120_000 }, () => {
+describe('webhooks on Redis: across a restart, and events the store fails to queue', { timeout: 120_000 }, () => {
   let redis: TestRedis;
   let receiver: WebhookReceiver;
   before(async () => {
@@ -201,19 +201,6 @@ describe('webhooks across a restart (Redis)', { timeout: 120_000 }, () => {
     } finally {
       await second.close();
     }
-  });
-});
-
-describe('webhook events the store fails to queue (Redis)', { timeout: 60_000 }, () => {
-  let redis: TestRedis;
-  let receiver: WebhookReceiver;
-  before(async () => {
-    redis = await startTestRedis();
-    receiver = await startWebhookReceiver();
-  });
-  after(async () => {
-    await receiver?.close();
-    await redis?.stop();
   });
 
   test('a revocation whose token.revoked Redis cannot queue still stands; the lost event is counted and logged', async () => {
